@@ -1,0 +1,70 @@
+# Two commands for people: `make run` (demo server) and `make test` (the full suite).
+# Both install what they need first: Debian packages (chromium for browser tests, the
+# libraries WeasyPrint renders PDFs with), a virtualenv and the pinned Python packages.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Playwright drives Debian's Chromium; it must never download a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+DEB_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils
+
+.PHONY: run test test-fast bench lint format system-deps venv migrate seed worker beat clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Installs the Debian packages that are missing (needs root or sudo; skipped when all are present).
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = "0" ] || SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: system-deps seed
+	@echo "Serving at http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: system-deps venv
+	$(VENV)/bin/pytest
+
+# Unit and view tests only, no browser.
+test-fast: venv
+	$(VENV)/bin/pytest -m "not browser"
+
+bench: venv
+	$(PY) bench/run.py
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+worker: venv
+	$(VENV)/bin/celery -A lms worker --loglevel=info
+
+beat: venv
+	$(VENV)/bin/celery -A lms beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,179 @@
+"""People and the org chart: users (email login), departments and the reporting chain."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as django_timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone (use a name such as Europe/London)."),
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+class Department(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120)
+    # A department may sit inside another (Operations > Warehouse); assignments can target a sub-tree.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="department_name_unique_ci",
+                violation_error_message=_("A department with this name already exists."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="department_not_own_parent",
+                violation_error_message=_("A department cannot sit inside itself."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person in the organisation. Everyone is a learner; staff are admins; anyone with
+    reports is a manager."""
+
+    email = models.EmailField(_("email address"), max_length=254)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    employee_id = models.CharField(_("employee id"), max_length=64, null=True, blank=True)
+    # SET_NULL: a manager leaving must never delete their reports; the chain is re-pointed by an admin.
+    manager = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        verbose_name=_("manager"),
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("department"),
+    )
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone])
+    locale = models.CharField(_("language"), max_length=10, default="en-gb")
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("admin"), default=False, help_text=_("Admins author courses, assign training and read every report.")
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=django_timezone.now)
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ci",
+                violation_error_message=_("A user with this email address already exists."),
+            ),
+            models.UniqueConstraint(
+                fields=["employee_id"],
+                condition=models.Q(employee_id__isnull=False),
+                name="user_employee_id_unique",
+                violation_error_message=_("Another user already has this employee id."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(manager=models.F("pk")),
+                name="user_not_own_manager",
+                violation_error_message=_("A person cannot be their own manager."),
+            ),
+        ]
+        indexes = [
+            # The reporting-chain CTE walks manager_id -> id at every level.
+            models.Index(fields=["manager"], name="user_manager_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and self.is_staff
+
+    @property
+    def is_manager(self) -> bool:
+        """True when anyone reports to this user (cached per instance)."""
+        if not hasattr(self, "_is_manager"):
+            self._is_manager = self.pk is not None and User.objects.filter(manager_id=self.pk).exists()
+        return self._is_manager
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")

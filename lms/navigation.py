@@ -1,0 +1,43 @@
+"""The navigation each role sees. Other apps add their entries here, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    role: str  # "learner", "manager" or "admin"
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("My training"), "home", "learner"),
+    NavItem(_("My team"), "team", "manager"),
+    NavItem(_("People"), "people", "admin"),
+    NavItem(_("Departments"), "departments", "admin"),
+]
+
+
+def items_for(user) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    roles = {"learner"}
+    if user.is_manager:
+        roles.add("manager")
+    if user.is_admin:
+        roles.update({"admin", "manager"})
+    items = []
+    for item in NAV_ITEMS:
+        if item.role not in roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": item.label, "url": url, "role": item.role})
+    return items

@@ -1,0 +1,129 @@
+"""Reads over people and the org chart.
+
+The reporting chain is walked with a recursive CTE (the same SQL on SQLite and PostgreSQL), so
+"everyone below this director" is one query at any depth and can be used as a subquery by
+reports: ``Assignment.objects.filter(learner__in=users_below(manager))``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from lms.models import Department, User
+
+# A guard against runaway recursion should a cycle ever reach the table despite the service checks.
+MAX_CHAIN_DEPTH = 64
+
+
+def _table() -> str:
+    return User._meta.db_table
+
+
+def _below_sql(include_self: bool) -> str:
+    table = _table()
+    seed = (
+        f"SELECT id, 0 FROM {table} WHERE id = %s"
+        if include_self
+        else (f"SELECT id, 1 FROM {table} WHERE manager_id = %s")
+    )
+    return (
+        f"WITH RECURSIVE chain(id, depth) AS ({seed} "
+        f"UNION ALL SELECT u.id, c.depth + 1 FROM {table} u JOIN chain c ON u.manager_id = c.id "
+        f"WHERE c.depth < {MAX_CHAIN_DEPTH}) SELECT id FROM chain"
+    )
+
+
+def user_ids_below_sql(manager_id: int, *, include_self: bool = False) -> RawSQL:
+    """A subquery of the ids of everyone in ``manager_id``'s reporting chain at any depth."""
+    return RawSQL(_below_sql(include_self), [manager_id])
+
+
+def users_below(manager: User, *, direct_only: bool = False, include_self: bool = False) -> QuerySet[User]:
+    if direct_only:
+        qs = User.objects.filter(manager_id=manager.pk)
+        return qs | User.objects.filter(pk=manager.pk) if include_self else qs
+    return User.objects.filter(pk__in=user_ids_below_sql(manager.pk, include_self=include_self))
+
+
+def managers_above(user: User) -> list[User]:
+    """The chain upwards: [manager, manager's manager, ...], nearest first, in one query."""
+    table = _table()
+    sql = (
+        f"WITH RECURSIVE up(id, manager_id, depth) AS ("
+        f"SELECT id, manager_id, 0 FROM {table} WHERE id = %s "
+        f"UNION ALL SELECT u.id, u.manager_id, up.depth + 1 FROM {table} u JOIN up ON u.id = up.manager_id "
+        f"WHERE up.depth < {MAX_CHAIN_DEPTH}) SELECT id, depth FROM up WHERE depth > 0"
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        depth_by_id = {row[0]: row[1] for row in cursor.fetchall()}
+    people = User.objects.filter(pk__in=depth_by_id).select_related("department")
+    return sorted(people, key=lambda person: depth_by_id[person.pk])
+
+
+def is_in_chain_of(*, manager: User, user: User) -> bool:
+    """True when ``user`` reports to ``manager`` directly or indirectly."""
+    if manager.pk is None or user.pk is None or manager.pk == user.pk:
+        return False
+    return users_below(manager).filter(pk=user.pk).exists()
+
+
+def team_members(manager: User, *, whole_chain: bool = False) -> QuerySet[User]:
+    """The people a manager sees on their team page, with their report counts."""
+    qs = users_below(manager, direct_only=not whole_chain)
+    return (
+        qs.select_related("department", "manager")
+        .annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
+        .order_by("last_name", "first_name")
+    )
+
+
+def user_list(*, search: str = "", department_id: int | None = None, active: bool | None = True) -> QuerySet[User]:
+    qs = User.objects.select_related("department", "manager").annotate(
+        report_count=Count("reports", filter=Q(reports__is_active=True))
+    )
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    if search:
+        qs = qs.filter(
+            Q(email__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(employee_id__icontains=search)
+            | Q(job_title__icontains=search)
+        )
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    return qs.order_by("last_name", "first_name", "email")
+
+
+def department_list() -> QuerySet[Department]:
+    return Department.objects.select_related("parent").annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    )
+
+
+def department_subtree_ids(department: Department) -> list[int]:
+    """The department and every department nested inside it (one query)."""
+    table = Department._meta.db_table
+    sql = (
+        f"WITH RECURSIVE tree(id, depth) AS (SELECT id, 0 FROM {table} WHERE id = %s "
+        f"UNION ALL SELECT d.id, t.depth + 1 FROM {table} d JOIN tree t ON d.parent_id = t.id "
+        f"WHERE t.depth < {MAX_CHAIN_DEPTH}) SELECT id FROM tree"
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [department.pk])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def user_get_visible(*, viewer: User, pk: int) -> User | None:
+    """A user as seen by ``viewer``: themselves, anyone for admins, their chain for managers."""
+    qs = User.objects.select_related("department", "manager")
+    if viewer.is_admin or viewer.pk == pk:
+        return qs.filter(pk=pk).first()
+    return qs.filter(pk=pk, pk__in=user_ids_below_sql(viewer.pk)).first()

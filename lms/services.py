@@ -1,0 +1,166 @@
+"""Writes over people and the org chart. Every change to a user goes through here so that the
+reporting chain can never form a cycle and bad input changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.models import Department, User
+from lms.selectors import managers_above
+from lms.signals import user_deactivated, user_org_changed
+
+USER_EDITABLE_FIELDS = {
+    "email",
+    "first_name",
+    "last_name",
+    "employee_id",
+    "manager",
+    "department",
+    "job_title",
+    "hire_date",
+    "timezone",
+    "locale",
+    "is_staff",
+}
+
+
+def check_manager_chain(*, user: User, manager: User | None) -> None:
+    """Refuse a manager that would make the reporting chain loop back to ``user``."""
+    if manager is None or user.pk is None:
+        return
+    if manager.pk == user.pk:
+        raise ValidationError({"manager": _("A person cannot be their own manager.")})
+    chain = [manager, *managers_above(manager)]
+    if any(person.pk == user.pk for person in chain):
+        loop = " → ".join(str(person) for person in [user, *chain[: [p.pk for p in chain].index(user.pk) + 1]])
+        raise ValidationError(
+            {
+                "manager": _("%(manager)s cannot be %(user)s's manager: that would make a reporting loop (%(loop)s).")
+                % {"manager": manager, "user": user, "loop": loop}
+            }
+        )
+
+
+def _validate_and_save(user: User) -> User:
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str | None = None,
+    employee_id: str | None = None,
+    manager: User | None = None,
+    department: Department | None = None,
+    job_title: str = "",
+    hire_date: dt.date | None = None,
+    timezone_name: str = "Europe/London",
+    locale: str = "en-gb",
+    is_staff: bool = False,
+) -> User:
+    user = User(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        employee_id=employee_id or None,
+        manager=manager,
+        department=department,
+        job_title=job_title,
+        hire_date=hire_date,
+        timezone=timezone_name,
+        locale=locale,
+        is_staff=is_staff,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _validate_and_save(user)
+    user_org_changed.send(sender=User, user=user, created=True, changed_fields=set())
+    return user
+
+
+@transaction.atomic
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    """Apply ``data`` (field name -> value) to ``user``; refuse unknown fields and reporting loops."""
+    unknown = set(data) - USER_EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if "manager" in data:
+        check_manager_chain(user=user, manager=data["manager"])
+    before = {name: getattr(user, name) for name in data}
+    for name, value in data.items():
+        if name == "employee_id":
+            value = value or None
+        setattr(user, name, value)
+    _validate_and_save(user)
+    changed = {name for name in data if before[name] != getattr(user, name)}
+    if changed:
+        user_org_changed.send(sender=User, user=user, created=False, changed_fields=changed)
+    return user
+
+
+def user_set_manager(*, user: User, manager: User | None) -> User:
+    return user_update(user=user, data={"manager": manager})
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User | None = None, reason: str = "left") -> User:
+    """Deactivate a leaver: they can no longer log in (their session ends on the next request)
+    and their records stay. Listeners archive their active assignments."""
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    user_deactivated.send(sender=User, user=user, actor=actor, reason=reason)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User) -> User:
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    return user
+
+
+def check_department_parent(*, department: Department, parent: Department | None) -> None:
+    node = parent
+    seen: set[int] = set()
+    while node is not None and node.pk not in seen:
+        if department.pk is not None and node.pk == department.pk:
+            raise ValidationError(
+                {"parent": _("A department cannot sit inside itself or one of its own sub-departments.")}
+            )
+        seen.add(node.pk)
+        node = node.parent
+
+
+@transaction.atomic
+def department_create(*, name: str, parent: Department | None = None) -> Department:
+    department = Department(name=name.strip(), parent=parent)
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_update(*, department: Department, name: str, parent: Department | None) -> Department:
+    check_department_parent(department=department, parent=parent)
+    department.name = name.strip()
+    department.parent = parent
+    department.full_clean()
+    department.save()
+    return department

@@ -1,0 +1,38 @@
+"""Production settings: `DJANGO_SETTINGS_MODULE=lms.settings_production`.
+
+Passes `python manage.py check --deploy --fail-level WARNING`. Requires SECRET_KEY and
+ALLOWED_HOSTS from the environment; refuses to start with the development key.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from lms.settings import *  # noqa: F403
+from lms.settings import INSECURE_DEV_SECRET_KEY, SECRET_KEY, env_bool
+
+if SECRET_KEY == INSECURE_DEV_SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY in the environment for production.")
+
+DEBUG = env_bool("DEBUG", False)
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed, content-hashed static files served by WhiteNoise behind gunicorn.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from lms import views
+from lms.forms import EmailAuthenticationForm
+
+auth_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include(auth_patterns)),
+    path("team/", views.team, name="team"),
+    path("people/", views.people, name="people"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
+    path("departments/", views.departments, name="departments"),
+    path("departments/new/", views.department_edit, name="department_create"),
+    path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from lms import selectors, services
+from lms.forms import TIMEZONE_NAMES, DepartmentForm, UserForm
+from lms.home import home_sections
+from lms.models import Department
+from lms.permissions import admin_required, manager_required
+
+
+@login_required
+def home(request):
+    return render(request, "lms/home.html", {"sections": home_sections(request)})
+
+
+@manager_required
+def team(request):
+    whole_chain = request.GET.get("scope") == "all"
+    members = selectors.team_members(request.user, whole_chain=whole_chain)
+    return render(request, "lms/team.html", {"members": members, "whole_chain": whole_chain})
+
+
+@login_required
+def person_detail(request, pk: int):
+    person = selectors.user_get_visible(viewer=request.user, pk=pk)
+    if person is None:
+        raise Http404
+    context = {
+        "person": person,
+        "chain": selectors.managers_above(person),
+        "direct_reports": selectors.team_members(person),
+    }
+    return render(request, "lms/person_detail.html", context)
+
+
+@admin_required
+def people(request):
+    search = request.GET.get("q", "").strip()
+    department_id = request.GET.get("department") or None
+    show = request.GET.get("show", "active")
+    active = {"active": True, "inactive": False}.get(show)
+    try:
+        department_id = int(department_id) if department_id else None
+    except ValueError:
+        department_id = None
+    page = Paginator(selectors.user_list(search=search, department_id=department_id, active=active), 50).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "search": search,
+        "department_id": department_id,
+        "show": show,
+        "departments": Department.objects.order_by("name"),
+    }
+    return render(request, "lms/people.html", context)
+
+
+def _save_user_form(form: UserForm, instance=None):
+    data = dict(form.cleaned_data)
+    timezone_name = data.pop("timezone")
+    if instance is None:
+        return services.user_create(timezone_name=timezone_name, **data)
+    data["timezone"] = timezone_name
+    return services.user_update(user=instance, data=data)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = _save_user_form(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": person})
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "lms/person_form.html", {"form": form, "timezones": TIMEZONE_NAMES, "creating": True})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    person = get_object_or_404(selectors.user_list(active=None), pk=pk)
+    form = UserForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save_user_form(form, instance=person)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s was updated.") % {"name": person})
+            return redirect("person_detail", pk=person.pk)
+    return render(
+        request,
+        "lms/person_form.html",
+        {"form": form, "person": person, "timezones": TIMEZONE_NAMES, "creating": False},
+    )
+
+
+@admin_required
+@require_http_methods(["POST"])
+def person_deactivate(request, pk: int):
+    person = get_object_or_404(selectors.user_list(active=None), pk=pk)
+    if person.pk == request.user.pk:
+        messages.error(request, _("You cannot deactivate your own account."))
+    else:
+        services.user_deactivate(user=person, actor=request.user)
+        messages.success(request, _("%(name)s was deactivated; their records are kept.") % {"name": person})
+    return redirect("person_detail", pk=person.pk)
+
+
+@admin_required
+def departments(request):
+    return render(request, "lms/departments.html", {"departments": selectors.department_list()})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def department_edit(request, pk: int | None = None):
+    department = get_object_or_404(Department, pk=pk) if pk else None
+    form = DepartmentForm(request.POST or None, instance=department)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if department is None:
+                department = services.department_create(
+                    name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+                )
+            else:
+                services.department_update(
+                    department=department, name=form.cleaned_data["name"], parent=form.cleaned_data["parent"]
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Department “%(name)s” saved.") % {"name": department})
+            return redirect("departments")
+    return render(request, "lms/department_form.html", {"form": form, "department": department})
