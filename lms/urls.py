@@ -38,5 +38,9 @@ urlpatterns = [
     path("departments/", views.departments, name="departments"),
     path("departments/new/", views.department_edit, name="department_create"),
     path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),
+    path("courses/", include("courses.urls")),
+    path("assignments/", include("assignments.urls")),
+    path("reports/", include("reports.urls")),
+    path("escalation/", include("escalation.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from lms.tests.factories import AdminFactory, TEST_PASSWORD, UserFactory
+from lms.tests.factories import TEST_PASSWORD, AdminFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

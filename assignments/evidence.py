@@ -1,0 +1,19 @@
+"""Numbers and codes printed on certificates."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.utils import timezone
+
+
+def new_certificate_number(*, course_code: str) -> str:
+    """Readable and unique: COURSE-YYYYMMDD-XXXXXXXX (random part from a CSPRNG; the unique
+    constraint on Completion.certificate_number is the final guard)."""
+    stamp = timezone.now().strftime("%Y%m%d")
+    return f"{course_code.upper()}-{stamp}-{secrets.token_hex(4).upper()}"
+
+
+def new_verification_code() -> str:
+    """Unguessable code for the public verification URL (128 bits)."""
+    return secrets.token_urlsafe(16)
