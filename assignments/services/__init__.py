@@ -1,0 +1,1 @@
+"""Writes over assignments, one module per area: attempts, completions, assign, archive, rules, exemptions, imports."""
