@@ -1,0 +1,147 @@
+"""The dispatcher: sends pending outbox rows as email (the same rows are the in-app list).
+
+Delivery choice, written down (STYLE 9): claim before the side effect. A batch of pending rows is
+claimed under ``select_for_update(skip_locked=True)`` (two dispatchers never claim the same row),
+marked ``sending`` with a claim token and committed; the email is sent outside any transaction;
+then the rows are marked ``sent``. A dispatcher killed after claiming leaves rows in ``sending``;
+after LEASE they return to ``pending`` and are sent by the next run. The only window for a
+duplicate is a kill between the mail server accepting a message and the ``sent`` update, for that
+one message. Failures are retried with back-off up to MAX_TRIES, with the last error recorded.
+
+A recipient's pending rows of one kind are sent as one email listing every item: a manager with
+five late people gets one message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections import defaultdict
+from itertools import groupby
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from escalation.models import Notification
+
+logger = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=15)
+MAX_TRIES = 5
+BATCH_SIZE = 500
+
+# Attachments by kind: a function (notification rows) -> list[(filename, bytes, mimetype)].
+ATTACHMENTS: dict[str, callable] = {}
+
+
+def attachment_builder(kind: str):
+    def decorator(func):
+        ATTACHMENTS[kind] = func
+        return func
+
+    return decorator
+
+
+def _claim(now: dt.datetime, batch_size: int) -> str | None:
+    token = secrets.token_hex(8)
+    with transaction.atomic():
+        due = Notification.objects.select_for_update(skip_locked=True).filter(
+            status=Notification.Status.PENDING, send_after__lte=now
+        )
+        rows = list(due.order_by("recipient_id", "pk").values_list("pk", "recipient_id")[:batch_size])
+        if not rows:
+            return None
+        ids = [pk for pk, _ in rows]
+        # Take the rest of these recipients' rows too, so that nobody gets a message split at the
+        # batch boundary (rows another dispatcher holds are skipped, never waited for).
+        recipients = {recipient for _, recipient in rows}
+        ids += list(due.filter(recipient_id__in=recipients).exclude(pk__in=ids).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=ids, status=Notification.Status.PENDING).update(
+            status=Notification.Status.SENDING, claimed_at=now, claim_token=token, tries=F("tries") + 1
+        )
+    return token
+
+
+def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMultiAlternatives:
+    items = [row.context for row in rows]
+    context = {
+        "recipient": recipient,
+        "items": items,
+        "count": len(items),
+        "organisation_name": settings.ORGANISATION_NAME,
+        "site_url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+    }
+    with translation.override(recipient.locale or settings.LANGUAGE_CODE), timezone.override(recipient.tzinfo):
+        subject = " ".join(render_to_string(f"escalation/email/{kind}_subject.txt", context).split())
+        text = render_to_string(f"escalation/email/{kind}.txt", context)
+        html = render_to_string("escalation/email/base.html", {**context, "subject": subject, "text": text})
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+    message.attach_alternative(html, "text/html")
+    builder = ATTACHMENTS.get(kind)
+    if builder:
+        for filename, content, mimetype in builder(rows):
+            message.attach(filename, content, mimetype)
+    return message
+
+
+def _deliver(token: str, now: dt.datetime) -> tuple[int, int, int]:
+    rows = list(
+        Notification.objects.filter(claim_token=token, status=Notification.Status.SENDING)
+        .select_related("recipient")
+        .order_by("recipient_id", "kind", "pk")
+    )
+    sent = failed = cancelled = 0
+    for (recipient_id, kind), group in groupby(rows, key=lambda r: (r.recipient_id, r.kind)):
+        group = list(group)
+        ids = [row.pk for row in group]
+        recipient = group[0].recipient
+        if not recipient.is_active or not recipient.email:
+            Notification.objects.filter(pk__in=ids, claim_token=token).update(
+                status=Notification.Status.CANCELLED, last_error="recipient inactive"
+            )
+            cancelled += len(ids)
+            continue
+        try:
+            render_message(recipient, kind, group).send()
+        except Exception as error:  # noqa: BLE001 - any delivery error is recorded and retried
+            logger.warning("notification delivery failed for %s (%s): %s", recipient_id, kind, error)
+            tries = group[0].tries
+            give_up = tries >= MAX_TRIES
+            Notification.objects.filter(pk__in=ids, claim_token=token).update(
+                status=Notification.Status.FAILED if give_up else Notification.Status.PENDING,
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                send_after=now + dt.timedelta(minutes=5 * 2**tries),
+                claim_token="",
+            )
+            failed += len(ids)
+            continue
+        Notification.objects.filter(pk__in=ids, claim_token=token).update(
+            status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+        sent += len(ids)
+    return sent, failed, cancelled
+
+
+def run_dispatch(*, as_of: dt.datetime | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE) -> dict:
+    now = as_of or timezone.now()
+    if dry_run:
+        pending = Notification.objects.filter(status=Notification.Status.PENDING, send_after__lte=now)
+        by_kind = defaultdict(int)
+        for kind, recipient in pending.values_list("kind", "recipient_id"):
+            by_kind[kind] += 1
+        return {"would_send": sum(by_kind.values()), "by_kind": dict(by_kind)}
+    recovered = Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - LEASE).update(
+        status=Notification.Status.PENDING, claim_token=""
+    )
+    totals = {"sent": 0, "failed": 0, "cancelled": 0, "recovered": recovered}
+    while (token := _claim(now, batch_size)) is not None:
+        sent, failed, cancelled = _deliver(token, now)
+        totals["sent"] += sent
+        totals["failed"] += failed
+        totals["cancelled"] += cancelled
+    return totals

@@ -1,0 +1,115 @@
+"""The case file: one small function per event type (append-only rows in EscalationEvent).
+
+Workflows that record events for many assignments at once build rows with ``event_row`` and
+``bulk_create(..., ignore_conflicts=True)``: the unique ``dedupe_key`` makes a second run record
+nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from escalation.models import EscalationEvent
+
+Kind = EscalationEvent.Kind
+
+
+def event_row(
+    *,
+    assignment_id: int,
+    kind: str,
+    occurred_at: dt.datetime,
+    reason: str = "",
+    level: int = 0,
+    dedupe_key: str | None = None,
+    detail: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> EscalationEvent:
+    return EscalationEvent(
+        assignment_id=assignment_id,
+        kind=kind,
+        occurred_at=occurred_at,
+        reason=reason,
+        level=level,
+        dedupe_key=dedupe_key,
+        detail=detail or {},
+        actor_id=actor_id,
+    )
+
+
+def record(rows: list[EscalationEvent]) -> None:
+    if rows:
+        EscalationEvent.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+
+
+def _one(assignment, kind: str, reason: str, *, dedupe_key: str | None = None, **kwargs) -> None:
+    record(
+        [
+            event_row(
+                assignment_id=assignment.pk,
+                kind=kind,
+                occurred_at=kwargs.pop("occurred_at", None) or timezone.now(),
+                reason=reason,
+                dedupe_key=dedupe_key,
+                **kwargs,
+            )
+        ]
+    )
+
+
+def attempt_failed(*, attempt, missed_objectives: list[str]) -> None:
+    _one(
+        attempt.assignment,
+        Kind.ATTEMPT_FAILED,
+        f"Attempt {attempt.number} scored {attempt.score}% (pass mark {attempt.quiz.effective_pass_mark}%).",
+        dedupe_key=f"attempt_failed:{attempt.pk}",
+        detail={"attempt": attempt.pk, "score": str(attempt.score), "missed_objectives": missed_objectives},
+    )
+
+
+def manager_told(*, assignment, manager, why: str, dedupe_key: str) -> None:
+    _one(assignment, Kind.MANAGER_TOLD, why, dedupe_key=dedupe_key, detail={"manager": manager.pk})
+
+
+def attempts_exhausted(*, assignment, retake_deadline: dt.date | None) -> None:
+    _one(
+        assignment,
+        Kind.ATTEMPTS_EXHAUSTED,
+        "All allowed attempts were used without passing.",
+        dedupe_key=f"exhausted:{assignment.pk}:{assignment.failed_at:%Y%m%d%H%M%S}" if assignment.failed_at else None,
+        detail={"retake_deadline": retake_deadline.isoformat() if retake_deadline else None},
+    )
+
+
+def review_booked(*, booking) -> None:
+    _one(
+        booking.assignment,
+        Kind.REVIEW_BOOKED,
+        f"Booked into “{booking.session.title}” on {booking.session.starts_at:%Y-%m-%d %H:%M} UTC.",
+        dedupe_key=f"review_booked:{booking.pk}",
+        detail={"session": booking.session_id},
+    )
+
+
+def review_attended(*, booking, attempts_reopened: int, actor=None) -> None:
+    _one(
+        booking.assignment,
+        Kind.REVIEW_ATTENDED,
+        f"Attended the review session; {attempts_reopened} attempt(s) re-opened.",
+        dedupe_key=f"review_attended:{booking.pk}",
+        detail={"session": booking.session_id},
+        actor_id=actor.pk if actor else None,
+    )
+
+
+def completed(*, completion) -> None:
+    if completion.assignment_id:
+        _one(
+            completion.assignment,
+            Kind.COMPLETED,
+            f"Passed with {completion.score}%; certificate {completion.certificate_number}.",
+            dedupe_key=f"completed:{completion.pk}",
+        )

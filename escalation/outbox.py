@@ -1,0 +1,76 @@
+"""Writing to the notification outbox. Workflows and receivers only ever insert rows here; the
+dispatcher (escalation.dispatch) sends them. The unique dedupe key makes every insert idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalation.models import Notification
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class Outgoing:
+    recipient_id: int
+    kind: str
+    dedupe_key: str
+    context: dict[str, Any] = field(default_factory=dict)
+    assignment_id: int | None = None
+    send_after: dt.datetime | None = None
+
+
+def enqueue(messages: list[Outgoing], *, dry_run: bool = False) -> list[Outgoing]:
+    """Insert the messages not already in the outbox; return the ones that are new.
+
+    One query to find existing keys and one insert per batch. ``ignore_conflicts`` covers a
+    concurrent run inserting the same key between the two.
+    """
+    new: list[Outgoing] = []
+    now = timezone.now()
+    for start in range(0, len(messages), BATCH_SIZE):
+        batch = messages[start : start + BATCH_SIZE]
+        keys = [m.dedupe_key for m in batch]
+        existing = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        seen: set[str] = set()
+        fresh = []
+        for message in batch:
+            if message.dedupe_key in existing or message.dedupe_key in seen:
+                continue
+            seen.add(message.dedupe_key)
+            fresh.append(message)
+        new.extend(fresh)
+        if dry_run or not fresh:
+            continue
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=m.recipient_id,
+                    kind=m.kind,
+                    dedupe_key=m.dedupe_key,
+                    context=m.context,
+                    assignment_id=m.assignment_id,
+                    send_after=m.send_after or now,
+                )
+                for m in fresh
+            ],
+            batch_size=BATCH_SIZE,
+            ignore_conflicts=True,
+        )
+    return new
+
+
+def enqueue_and_dispatch_soon(messages: list[Outgoing]) -> list[Outgoing]:
+    """For messages people expect at once (a failed attempt): insert now, and ask a worker to
+    dispatch when the surrounding transaction commits."""
+    new = enqueue(messages)
+    if new:
+        from escalation.tasks import dispatch_notifications
+
+        transaction.on_commit(lambda: dispatch_notifications.delay())
+    return new

@@ -1,0 +1,41 @@
+"""Immediate follow-up of the domain events raised by the attempt services.
+
+Each receiver inserts outbox rows (the same dedupe keys as the nightly catch-up) and asks a
+worker to dispatch them once the transaction commits: a manager hears of a failure at once.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from assignments.signals import attempt_failed, attempts_exhausted, course_completed
+from escalation import (
+    events,
+    reviews,  # noqa: F401  (registers the ICS attachment builder)
+)
+from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
+from reports import letters  # noqa: F401  (registers the warning-letter PDF attachment builder)
+
+
+def _dispatch_soon():
+    from escalation.tasks import dispatch_notifications
+
+    transaction.on_commit(lambda: dispatch_notifications.delay())
+
+
+@receiver(attempt_failed, dispatch_uid="escalation.attempt_failed")
+def on_attempt_failed(sender, attempt, **kwargs):
+    if follow_up_attempts([attempt.pk]):
+        _dispatch_soon()
+
+
+@receiver(attempts_exhausted, dispatch_uid="escalation.attempts_exhausted")
+def on_attempts_exhausted(sender, assignment, **kwargs):
+    if follow_up_exhausted([assignment.pk]):
+        _dispatch_soon()
+
+
+@receiver(course_completed, dispatch_uid="escalation.course_completed")
+def on_course_completed(sender, completion, **kwargs):
+    events.completed(completion=completion)

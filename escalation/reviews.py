@@ -1,0 +1,133 @@
+"""Review sessions: booking learners who ran out of attempts, invitations, attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from assignments.models import Assignment
+from escalation import events
+from escalation.dispatch import attachment_builder
+from escalation.models import Notification, ReviewBooking, ReviewSession
+from escalation.outbox import Outgoing, enqueue
+from escalation.selectors import policy_for_course
+
+
+def review_book_next(*, assignment: Assignment, after: dt.datetime | None = None) -> ReviewBooking | None:
+    """Book the learner into the next session for this course (or any course) with room.
+
+    Session rows are locked in start order, so two bookings never overfill a session. Returns
+    the existing booking if the learner already has an upcoming one, None if no session has room.
+    """
+    after = after or timezone.now()
+    with transaction.atomic():
+        existing = (
+            ReviewBooking.objects.filter(assignment=assignment, session__starts_at__gt=after, attended__isnull=True)
+            .select_related("session")
+            .first()
+        )
+        if existing:
+            return existing
+        candidates = list(
+            ReviewSession.objects.select_for_update()
+            .filter(Q(course_code="") | Q(course_code=assignment.course_code), starts_at__gt=after)
+            .order_by("starts_at", "pk")
+        )
+        booked = dict(
+            ReviewBooking.objects.filter(session__in=candidates)
+            .values("session_id")
+            .annotate(n=Count("pk"))
+            .values_list("session_id", "n")
+        )
+        session = next((s for s in candidates if booked.get(s.pk, 0) < s.capacity), None)
+        if session is None:
+            return None
+        booking = ReviewBooking.objects.create(session=session, assignment=assignment)
+        events.review_booked(booking=booking)
+        learner = assignment.learner
+        enqueue(
+            [
+                Outgoing(
+                    recipient_id=learner.pk,
+                    kind=Notification.Kind.REVIEW_BOOKED,
+                    dedupe_key=f"review_booked:{booking.pk}",
+                    assignment_id=assignment.pk,
+                    context={
+                        "learner": learner.get_full_name(),
+                        "first_name": learner.first_name,
+                        "course": assignment.course.title,
+                        "booking": booking.pk,
+                        "session": session.title,
+                        "starts_at": session.starts_at.isoformat(),
+                        "ends_at": session.ends_at.isoformat(),
+                        "location": session.location,
+                        "link": session.link,
+                        "reason": f"booked into {session.title}",
+                    },
+                )
+            ]
+        )
+    return booking
+
+
+@transaction.atomic
+def review_attendance_record(*, booking: ReviewBooking, attended: bool, actor=None) -> ReviewBooking:
+    """Record attendance; attending re-opens attempts on a failed assignment (once per booking)."""
+    booking = ReviewBooking.objects.select_for_update().select_related("assignment", "session").get(pk=booking.pk)
+    if booking.attended is not None:
+        raise ValidationError(_("Attendance for this booking is already recorded."))
+    booking.attended = attended
+    booking.attendance_recorded_at = timezone.now()
+    booking.attendance_recorded_by = actor
+    booking.save(update_fields=["attended", "attendance_recorded_at", "attendance_recorded_by", "updated_at"])
+    assignment = Assignment.objects.select_for_update().get(pk=booking.assignment_id)
+    if attended and assignment.archived_at is None and assignment.status == Assignment.Status.FAILED:
+        policy = policy_for_course(assignment.course_code)
+        extra = policy.attempts_after_review if policy else 1
+        assignment.extra_attempts += extra
+        assignment.status = Assignment.Status.IN_PROGRESS
+        assignment.save(update_fields=["extra_attempts", "status", "updated_at"])
+        events.review_attended(booking=booking, attempts_reopened=extra, actor=actor)
+    return booking
+
+
+def session_ics(session: ReviewSession, *, attendee_email: str, uid: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Compliance LMS//Review sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "REQUEST")
+    event = Event()
+    event.add("uid", uid)
+    event.add("summary", session.title)
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("dtstamp", timezone.now())
+    if session.location or session.link:
+        event.add("location", session.location or session.link)
+    if session.link:
+        event.add("url", session.link)
+    event.add("attendee", f"mailto:{attendee_email}")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+@attachment_builder(Notification.Kind.REVIEW_BOOKED)
+def _review_invites(rows: list[Notification]) -> list[tuple[str, bytes, str]]:
+    booking_ids = [row.context.get("booking") for row in rows if row.context.get("booking")]
+    bookings = ReviewBooking.objects.filter(pk__in=booking_ids).select_related("session", "assignment__learner")
+    return [
+        (
+            f"review-session-{booking.session_id}.ics",
+            session_ics(
+                booking.session, attendee_email=booking.assignment.learner.email, uid=f"booking-{booking.pk}@lms"
+            ),
+            "text/calendar",
+        )
+        for booking in bookings
+    ]

@@ -1,0 +1,224 @@
+"""2. Failure follow-up.
+
+After a failed final-assessment attempt the learner is told at once what they missed and what to
+review, and (by policy) so is their manager. When attempts run out, the manager gets what went
+wrong, the next steps and a retake deadline, and the learner is booked into the next review
+session with room. The receivers in escalation.receivers do this the moment it happens; the
+nightly run catches up anything a dead worker missed. Both insert with the same dedupe keys, so
+each message exists once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from assignments.models import Assignment, Attempt, AttemptAnswer
+from courses.models import Quiz
+from escalation import events
+from escalation.models import EscalationEvent, Notification
+from escalation.outbox import Outgoing, enqueue
+from escalation.selectors import policy_for_course
+from escalation.workflows.common import Summary, chunks
+
+CATCH_UP = dt.timedelta(days=14)
+
+
+def _missed_by_attempt(attempt_ids: list[int]) -> dict[int, list[dict]]:
+    missed: dict[int, list[dict]] = defaultdict(list)
+    rows = AttemptAnswer.objects.filter(attempt_id__in=attempt_ids, is_correct=False).values_list(
+        "attempt_id",
+        "question__text",
+        "question__objective__title",
+        "question__remediation_module__title",
+        "question__remediation_resource__title",
+    )
+    for attempt_id, text, objective, module, resource in rows:
+        missed[attempt_id].append({"question": text, "objective": objective or "", "review": module or resource or ""})
+    return missed
+
+
+def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], list]:
+    attempts = list(
+        Attempt.objects.filter(
+            pk__in=attempt_ids, status=Attempt.Status.SUBMITTED, passed=False, quiz__kind=Quiz.Kind.FINAL
+        ).select_related("assignment__learner", "assignment__course", "quiz__course")
+    )
+    missed = _missed_by_attempt([a.pk for a in attempts])
+    messages, event_rows = [], []
+    policies: dict[str, object] = {}
+    for attempt in attempts:
+        assignment = attempt.assignment
+        learner = assignment.learner
+        code = assignment.course_code
+        if code not in policies:
+            policies[code] = policy_for_course(code)
+        policy = policies[code]
+        objectives = sorted({m["objective"] for m in missed[attempt.pk] if m["objective"]})
+        context = {
+            "learner": learner.get_full_name(),
+            "first_name": learner.first_name,
+            "course": assignment.course.title,
+            "course_code": code,
+            "attempt": attempt.number,
+            "score": str(attempt.score),
+            "pass_mark": attempt.quiz.effective_pass_mark,
+            "missed": missed[attempt.pk],
+            "missed_objectives": objectives,
+            "due_date": assignment.due_date.isoformat(),
+            "reason": f"attempt {attempt.number} failed ({attempt.score}%)",
+        }
+        if policy is None or policy.notify_learner_on_fail:
+            messages.append(
+                Outgoing(
+                    learner.pk,
+                    Notification.Kind.ATTEMPT_FAILED,
+                    f"attempt_failed:{attempt.pk}:learner",
+                    context,
+                    assignment.pk,
+                )
+            )
+        if (policy is None or policy.notify_manager_on_fail) and learner.manager_id:
+            messages.append(
+                Outgoing(
+                    learner.manager_id,
+                    Notification.Kind.MANAGER_ATTEMPT_FAILED,
+                    f"attempt_failed:{attempt.pk}:manager",
+                    context,
+                    assignment.pk,
+                )
+            )
+        event_rows.append(
+            events.event_row(
+                assignment_id=assignment.pk,
+                kind=EscalationEvent.Kind.ATTEMPT_FAILED,
+                occurred_at=attempt.submitted_at or timezone.now(),
+                dedupe_key=f"attempt_failed:{attempt.pk}",
+                reason=f"Attempt {attempt.number} scored {attempt.score}% (pass mark {attempt.quiz.effective_pass_mark}%)"
+                + (f"; missed: {', '.join(objectives)}" if objectives else "."),
+                detail={
+                    "attempt": attempt.pk,
+                    "missed_objectives": objectives,
+                    "manager_told": bool(learner.manager_id and (policy is None or policy.notify_manager_on_fail)),
+                },
+            )
+        )
+    return messages, event_rows
+
+
+def follow_up_attempts(attempt_ids: list[int], *, dry_run: bool = False) -> list[Outgoing]:
+    messages, event_rows = attempt_failure_messages(attempt_ids)
+    with transaction.atomic():
+        new = enqueue(messages, dry_run=dry_run)
+        if not dry_run:
+            events.record(event_rows)
+    return new
+
+
+def follow_up_exhausted(
+    assignment_ids: list[int], *, as_of: dt.datetime | None = None, dry_run: bool = False
+) -> list[Outgoing]:
+    """Retake deadline, manager email, review booking, for assignments whose attempts ran out."""
+    from escalation.reviews import review_book_next
+
+    as_of = as_of or timezone.now()
+    new: list[Outgoing] = []
+    assignments = list(
+        Assignment.objects.filter(pk__in=assignment_ids, status=Assignment.Status.FAILED, archived_at__isnull=True)
+        .select_related("learner", "course")
+        .order_by("pk")
+    )
+    last_attempts = {}
+    for attempt in Attempt.objects.filter(
+        assignment_id__in=[a.pk for a in assignments], status=Attempt.Status.SUBMITTED, quiz__kind=Quiz.Kind.FINAL
+    ).order_by("assignment_id", "number"):
+        last_attempts[attempt.assignment_id] = attempt
+    missed = _missed_by_attempt([a.pk for a in last_attempts.values()])
+    for assignment in assignments:
+        failed_stamp = f"{assignment.failed_at:%Y%m%d%H%M%S}" if assignment.failed_at else "0"
+        key = f"exhausted:{assignment.pk}:{failed_stamp}"
+        policy = policy_for_course(assignment.course_code)
+        learner = assignment.learner
+        with transaction.atomic():
+            if not dry_run and assignment.retake_deadline is None and policy is not None:
+                retake = max(as_of.date(), assignment.due_date) + dt.timedelta(days=policy.retake_deadline_days)
+                Assignment.objects.filter(pk=assignment.pk, retake_deadline__isnull=True).update(retake_deadline=retake)
+                assignment.retake_deadline = retake
+            attempt = last_attempts.get(assignment.pk)
+            items = missed.get(attempt.pk, []) if attempt else []
+            objectives = sorted({m["objective"] for m in items if m["objective"]})
+            context = {
+                "learner": learner.get_full_name(),
+                "first_name": learner.first_name,
+                "course": assignment.course.title,
+                "course_code": assignment.course_code,
+                "attempts": attempt.number if attempt else 0,
+                "score": str(attempt.score) if attempt else "",
+                "missed": items,
+                "missed_objectives": objectives,
+                "retake_deadline": assignment.retake_deadline.isoformat() if assignment.retake_deadline else "",
+                "review_sessions": bool(policy and policy.book_review_session),
+                "reason": "attempts used up",
+            }
+            messages = [
+                Outgoing(learner.pk, Notification.Kind.ATTEMPTS_EXHAUSTED, f"{key}:learner", context, assignment.pk)
+            ]
+            if learner.manager_id and (policy is None or policy.notify_manager_on_exhausted):
+                messages.append(
+                    Outgoing(
+                        learner.manager_id,
+                        Notification.Kind.MANAGER_ATTEMPTS_EXHAUSTED,
+                        f"{key}:manager",
+                        context,
+                        assignment.pk,
+                    )
+                )
+            fresh = enqueue(messages, dry_run=dry_run)
+            new.extend(fresh)
+            if dry_run:
+                continue
+            events.record(
+                [
+                    events.event_row(
+                        assignment_id=assignment.pk,
+                        kind=EscalationEvent.Kind.ATTEMPTS_EXHAUSTED,
+                        occurred_at=as_of,
+                        dedupe_key=key,
+                        reason="All allowed attempts used without passing"
+                        + (f"; missed: {', '.join(objectives)}" if objectives else "")
+                        + (
+                            f". Retake deadline {assignment.retake_deadline:%d %b %Y}."
+                            if assignment.retake_deadline
+                            else "."
+                        ),
+                        detail={"missed_objectives": objectives},
+                    )
+                ]
+            )
+            if fresh and policy is not None and policy.book_review_session:
+                review_book_next(assignment=assignment, after=as_of)
+    return new
+
+
+def run_failure_followup(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
+    summary = Summary("failure_followup", dry_run)
+    since = as_of - CATCH_UP
+    attempt_ids = Attempt.objects.filter(
+        status=Attempt.Status.SUBMITTED,
+        passed=False,
+        quiz__kind=Quiz.Kind.FINAL,
+        submitted_at__gte=since,
+        submitted_at__lte=as_of,
+        assignment__archived_at__isnull=True,
+    ).values_list("pk", flat=True)
+    for batch in chunks(attempt_ids.order_by("pk").iterator(chunk_size=2000)):
+        summary.add(follow_up_attempts(batch, dry_run=dry_run))
+    exhausted_ids = Assignment.objects.filter(
+        status=Assignment.Status.FAILED, archived_at__isnull=True, failed_at__gte=since, failed_at__lte=as_of
+    ).values_list("pk", flat=True)
+    for batch in chunks(exhausted_ids.order_by("pk").iterator(chunk_size=500)):
+        summary.add(follow_up_exhausted(batch, as_of=as_of, dry_run=dry_run))
+    return summary

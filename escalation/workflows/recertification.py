@@ -1,0 +1,241 @@
+"""4. Recertification.
+
+Anniversary: a course with a recertification period re-assigns itself ``recertification_window_days``
+before the learner's last completion expires. The completed assignment is archived with reason
+"recertification" and a new one is created (source recertification, due on the expiry date plus
+the course's grace days) and the learner is told. The new assignment is open, so the old one is no
+longer a candidate: a second run changes nothing. If it is not completed by then the learner is
+overdue (their certificate has expired) and enters the overdue ladder.
+
+Completions imported from another system (no assignment here) are re-assigned the same way.
+
+Annual clean slate: on the policy's fixed date, every active assignment of the course is archived
+(reason clean_slate) and assigned again to the same active learners, once per year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import DateField, Exists, OuterRef, Subquery
+from django.utils import timezone
+
+from assignments.models import Assignment, Completion
+from courses.models import Course
+from escalation import events
+from escalation.models import CleanSlateRun, EscalationEvent, EscalationPolicy, Notification
+from escalation.outbox import Outgoing, enqueue
+from escalation.selectors import learner_timezones, local_date
+from escalation.workflows.common import Summary, chunks, full_name
+
+
+def _current_courses() -> dict[str, Course]:
+    """The newest published version of each course code."""
+    current: dict[str, Course] = {}
+    for course in Course.objects.filter(status=Course.Status.PUBLISHED).order_by("code", "-version"):
+        current.setdefault(course.code, course)
+    return current
+
+
+def run_recertification(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
+    summary = Summary("recertification", dry_run)
+    current = {code: c for code, c in _current_courses().items() if c.recertification_months}
+    for timezone_name in learner_timezones():
+        today = local_date(as_of, timezone_name)
+        for code, course in current.items():
+            horizon = today + dt.timedelta(days=course.recertification_window_days)
+            expiry = Subquery(
+                Completion.objects.filter(assignment_id=OuterRef("pk"))
+                .order_by("-completed_at")
+                .values("expires_on")[:1],
+                output_field=DateField(),
+            )
+            due_rows = (
+                Assignment.objects.filter(
+                    course_code=code,
+                    archived_at__isnull=True,
+                    status=Assignment.Status.COMPLETED,
+                    learner__is_active=True,
+                    learner__timezone=timezone_name,
+                )
+                .annotate(expires_on=expiry)
+                .filter(expires_on__lte=horizon)
+                .values_list("pk", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
+                .order_by("pk")
+            )
+            for batch in chunks(due_rows.iterator(chunk_size=2000)):
+                _reassign(batch, course=course, today=today, as_of=as_of, dry_run=dry_run, summary=summary)
+
+            later = Completion.objects.filter(
+                learner_id=OuterRef("learner_id"), course_code=code, completed_at__gt=OuterRef("completed_at")
+            )
+            active = Assignment.objects.filter(
+                learner_id=OuterRef("learner_id"), course_code=code, archived_at__isnull=True
+            )
+            imported = (
+                Completion.objects.filter(
+                    course_code=code,
+                    assignment__isnull=True,
+                    expires_on__lte=horizon,
+                    learner__is_active=True,
+                    learner__timezone=timezone_name,
+                )
+                .exclude(Exists(later))
+                .exclude(Exists(active))
+                .values_list("pk", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
+                .order_by("pk")
+            )
+            for batch in chunks(imported.iterator(chunk_size=2000)):
+                # No old assignment to archive: the first element is a completion id here.
+                _reassign(
+                    [(None, *row[1:]) for row in batch],
+                    course=course,
+                    today=today,
+                    as_of=as_of,
+                    dry_run=dry_run,
+                    summary=summary,
+                )
+    _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
+    return summary
+
+
+def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_run: bool, summary: Summary) -> None:
+    old_ids = [row[0] for row in batch if row[0] is not None]
+    with transaction.atomic():
+        if old_ids and not dry_run:
+            # Claim: only rows still active and completed are archived (a concurrent run finds none).
+            claimed = set(
+                Assignment.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=old_ids, archived_at__isnull=True, status=Assignment.Status.COMPLETED)
+                .values_list("pk", flat=True)
+            )
+            batch = [row for row in batch if row[0] is None or row[0] in claimed]
+            Assignment.objects.filter(pk__in=claimed).update(
+                archived_at=as_of,
+                archived_reason=Assignment.ArchiveReason.RECERTIFICATION,
+                archive_note="Re-assigned before the certificate expires.",
+            )
+        new_assignments = []
+        for old_id, learner_id, expires_on, first, last in batch:
+            due = max(expires_on + dt.timedelta(days=course.grace_days), today)
+            new_assignments.append(
+                Assignment(
+                    learner_id=learner_id,
+                    course=course,
+                    course_code=course.code,
+                    source=Assignment.Source.RECERTIFICATION,
+                    assigned_at=as_of,
+                    assigned_on=min(today, due),
+                    due_date=due,
+                )
+            )
+        if dry_run:
+            summary.add([], would_reassign=len(new_assignments))
+            return
+        created = Assignment.objects.bulk_create(new_assignments, batch_size=2000)
+        event_rows, messages = [], []
+        for (old_id, learner_id, expires_on, first, last), assignment in zip(batch, created, strict=True):
+            reason = f"Certificate expires on {expires_on:%d %b %Y}: re-assigned, due {assignment.due_date:%d %b %Y}."
+            if old_id is not None:
+                event_rows.append(
+                    events.event_row(
+                        assignment_id=old_id,
+                        kind=EscalationEvent.Kind.ARCHIVED,
+                        occurred_at=as_of,
+                        reason="Archived for recertification.",
+                        dedupe_key=f"recert_archived:{old_id}",
+                    )
+                )
+            event_rows.append(
+                events.event_row(
+                    assignment_id=assignment.pk,
+                    kind=EscalationEvent.Kind.RECERTIFICATION,
+                    occurred_at=as_of,
+                    reason=reason,
+                    dedupe_key=f"recertification:{assignment.pk}",
+                    detail={"previous_assignment": old_id},
+                )
+            )
+            messages.append(
+                Outgoing(
+                    learner_id,
+                    Notification.Kind.RECERTIFICATION,
+                    f"recertification:{assignment.pk}",
+                    {
+                        "learner": full_name(first, last),
+                        "first_name": first,
+                        "course": course.title,
+                        "course_code": course.code,
+                        "expires_on": expires_on.isoformat(),
+                        "due_date": assignment.due_date.isoformat(),
+                        "reason": reason,
+                    },
+                    assignment.pk,
+                )
+            )
+        events.record(event_rows)
+        summary.add(enqueue(messages), reassigned=len(created))
+
+
+def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> None:
+    current = _current_courses()
+    today = timezone.localdate(as_of)
+    for policy in EscalationPolicy.objects.exclude(course_code="").filter(
+        clean_slate_month__isnull=False, clean_slate_day__isnull=False
+    ):
+        course = current.get(policy.course_code)
+        if course is None:
+            continue
+        try:
+            date_this_year = dt.date(today.year, policy.clean_slate_month, policy.clean_slate_day)
+        except ValueError:
+            continue
+        if today < date_this_year or CleanSlateRun.objects.filter(course_code=course.code, year=today.year).exists():
+            continue
+        active = Assignment.objects.filter(course_code=course.code, archived_at__isnull=True)
+        if dry_run:
+            summary.add([], would_clean_slate=active.count())
+            continue
+        with transaction.atomic():
+            run, created = CleanSlateRun.objects.get_or_create(
+                course_code=course.code, year=today.year, defaults={"ran_at": as_of}
+            )
+            if not created:
+                continue
+            learners = list(active.filter(learner__is_active=True).values_list("pk", "learner_id"))
+            archived = active.update(
+                archived_at=as_of,
+                archived_reason=Assignment.ArchiveReason.CLEAN_SLATE,
+                archive_note=f"Annual clean slate {today.year}.",
+            )
+            due = today + dt.timedelta(days=policy.clean_slate_due_days)
+            created_rows = Assignment.objects.bulk_create(
+                [
+                    Assignment(
+                        learner_id=learner_id,
+                        course=course,
+                        course_code=course.code,
+                        source=Assignment.Source.RECERTIFICATION,
+                        assigned_at=as_of,
+                        assigned_on=today,
+                        due_date=due,
+                    )
+                    for _, learner_id in learners
+                ],
+                batch_size=2000,
+            )
+            events.record(
+                [
+                    events.event_row(
+                        assignment_id=old,
+                        kind=EscalationEvent.Kind.ARCHIVED,
+                        occurred_at=as_of,
+                        reason=f"Annual clean slate {today.year}.",
+                        dedupe_key=f"clean_slate:{old}",
+                    )
+                    for old, _ in learners
+                ]
+            )
+            CleanSlateRun.objects.filter(pk=run.pk).update(archived=archived, reassigned=len(created_rows))
+            summary.add([], clean_slate_archived=archived, clean_slate_reassigned=len(created_rows))

@@ -1,0 +1,36 @@
+"""Formal warning letters as PDF (WeasyPrint), rendered from the WarningLetter row that records
+exactly what was issued."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+
+from escalation.dispatch import attachment_builder
+from escalation.models import Notification, WarningLetter
+
+
+def warning_letter_pdf(letter: WarningLetter) -> bytes:
+    assignment = letter.assignment
+    html = render_to_string(
+        "reports/warning_letter.html",
+        {
+            "letter": letter,
+            "assignment": assignment,
+            "learner": assignment.learner,
+            "course": assignment.course,
+            "manager": letter.manager,
+            "organisation_name": settings.ORGANISATION_NAME,
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+@attachment_builder(Notification.Kind.WARNING_LETTER)
+def _letters(rows: list[Notification]) -> list[tuple[str, bytes, str]]:
+    references = [row.context.get("reference") for row in rows if row.context.get("reference")]
+    letters = WarningLetter.objects.filter(reference__in=references).select_related(
+        "assignment__learner", "assignment__course", "manager"
+    )
+    return [(f"{letter.reference}.pdf", warning_letter_pdf(letter), "application/pdf") for letter in letters]
