@@ -132,7 +132,7 @@ def run_dispatch(*, as_of: dt.datetime | None = None, dry_run: bool = False, bat
     if dry_run:
         pending = Notification.objects.filter(status=Notification.Status.PENDING, send_after__lte=now)
         by_kind = defaultdict(int)
-        for kind, recipient in pending.values_list("kind", "recipient_id"):
+        for (kind,) in pending.values_list("kind"):
             by_kind[kind] += 1
         return {"would_send": sum(by_kind.values()), "by_kind": dict(by_kind)}
     recovered = Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - LEASE).update(

@@ -117,7 +117,7 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
                 archive_note="Re-assigned before the certificate expires.",
             )
         new_assignments = []
-        for old_id, learner_id, expires_on, first, last in batch:
+        for _old_id, learner_id, expires_on, _first, _last in batch:
             due = max(expires_on + dt.timedelta(days=course.grace_days), today)
             new_assignments.append(
                 Assignment(
