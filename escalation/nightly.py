@@ -36,7 +36,8 @@ WORKFLOWS: list[tuple[str, Callable]] = [
     ("overdue_ladder", run_overdue_ladder),
     ("recertification", run_recertification),
     ("checkins_and_digests", run_checkins_and_digests),
-    ("dispatch", lambda *, as_of, dry_run: run_dispatch(as_of=as_of, dry_run=dry_run)),
+    # Rows inserted tonight are due "now"; a run for a past --as-of date sends them too.
+    ("dispatch", lambda *, as_of, dry_run: run_dispatch(as_of=max(as_of, timezone.now()), dry_run=dry_run)),
 ]
 
 
