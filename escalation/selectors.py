@@ -79,3 +79,21 @@ def open_assignments(*, day: dt.date, timezone_name: str, scope: PolicyScope) ->
         learner__is_active=True,
         learner__timezone=timezone_name,
     ).exclude(exempt_on(day))
+
+
+def assignment_for_case_file(*, viewer: User, pk: int, learner_may_see: bool = False) -> Assignment | None:
+    """An assignment whose case file ``viewer`` may read: admins, anyone above the learner in the
+    reporting chain and, where allowed, the learner. None (404) otherwise."""
+    from lms.selectors import user_ids_below_sql
+
+    qs = Assignment.objects.select_related("learner", "course", "learner__manager")
+    if viewer.is_admin:
+        return qs.filter(pk=pk).first()
+    visible = Q(learner_id__in=user_ids_below_sql(viewer.pk))
+    if learner_may_see:
+        visible |= Q(learner_id=viewer.pk)
+    return qs.filter(visible, pk=pk).first()
+
+
+def case_file(assignment: Assignment):
+    return assignment.events.select_related("actor").order_by("occurred_at", "pk")

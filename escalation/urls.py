@@ -1,5 +1,27 @@
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from escalation import views
+
+app_name = "escalation"
+
+urlpatterns = [
+    path("policies/", views.policies, name="policies"),
+    path("policies/new/", views.policy_edit, name="policy_create"),
+    path("policies/<int:pk>/", views.policy_edit, name="policy_edit"),
+    path("preview/", views.preview, name="preview"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("case-file/<int:assignment_pk>/", views.case_file, name="case_file"),
+    path("case-file/<int:assignment_pk>/pdf/", views.case_file_pdf, name="case_file_pdf"),
+    path("letters/<str:reference>.pdf", views.warning_letter_pdf, name="warning_letter_pdf"),
+    path("review-sessions/", views.review_sessions, name="review_sessions"),
+    path("review-sessions/new/", views.review_session_edit, name="review_session_create"),
+    path("review-sessions/<int:pk>/", views.review_session, name="review_session"),
+    path("review-sessions/<int:pk>/edit/", views.review_session_edit, name="review_session_edit"),
+    path(
+        "review-sessions/<int:pk>/bookings/<int:booking_pk>/attendance/",
+        views.review_attendance,
+        name="review_attendance",
+    ),
+]

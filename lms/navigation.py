@@ -20,6 +20,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("My team"), "team", "manager"),
     NavItem(_("People"), "people", "admin"),
     NavItem(_("Departments"), "departments", "admin"),
+    NavItem(_("Training history"), "assignments:my_history", "learner"),
+    NavItem(_("Assign training"), "assignments:assign", "admin"),
+    NavItem(_("Assignments"), "assignments:list", "admin"),
+    NavItem(_("Uploads"), "assignments:uploads", "admin"),
+    NavItem(_("Courses"), "authoring_course_list", "admin"),
+    NavItem(_("Escalation"), "escalation:policies", "admin"),
+    NavItem(_("Review sessions"), "escalation:review_sessions", "admin"),
+    NavItem(_("Notifications"), "escalation:notifications", "learner"),
 ]
 
 

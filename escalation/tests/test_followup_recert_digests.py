@@ -23,8 +23,12 @@ DAY = dt.date(2026, 3, 2)  # a Monday
 
 def failed_attempt(assignment, number: int, score: int = 40) -> Attempt:
     attempt = AttemptFactory(
-        assignment=assignment, number=number, status=Attempt.Status.SUBMITTED, submitted_at=at(DAY, 10),
-        score=score, passed=False,
+        assignment=assignment,
+        number=number,
+        status=Attempt.Status.SUBMITTED,
+        submitted_at=at(DAY, 10),
+        score=score,
+        passed=False,
     )
     for question in attempt.quiz.questions.all():
         AttemptAnswer.objects.create(attempt=attempt, question=question, is_correct=False)
@@ -57,12 +61,21 @@ def test_a_failed_attempt_tells_learner_and_manager_at_once_with_what_was_missed
 def test_attempts_running_out_sets_a_retake_deadline_books_a_review_and_attendance_reopens(team, course, policy):
     _, lead, (learner, *_) = team
     session = ReviewSession.objects.create(
-        title="GDPR review", starts_at=at(DAY + dt.timedelta(days=3), 14), ends_at=at(DAY + dt.timedelta(days=3), 15),
-        capacity=1, link="https://meet.example.org/review",
+        title="GDPR review",
+        starts_at=at(DAY + dt.timedelta(days=3), 14),
+        ends_at=at(DAY + dt.timedelta(days=3), 15),
+        capacity=1,
+        link="https://meet.example.org/review",
     )
-    ReviewBooking.objects.create(session=ReviewSession.objects.create(
-        title="Full", starts_at=at(DAY + dt.timedelta(days=1), 9), ends_at=at(DAY + dt.timedelta(days=1), 10),
-        capacity=1), assignment=assign(team[2][1], course, due=DAY))
+    ReviewBooking.objects.create(
+        session=ReviewSession.objects.create(
+            title="Full",
+            starts_at=at(DAY + dt.timedelta(days=1), 9),
+            ends_at=at(DAY + dt.timedelta(days=1), 10),
+            capacity=1,
+        ),
+        assignment=assign(team[2][1], course, due=DAY),
+    )
     due = DAY + dt.timedelta(days=5)
     assignment = assign(learner, course, due=due)
     for number in (1, 2, 3):
@@ -94,10 +107,16 @@ def test_attempts_running_out_sets_a_retake_deadline_books_a_review_and_attendan
 def test_anniversary_reassigns_before_expiry_exactly_once(team, policy):
     _, _, (learner, *_) = team
     course = make_course(questions=1, recertification_months=12, recertification_window_days=30)
-    old = assign(learner, course, due=dt.date(2025, 3, 1), assigned_on=dt.date(2025, 2, 1),
-                 status=Assignment.Status.COMPLETED)
-    completion = CompletionFactory(learner=learner, course=course, assignment=old,
-                                   completed_at=at(dt.date(2025, 2, 20)), expires_on=dt.date(2026, 2, 20))
+    old = assign(
+        learner, course, due=dt.date(2025, 3, 1), assigned_on=dt.date(2025, 2, 1), status=Assignment.Status.COMPLETED
+    )
+    completion = CompletionFactory(
+        learner=learner,
+        course=course,
+        assignment=old,
+        completed_at=at(dt.date(2025, 2, 20)),
+        expires_on=dt.date(2026, 2, 20),
+    )
 
     assert run_recertification(as_of=at(dt.date(2026, 1, 20)))["notifications"] == 0
     summary = run_recertification(as_of=at(dt.date(2026, 1, 21)))
