@@ -1,1 +1,80 @@
-# Register your models here.
+"""Django admin: read-mostly views for support staff. Writes that mean something go through the
+services and the app's own pages; completions are evidence and cannot be edited here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["learner", "course_code", "due_date", "status", "source", "archived_at", "archived_reason"]
+    list_filter = ["status", "source", "archived_reason", "course_code"]
+    search_fields = ["learner__email", "learner__last_name", "course_code"]
+    raw_id_fields = ["learner", "course", "rule", "assigned_by", "archived_by"]
+    date_hierarchy = "assigned_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "course", "department", "job_title", "due_mode", "due_days", "is_active"]
+    list_filter = ["is_active", "due_mode"]
+    raw_id_fields = ["course", "department", "created_by"]
+
+
+@admin.register(Completion)
+class CompletionAdmin(admin.ModelAdmin):
+    list_display = [
+        "certificate_number",
+        "learner",
+        "course_code",
+        "course_version",
+        "completed_at",
+        "expires_on",
+        "source",
+    ]
+    list_filter = ["source", "course_code"]
+    search_fields = ["certificate_number", "learner__email"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Exemption)
+class ExemptionAdmin(admin.ModelAdmin):
+    list_display = ["learner", "course_code", "starts_on", "ends_on", "reason", "approved_by", "revoked_at"]
+    list_filter = ["reason"]
+    raw_id_fields = ["learner", "approved_by"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["filename", "kind", "status", "total", "processed", "created_by", "created_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "filename",
+        "total",
+        "processed",
+        "errors",
+        "summary",
+        "last_error",
+        "created_by",
+        "finished_at",
+    ]
+    exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False

@@ -306,3 +306,50 @@ class Exemption(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.learner} exempt from {self.course_code or 'all courses'} ({self.get_reason_display()})"
+
+
+class ImportJob(TimeStampedModel):
+    """A CSV upload from the browser: the file, where checking and applying it has got to, and the
+    line errors or the preview of what will change. Checking and applying run as Celery tasks."""
+
+    class Kind(models.TextChoices):
+        USERS = "users", _("People")
+        ASSIGNMENTS = "assignments", _("Assignments")
+        COMPLETIONS = "completions", _("Historical completions")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be checked")
+        CHECKING = "checking", _("Checking")
+        INVALID = "invalid", _("Has errors; nothing imported")
+        READY = "ready", _("Checked; waiting for confirmation")
+        APPLYING = "applying", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    filename = models.CharField(_("file name"), max_length=255)
+    # The uploaded bytes as received; decoding is part of checking (a wrong encoding is a reported error).
+    content = models.BinaryField(editable=False)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    last_error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="importjob_processed_within_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.APPLYING}

@@ -1,5 +1,44 @@
+"""Course authoring for admins, mounted at /courses/authoring/."""
+
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from courses.views import authoring as views
+
+urlpatterns = [
+    path("", views.course_list, name="authoring_course_list"),
+    path("new/", views.course_create, name="authoring_course_create"),
+    path("import/", views.course_import, name="authoring_course_import"),
+    path("<int:pk>/", views.course_detail, name="authoring_course_detail"),
+    path("<int:pk>/edit/", views.course_edit, name="authoring_course_edit"),
+    path("<int:pk>/publish/", views.course_publish, name="authoring_course_publish"),
+    path("<int:pk>/unpublish/", views.course_unpublish, name="authoring_course_unpublish"),
+    path("<int:pk>/new-version/", views.course_new_version, name="authoring_course_new_version"),
+    path("<int:pk>/export/", views.course_export, name="authoring_course_export"),
+    path("<int:course_pk>/modules/new/", views.module_edit, name="authoring_module_create"),
+    path("<int:course_pk>/modules/<int:pk>/", views.module_edit, name="authoring_module_edit"),
+    path("<int:course_pk>/modules/<int:pk>/move/<str:direction>/", views.module_move, name="authoring_module_move"),
+    path("<int:course_pk>/modules/<int:pk>/delete/", views.module_delete, name="authoring_module_delete"),
+    path("<int:course_pk>/resources/new/", views.resource_edit, name="authoring_resource_create"),
+    path("<int:course_pk>/resources/<int:pk>/", views.resource_edit, name="authoring_resource_edit"),
+    path("<int:course_pk>/resources/<int:pk>/delete/", views.resource_delete, name="authoring_resource_delete"),
+    path("<int:course_pk>/quizzes/new/", views.quiz_edit, name="authoring_quiz_create"),
+    path("<int:course_pk>/quizzes/<int:pk>/", views.quiz_edit, name="authoring_quiz_edit"),
+    path("<int:course_pk>/quizzes/<int:pk>/delete/", views.quiz_delete, name="authoring_quiz_delete"),
+    path(
+        "<int:course_pk>/quizzes/<int:quiz_pk>/questions/new/",
+        views.question_edit,
+        name="authoring_question_create",
+    ),
+    path(
+        "<int:course_pk>/quizzes/<int:quiz_pk>/questions/<int:pk>/",
+        views.question_edit,
+        name="authoring_question_edit",
+    ),
+    path(
+        "<int:course_pk>/quizzes/<int:quiz_pk>/questions/<int:pk>/delete/",
+        views.question_delete,
+        name="authoring_question_delete",
+    ),
+]

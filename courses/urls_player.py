@@ -1,5 +1,16 @@
+"""The learner's course player, mounted at /courses/learn/."""
+
 from __future__ import annotations
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from courses.views import player
+
+urlpatterns = [
+    path("<int:assignment_pk>/", player.course_overview, name="player_course"),
+    path("<int:assignment_pk>/modules/<int:module_pk>/", player.module_detail, name="player_module"),
+    path("<int:assignment_pk>/resources/<int:resource_pk>/", player.resource_detail, name="player_resource"),
+    path("<int:assignment_pk>/quizzes/<int:quiz_pk>/start/", player.quiz_start, name="player_quiz_start"),
+    path("attempts/<int:attempt_pk>/", player.attempt_take, name="player_attempt"),
+    path("attempts/<int:attempt_pk>/result/", player.attempt_result, name="player_result"),
+]

@@ -157,3 +157,16 @@ class ExemptionFactory(DjangoModelFactory):
     ends_on = None
     reason = Exemption.Reason.SICK_LEAVE
     approved_by = factory.SubFactory(AdminFactory)
+
+
+def answers_for(attempt: Attempt, *, wrong: set[int] | frozenset[int] = frozenset()) -> dict[int, list[int]]:
+    """Answers to every question an attempt presents: right ones, except wrong ones for the
+    question ids in ``wrong``. Test-only: it reads which choices are correct."""
+    answers: dict[int, list[int]] = {}
+    for entry in attempt.layout:
+        choices = list(Choice.objects.filter(pk__in=entry["c"]).order_by("pk"))
+        if entry["q"] in wrong:
+            answers[entry["q"]] = [next(c.pk for c in choices if not c.is_correct)]
+        else:
+            answers[entry["q"]] = [c.pk for c in choices if c.is_correct]
+    return answers

@@ -1,10 +1,11 @@
 """5. Daily team-leader digests and weekly at-risk check-ins.
 
-Daily, every manager with active direct reports gets one digest: per course, who has completed,
-who has not (overdue first) and who is excused. On Mondays (the manager's local date) the at-risk
-check-in lists reports who failed or whose deadline is within a week. One pass over the active
-assignments of people who have a manager, grouped in memory by manager; one message per manager
-per day (or week), whatever the size of the team.
+Daily, every manager with active direct reports gets one digest: how many assignments in the team
+are completed, not completed and excused, naming who is overdue, failed or due within two weeks
+(overdue first) and who is excused. On Mondays (the manager's local date) the at-risk
+check-in lists reports who failed or whose deadline is within a week. Two set-based queries (counts
+grouped by manager in SQL; the rows to name) and one message per manager per day (or week),
+whatever the size of the team.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from assignments.models import Assignment
@@ -22,23 +24,50 @@ from escalation.workflows.common import Summary, chunks, full_name
 
 LIST_LIMIT = 60
 AT_RISK_DAYS = 7
+# The digest names people whose deadline is within this many days (or passed, or who failed).
+LIST_DAYS = 14
 
 
 def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("checkins_and_digests", dry_run)
     org_today = timezone.localdate(as_of)
-    rows = (
-        Assignment.objects.filter(
-            archived_at__isnull=True,
-            learner__is_active=True,
-            learner__manager__isnull=False,
-            learner__manager__is_active=True,
+    base = Assignment.objects.filter(
+        archived_at__isnull=True,
+        learner__is_active=True,
+        learner__manager__isnull=False,
+        learner__manager__is_active=True,
+    ).annotate(excused=exempt_on(org_today))
+    # Counts per manager in one grouped query.
+    teams: dict[int, dict] = {}
+    counts = (
+        base.values("learner__manager_id", "learner__manager__timezone", "learner__manager__first_name")
+        .annotate(
+            completed=Count("pk", filter=Q(excused=False, status=Assignment.Status.COMPLETED)),
+            not_completed=Count("pk", filter=Q(excused=False) & ~Q(status=Assignment.Status.COMPLETED)),
+            excused_count=Count("pk", filter=Q(excused=True)),
         )
-        .annotate(excused=exempt_on(org_today))
+        .order_by()
+    )
+    for row in counts.iterator(chunk_size=5000):
+        teams[row["learner__manager_id"]] = {
+            "today": local_date(as_of, row["learner__manager__timezone"]),
+            "first_name": row["learner__manager__first_name"],
+            "completed": row["completed"],
+            "not_completed": row["not_completed"],
+            "excused": row["excused_count"],
+            "outstanding": [],
+            "excused_people": [],
+            "at_risk": [],
+        }
+    # The people to name: not completed and late, failed or due soon; and who is excused.
+    soon = org_today + dt.timedelta(days=LIST_DAYS)
+    listed = (
+        base.filter(
+            Q(excused=True)
+            | (~Q(status=Assignment.Status.COMPLETED) & (Q(status=Assignment.Status.FAILED) | Q(due_date__lte=soon)))
+        )
         .values_list(
             "learner__manager_id",
-            "learner__manager__timezone",
-            "learner__manager__first_name",
             "learner__first_name",
             "learner__last_name",
             "course__title",
@@ -47,62 +76,35 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             "retake_deadline",
             "excused",
         )
-        .order_by("learner__manager_id")
+        .order_by("learner__manager_id", "due_date")
     )
-    teams: dict[int, dict] = {}
-    for manager_id, manager_tz, manager_first, first, last, title, status, due, retake, excused in rows.iterator(
-        chunk_size=5000
-    ):
+    for manager_id, first, last, title, status, due, retake, excused in listed.iterator(chunk_size=5000):
         team = teams.get(manager_id)
         if team is None:
-            today = local_date(as_of, manager_tz)
-            team = teams[manager_id] = {
-                "today": today,
-                "first_name": manager_first,
-                "completed": 0,
-                "not_completed": 0,
-                "excused": 0,
-                "outstanding": [],
-                "excused_people": [],
-                "at_risk": [],
-            }
+            continue
         today = team["today"]
         person = full_name(first, last)
-        deadline = max(due, retake) if retake else due
         if excused:
-            team["excused"] += 1
             if len(team["excused_people"]) < LIST_LIMIT:
                 team["excused_people"].append({"learner": person, "course": title})
-        elif status == Assignment.Status.COMPLETED:
-            team["completed"] += 1
-        else:
-            team["not_completed"] += 1
-            overdue = today > deadline
-            if len(team["outstanding"]) < LIST_LIMIT:
-                team["outstanding"].append(
-                    {
-                        "learner": person,
-                        "course": title,
-                        "due_date": deadline.isoformat(),
-                        "overdue": overdue,
-                        "failed": status == Assignment.Status.FAILED,
-                    }
-                )
-            if status == Assignment.Status.FAILED or (deadline - today).days <= AT_RISK_DAYS:
-                team["at_risk"].append(
-                    {
-                        "learner": person,
-                        "course": title,
-                        "due_date": deadline.isoformat(),
-                        "overdue": overdue,
-                        "failed": status == Assignment.Status.FAILED,
-                    }
-                )
+            continue
+        deadline = max(due, retake) if retake else due
+        failed = status == Assignment.Status.FAILED
+        item = {
+            "learner": person,
+            "course": title,
+            "due_date": deadline.isoformat(),
+            "overdue": today > deadline,
+            "failed": failed,
+        }
+        if len(team["outstanding"]) < LIST_LIMIT:
+            team["outstanding"].append(item)
+        if failed or (deadline - today).days <= AT_RISK_DAYS:
+            team["at_risk"].append(item)
     messages = []
     for manager_id, team in teams.items():
         today = team["today"]
         team["outstanding"].sort(key=lambda item: (not item["overdue"], item["due_date"]))
-        total = team["completed"] + team["not_completed"] + team["excused"]
         messages.append(
             Outgoing(
                 manager_id,
@@ -114,8 +116,9 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
                     "completed": team["completed"],
                     "not_completed": team["not_completed"],
                     "excused": team["excused"],
-                    "total": total,
+                    "total": team["completed"] + team["not_completed"] + team["excused"],
                     "outstanding": team["outstanding"],
+                    "listed_days": LIST_DAYS,
                     "excused_people": team["excused_people"],
                     "reason": f"daily digest: {team['not_completed']} outstanding",
                 },

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from assignments.models import Assignment, Attempt, AttemptAnswer
@@ -121,85 +122,105 @@ def follow_up_attempts(attempt_ids: list[int], *, dry_run: bool = False) -> list
 def follow_up_exhausted(
     assignment_ids: list[int], *, as_of: dt.datetime | None = None, dry_run: bool = False
 ) -> list[Outgoing]:
-    """Retake deadline, manager email, review booking, for assignments whose attempts ran out."""
+    """Retake deadline, manager email and review booking for assignments whose attempts ran out.
+
+    Set-based for a batch: a few queries for the batch, plus one booking transaction per learner
+    newly told (sessions are locked while booking) when review sessions with room exist.
+    """
+    from escalation.models import ReviewSession
     from escalation.reviews import review_book_next
 
     as_of = as_of or timezone.now()
-    new: list[Outgoing] = []
     assignments = list(
         Assignment.objects.filter(pk__in=assignment_ids, status=Assignment.Status.FAILED, archived_at__isnull=True)
         .select_related("learner", "course")
         .order_by("pk")
     )
+    if not assignments:
+        return []
+    policies: dict[str, object] = {}
+    for assignment in assignments:
+        if assignment.course_code not in policies:
+            policies[assignment.course_code] = policy_for_course(assignment.course_code)
     last_attempts = {}
     for attempt in Attempt.objects.filter(
         assignment_id__in=[a.pk for a in assignments], status=Attempt.Status.SUBMITTED, quiz__kind=Quiz.Kind.FINAL
     ).order_by("assignment_id", "number"):
         last_attempts[attempt.assignment_id] = attempt
     missed = _missed_by_attempt([a.pk for a in last_attempts.values()])
+
+    messages, event_rows, deadlines = [], [], {}
     for assignment in assignments:
-        failed_stamp = f"{assignment.failed_at:%Y%m%d%H%M%S}" if assignment.failed_at else "0"
-        key = f"exhausted:{assignment.pk}:{failed_stamp}"
-        policy = policy_for_course(assignment.course_code)
+        policy = policies[assignment.course_code]
         learner = assignment.learner
-        with transaction.atomic():
-            if not dry_run and assignment.retake_deadline is None and policy is not None:
-                retake = max(as_of.date(), assignment.due_date) + dt.timedelta(days=policy.retake_deadline_days)
-                Assignment.objects.filter(pk=assignment.pk, retake_deadline__isnull=True).update(retake_deadline=retake)
-                assignment.retake_deadline = retake
-            attempt = last_attempts.get(assignment.pk)
-            items = missed.get(attempt.pk, []) if attempt else []
-            objectives = sorted({m["objective"] for m in items if m["objective"]})
-            context = {
-                "learner": learner.get_full_name(),
-                "first_name": learner.first_name,
-                "course": assignment.course.title,
-                "course_code": assignment.course_code,
-                "attempts": attempt.number if attempt else 0,
-                "score": str(attempt.score) if attempt else "",
-                "missed": items,
-                "missed_objectives": objectives,
-                "retake_deadline": assignment.retake_deadline.isoformat() if assignment.retake_deadline else "",
-                "review_sessions": bool(policy and policy.book_review_session),
-                "reason": "attempts used up",
-            }
-            messages = [
-                Outgoing(learner.pk, Notification.Kind.ATTEMPTS_EXHAUSTED, f"{key}:learner", context, assignment.pk)
-            ]
-            if learner.manager_id and (policy is None or policy.notify_manager_on_exhausted):
-                messages.append(
-                    Outgoing(
-                        learner.manager_id,
-                        Notification.Kind.MANAGER_ATTEMPTS_EXHAUSTED,
-                        f"{key}:manager",
-                        context,
-                        assignment.pk,
-                    )
-                )
-            fresh = enqueue(messages, dry_run=dry_run)
-            new.extend(fresh)
-            if dry_run:
-                continue
-            events.record(
-                [
-                    events.event_row(
-                        assignment_id=assignment.pk,
-                        kind=EscalationEvent.Kind.ATTEMPTS_EXHAUSTED,
-                        occurred_at=as_of,
-                        dedupe_key=key,
-                        reason="All allowed attempts used without passing"
-                        + (f"; missed: {', '.join(objectives)}" if objectives else "")
-                        + (
-                            f". Retake deadline {assignment.retake_deadline:%d %b %Y}."
-                            if assignment.retake_deadline
-                            else "."
-                        ),
-                        detail={"missed_objectives": objectives},
-                    )
-                ]
+        key = (
+            f"exhausted:{assignment.pk}:{assignment.failed_at:%Y%m%d%H%M%S}"
+            if assignment.failed_at
+            else (f"exhausted:{assignment.pk}:0")
+        )
+        if assignment.retake_deadline is None and policy is not None:
+            assignment.retake_deadline = max(as_of.date(), assignment.due_date) + dt.timedelta(
+                days=policy.retake_deadline_days
             )
-            if fresh and policy is not None and policy.book_review_session:
-                review_book_next(assignment=assignment, after=as_of)
+            deadlines[assignment.pk] = assignment.retake_deadline
+        attempt = last_attempts.get(assignment.pk)
+        items = missed.get(attempt.pk, []) if attempt else []
+        objectives = sorted({m["objective"] for m in items if m["objective"]})
+        context = {
+            "learner": learner.get_full_name(),
+            "first_name": learner.first_name,
+            "course": assignment.course.title,
+            "course_code": assignment.course_code,
+            "attempts": attempt.number if attempt else 0,
+            "score": str(attempt.score) if attempt else "",
+            "missed": items,
+            "missed_objectives": objectives,
+            "retake_deadline": assignment.retake_deadline.isoformat() if assignment.retake_deadline else "",
+            "review_sessions": bool(policy and policy.book_review_session),
+            "reason": "attempts used up",
+        }
+        messages.append(
+            Outgoing(learner.pk, Notification.Kind.ATTEMPTS_EXHAUSTED, f"{key}:learner", context, assignment.pk)
+        )
+        if learner.manager_id and (policy is None or policy.notify_manager_on_exhausted):
+            messages.append(
+                Outgoing(
+                    learner.manager_id,
+                    Notification.Kind.MANAGER_ATTEMPTS_EXHAUSTED,
+                    f"{key}:manager",
+                    context,
+                    assignment.pk,
+                )
+            )
+        event_rows.append(
+            events.event_row(
+                assignment_id=assignment.pk,
+                kind=EscalationEvent.Kind.ATTEMPTS_EXHAUSTED,
+                occurred_at=as_of,
+                dedupe_key=key,
+                reason="All allowed attempts used without passing"
+                + (f"; missed: {', '.join(objectives)}" if objectives else "")
+                + (f". Retake deadline {assignment.retake_deadline:%d %b %Y}." if assignment.retake_deadline else "."),
+                detail={"missed_objectives": objectives},
+            )
+        )
+    with transaction.atomic():
+        new = enqueue(messages, dry_run=dry_run)
+        if dry_run:
+            return new
+        for pk, deadline in deadlines.items():
+            # Only where still unset: a concurrent follow-up keeps the first deadline it set.
+            Assignment.objects.filter(pk=pk, retake_deadline__isnull=True).update(retake_deadline=deadline)
+        events.record(event_rows)
+    told = {m.assignment_id for m in new if m.kind == Notification.Kind.ATTEMPTS_EXHAUSTED}
+    wants_review = [
+        a
+        for a in assignments
+        if a.pk in told and policies[a.course_code] is not None and policies[a.course_code].book_review_session
+    ]
+    if wants_review and ReviewSession.objects.filter(starts_at__gt=as_of).exists():
+        for assignment in wants_review:
+            review_book_next(assignment=assignment, after=as_of)
     return new
 
 
@@ -216,9 +237,18 @@ def run_failure_followup(*, as_of: dt.datetime, dry_run: bool = False) -> Summar
     ).values_list("pk", flat=True)
     for batch in chunks(attempt_ids.order_by("pk").iterator(chunk_size=2000)):
         summary.add(follow_up_attempts(batch, dry_run=dry_run))
-    exhausted_ids = Assignment.objects.filter(
-        status=Assignment.Status.FAILED, archived_at__isnull=True, failed_at__gte=since, failed_at__lte=as_of
-    ).values_list("pk", flat=True)
-    for batch in chunks(exhausted_ids.order_by("pk").iterator(chunk_size=500)):
+    already_followed_up = EscalationEvent.objects.filter(
+        assignment_id=OuterRef("pk"),
+        kind=EscalationEvent.Kind.ATTEMPTS_EXHAUSTED,
+        occurred_at__gte=OuterRef("failed_at"),
+    )
+    exhausted_ids = (
+        Assignment.objects.filter(
+            status=Assignment.Status.FAILED, archived_at__isnull=True, failed_at__gte=since, failed_at__lte=as_of
+        )
+        .exclude(Exists(already_followed_up))
+        .values_list("pk", flat=True)
+    )
+    for batch in chunks(exhausted_ids.order_by("pk").iterator(chunk_size=2000)):
         summary.add(follow_up_exhausted(batch, as_of=as_of, dry_run=dry_run))
     return summary

@@ -1,0 +1,35 @@
+"""Shared body of the import_* commands: read the file, call ``import_run``, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from assignments.services.imports import import_run
+
+
+class ImportCommand(BaseCommand):
+    kind = ""
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV file (UTF-8, comma-separated, with a header row)")
+        parser.add_argument("--dry-run", action="store_true", help="Check the file and report; change nothing.")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}")
+        outcome = import_run(kind=self.kind, data=data, dry_run=options["dry_run"])
+        if outcome.errors:
+            for error in outcome.errors:
+                column = f" [{error.column}]" if error.column else ""
+                self.stderr.write(f"line {error.line}{column}: {error.message}")
+            raise CommandError(f"{len(outcome.errors)} problem(s) in {path.name}; nothing was imported.")
+        summary = {key: value for key, value in outcome.summary.items() if key not in {"lines", "result"}}
+        if options["dry_run"]:
+            self.stdout.write(f"Dry run, nothing changed. {outcome.total} line(s) would import: {summary}")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Imported {outcome.total} line(s): {outcome.summary['result']}"))

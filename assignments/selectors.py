@@ -1,0 +1,128 @@
+"""Reads over assignments for the admin pages: lists with a derived state, a learner's history,
+exemptions, rules and uploads. Set-based: one query per list, never one per row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import CharField as CharFieldType
+from django.utils import timezone
+
+from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
+from courses.models import Course
+from lms.models import User
+
+
+def exemption_covering(*, day: dt.date) -> Exists:
+    """Exists() for an Exemption covering ``day`` for an assignment's learner and course."""
+    return Exists(
+        Exemption.objects.filter(
+            learner_id=OuterRef("learner_id"),
+            revoked_at=None,
+            starts_on__lte=day,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .filter(Q(course_code="") | Q(course_code=OuterRef("course_code")))
+    )
+
+
+def with_state(qs: QuerySet[Assignment], *, today: dt.date | None = None) -> QuerySet[Assignment]:
+    """Annotate ``is_exempt`` and ``state``: exempt, completed, failed, overdue, due or archived.
+    Exempt wins over overdue and failed: an excused learner is never counted as late."""
+    today = today or timezone.localdate()
+    return qs.annotate(is_exempt=exemption_covering(day=today)).annotate(
+        state=Case(
+            When(archived_at__isnull=False, then=Value("archived")),
+            When(status=Assignment.Status.COMPLETED, then=Value("completed")),
+            When(is_exempt=True, then=Value("exempt")),
+            When(status=Assignment.Status.FAILED, then=Value("failed")),
+            When(due_date__lt=today, then=Value("overdue")),
+            default=Value("due"),
+            output_field=CharFieldType(),
+        )
+    )
+
+
+def assignment_list(
+    *,
+    course_code: str = "",
+    state: str = "",
+    search: str = "",
+    show: str = "active",
+    today: dt.date | None = None,
+) -> QuerySet[Assignment]:
+    qs = Assignment.objects.select_related("learner", "learner__department", "course")
+    if show == "active":
+        qs = qs.filter(archived_at=None)
+    elif show == "archived":
+        qs = qs.filter(archived_at__isnull=False)
+    if course_code:
+        qs = qs.filter(course_code=course_code)
+    if search:
+        qs = qs.filter(
+            Q(learner__email__icontains=search)
+            | Q(learner__first_name__icontains=search)
+            | Q(learner__last_name__icontains=search)
+        )
+    qs = with_state(qs, today=today)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("due_date", "learner__last_name", "pk")
+
+
+def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
+    """Every assignment (active and archived) and every completion of a learner."""
+    assignments = with_state(
+        Assignment.objects.filter(learner=learner)
+        .select_related("course", "archived_by", "assigned_by")
+        .annotate(attempt_count=Count("attempts", distinct=True)),
+        today=today,
+    ).order_by("-assigned_at", "-pk")
+    completions = (
+        Completion.objects.filter(learner=learner).select_related("course", "assignment").order_by("-completed_at")
+    )
+    exemptions = Exemption.objects.filter(learner=learner).select_related("approved_by").order_by("-starts_on")
+    return {"assignments": assignments, "completions": completions, "exemptions": exemptions}
+
+
+def assignments_not_started(*, course_code: str) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(
+        course_code=course_code, archived_at=None, status=Assignment.Status.ASSIGNED, learner__is_active=True
+    ).select_related("learner", "course")
+
+
+def assignable_courses() -> list[Course]:
+    """The newest published version of each course code (one query)."""
+    newest: dict[str, Course] = {}
+    for course in Course.objects.filter(status=Course.Status.PUBLISHED).order_by("code", "version"):
+        newest[course.code] = course
+    return sorted(newest.values(), key=lambda c: c.code)
+
+
+def course_codes_in_use() -> list[str]:
+    return list(Assignment.objects.order_by("course_code").values_list("course_code", flat=True).distinct())
+
+
+def active_count_for_course(*, course_code: str) -> int:
+    return Assignment.objects.filter(course_code=course_code, archived_at=None).count()
+
+
+def rule_list() -> QuerySet[AssignmentRule]:
+    return AssignmentRule.objects.select_related("course", "department").annotate(
+        active_assignments=Count("assignments", filter=Q(assignments__archived_at=None))
+    )
+
+
+def exemption_list(*, show: str = "current", today: dt.date | None = None) -> QuerySet[Exemption]:
+    today = today or timezone.localdate()
+    qs = Exemption.objects.select_related("learner", "approved_by")
+    if show == "current":
+        qs = qs.filter(revoked_at=None).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    elif show == "ended":
+        qs = qs.filter(Q(revoked_at__isnull=False) | Q(ends_on__lt=today))
+    return qs.order_by("-starts_on", "pk")
+
+
+def import_jobs(*, limit: int = 20) -> QuerySet[ImportJob]:
+    return ImportJob.objects.select_related("created_by").defer("content")[:limit]

@@ -1,0 +1,305 @@
+"""Forms of the authoring pages. They parse input; the services in courses.services.authoring
+validate again and save."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.forms import inlineformset_factory
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+from courses.services.packages import KEY_PATTERN, course_rule_problems
+
+# Its own code, so that URLField's generic "invalid" message does not replace it.
+https_only = URLValidator(schemes=["https"], message=_("Enter an absolute https:// link."), code="not_https")
+
+
+def _url_field(label, help_text=""):
+    return forms.URLField(
+        label=label, required=False, max_length=200, assume_scheme="https", validators=[https_only], help_text=help_text
+    )
+
+
+class _CrispyMixin:
+    """Crispy renders fields only: each template writes its own <form>, CSRF token and buttons."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class CourseForm(_CrispyMixin, forms.ModelForm):
+    unlimited_attempts = forms.BooleanField(
+        label=_("Unlimited attempts"), required=False, help_text=_("Ticked: the maximum attempts field is ignored.")
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "code",
+            "title",
+            "description",
+            "pass_mark",
+            "unlimited_attempts",
+            "max_attempts",
+            "cooldown_first_minutes",
+            "cooldown_later_minutes",
+            "grading_method",
+            "compliance_critical",
+            "default_due_days",
+            "recertification_months",
+            "recertification_window_days",
+            "expiry_rule",
+            "fixed_expiry_month",
+            "fixed_expiry_day",
+            "grace_days",
+            "cpd_points",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = True
+        self.fields["default_due_days"].min_value = 1
+        self.fields["default_due_days"].widget.attrs["min"] = 1
+        self.fields["cpd_points"].min_value = 0
+        self.fields["cpd_points"].widget.attrs["min"] = 0
+        if self.instance.pk:
+            self.initial["unlimited_attempts"] = self.instance.max_attempts is None
+            if self.instance.version > 1:
+                self.fields["code"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unlimited_attempts"):
+            data["max_attempts"] = None
+        elif data.get("max_attempts") is None and "max_attempts" not in self.errors:
+            self.add_error("max_attempts", _("Enter the maximum attempts, or tick “Unlimited attempts”."))
+        if data.get("expiry_rule"):
+            for message in course_rule_problems(
+                expiry_rule=data["expiry_rule"],
+                recertification_months=data.get("recertification_months"),
+                fixed_expiry_month=data.get("fixed_expiry_month"),
+                fixed_expiry_day=data.get("fixed_expiry_day"),
+            ):
+                self.add_error("expiry_rule", message[0].upper() + message[1:] + ".")
+        return data
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "unlimited_attempts"}
+        if self.fields["code"].disabled:
+            data.pop("code")
+        return data
+
+    def _post_clean(self):
+        # The service runs full_clean; skipping the model validation here keeps one source of errors.
+        pass
+
+
+def _key_field(help_text):
+    return forms.CharField(
+        label=_("Key"),
+        max_length=60,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class _KeyedForm(_CrispyMixin, forms.ModelForm):
+    """Module and resource forms: an empty key is made from the title."""
+
+    def clean_key(self):
+        key = self.cleaned_data.get("key", "").strip()
+        if key and not KEY_PATTERN.match(key):
+            raise ValidationError(_("Use lowercase letters, digits and single hyphens, e.g. m1-introduction."))
+        return key
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("key") and data.get("title"):
+            from django.utils.text import slugify
+
+            data["key"] = "-".join(part for part in slugify(data["title"]).replace("_", "-").split("-") if part)[:60]
+        return data
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def _post_clean(self):
+        pass
+
+
+class ModuleForm(_KeyedForm):
+    key = _key_field(_("Stable reference used in course packages; made from the title when left empty."))
+    video_url = _url_field(_("Video link"), _("Optional: an https:// link."))
+    file_url = _url_field(_("File link"), _("Optional: an https:// link."))
+
+    class Meta:
+        model = Module
+        fields = ["title", "key", "body", "video_url", "file_url", "estimated_minutes"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+        help_texts = {
+            "body": _(
+                "HTML shown to learners exactly as written (only admins author it). Keep to paragraphs, "
+                "h3 headings, lists and strong text."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].required = True
+        self.fields["estimated_minutes"].min_value = 1
+        self.fields["estimated_minutes"].widget.attrs["min"] = 1
+
+
+class ResourceForm(_KeyedForm):
+    key = _key_field(_("Stable reference used by questions and packages; made from the title when left empty."))
+    url = _url_field(_("Link"), _("An https:// link; leave empty for a cheat sheet."))
+
+    class Meta:
+        model = LearningResource
+        fields = ["title", "key", "kind", "url", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {
+            "body": _("Cheat sheets only: HTML shown to learners exactly as written (only admins author it)."),
+        }
+
+
+class QuizForm(_CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Quiz
+        fields = ["kind", "title", "module", "pass_mark", "shuffle_questions", "shuffle_choices", "retake_missed_only"]
+        help_texts = {
+            "module": _("Only for a module check: the module it follows."),
+            "pass_mark": _(
+                "Empty: the course pass mark applies. The final assessment always uses the course pass mark."
+            ),
+        }
+
+    def __init__(self, *args, course: Course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = Module.objects.filter(course=course).order_by("order", "pk")
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def _post_clean(self):
+        pass
+
+
+class QuestionForm(_CrispyMixin, forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3}), "explanation": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "kind": _("A new true/false question without choices gets “True” and “False”; then mark the right one."),
+            "remediation_module": _("Where a learner who gets it wrong is sent: a module or a resource, not both."),
+        }
+
+    def __init__(self, *args, course: Course, **kwargs):
+        super().__init__(*args, **kwargs)
+        modules = Module.objects.filter(course=course).order_by("order", "pk")
+        self.fields["objective"].queryset = modules
+        self.fields["objective"].required = True
+        self.fields["explanation"].required = True
+        self.fields["remediation_module"].queryset = modules
+        self.fields["remediation_resource"].queryset = LearningResource.objects.filter(course=course).order_by(
+            "order", "pk"
+        )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("remediation_module")) == bool(data.get("remediation_resource")):
+            self.add_error("remediation_module", _("Choose exactly one review link: a module or a resource."))
+        return data
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def _post_clean(self):
+        pass
+
+
+class ChoiceForm(forms.ModelForm):
+    class Meta:
+        model = Choice
+        fields = ["text", "is_correct", "feedback"]
+        widgets = {"feedback": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"feedback": _("Optional: shown when a learner picks this choice.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Empty rows are skipped, so the text is only needed once anything else is filled in.
+        self.fields["text"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and (data.get("is_correct") or (data.get("feedback") or "").strip()):
+            self.add_error("text", _("Write the text of this choice, or clear the row."))
+        return data
+
+
+class BaseChoiceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        texts = [
+            form.cleaned_data["text"].strip()
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
+        ]
+        if len(set(texts)) != len(texts):
+            raise ValidationError(_("Two choices of a question cannot have the same text."))
+
+    def service_rows(self) -> list[dict]:
+        """The kept, non-empty choices in page order, as the question services take them."""
+        rows = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE") or not data.get("text"):
+                continue
+            rows.append(
+                {
+                    "id": form.instance.pk,
+                    "text": data["text"],
+                    "is_correct": data.get("is_correct", False),
+                    "feedback": data.get("feedback", ""),
+                }
+            )
+        return rows
+
+
+def choice_formset(*, new_question: bool):
+    """The choices of a question: four empty rows for a new question, two more for an existing one."""
+    return inlineformset_factory(
+        Question,
+        Choice,
+        form=ChoiceForm,
+        formset=BaseChoiceFormSet,
+        fields=["text", "is_correct", "feedback"],
+        extra=4 if new_question else 2,
+        can_delete=True,
+    )
+
+
+class PackageUploadForm(_CrispyMixin, forms.Form):
+    package = forms.FileField(
+        label=_("Course package (.json)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+    publish = forms.BooleanField(label=_("Publish after importing"), required=False)
+
+    def clean_package(self):
+        upload = self.cleaned_data["package"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise ValidationError(
+                _("The file is too large (%(size)s); the limit is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
+            )
+        return upload

@@ -1,0 +1,23 @@
+"""The learner's "My training" section of the home page: active assignments, then every completion."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from lms import home
+
+
+@home.register(order=0, role="learner")
+def my_training_section(request):
+    from assignments.selectors_learner import learner_active_assignments, learner_completion_history, learner_today
+
+    today = learner_today(request.user)
+    return {
+        "title": _("My training"),
+        "template": "courses/player/home_section.html",
+        "context": {
+            "assignments": list(learner_active_assignments(learner=request.user, today=today)),
+            "history": list(learner_completion_history(learner=request.user, today=today)),
+            "today": today,
+        },
+    }

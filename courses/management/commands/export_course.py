@@ -1,0 +1,37 @@
+"""python manage.py export_course CODE [--version N] [--output FILE]: write a course package."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.selectors.authoring import course_get_version
+from courses.services.packages import course_export_package, package_dumps
+
+
+class Command(BaseCommand):
+    help = "Export a course version as a course package (JSON); the latest version unless --version is given."
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # Django's own --version (print the Django version) gives way to the course version.
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
+    def add_arguments(self, parser):
+        parser.add_argument("code", help="Course code, e.g. GDPR-101.")
+        parser.add_argument("--version", type=int, dest="course_version", help="Version to export (default: latest).")
+        parser.add_argument("--output", help="File to write (default: standard output).")
+
+    def handle(self, *args, code: str, course_version: int | None, output: str | None, **options):
+        course = course_get_version(code=code, version=course_version)
+        if course is None:
+            which = f"version {course_version} of " if course_version is not None else ""
+            raise CommandError(f"There is no {which}course {code}.")
+        text = package_dumps(course_export_package(course=course))
+        if output:
+            try:
+                with open(output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as error:
+                raise CommandError(f"Cannot write {output}: {error.strerror}")
+            self.stderr.write(f"Wrote {course.code} v{course.version} to {output}.")
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,155 @@
+"""Reads for the course player: a learner's own assignment, its modules with progress, its
+resources and quizzes, the questions of an attempt (never with the answers) and, after
+submission, the per-question feedback.
+
+Fetches are scoped to the learner first: another learner's assignment or attempt is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
+from courses.models import Choice, LearningResource, Module, ModuleProgress, Question, Quiz
+
+
+def assignment_get_for_learner(*, user, pk: int) -> Assignment:
+    """The learner's own assignment (active or archived), or 404."""
+    return get_object_or_404(Assignment.objects.select_related("course", "learner"), pk=pk, learner_id=user.pk)
+
+
+def attempt_get_for_learner(*, user, pk: int) -> Attempt:
+    """The learner's own attempt, or 404: nobody opens another learner's attempt."""
+    return get_object_or_404(
+        Attempt.objects.select_related("quiz", "assignment__course", "assignment__learner"),
+        pk=pk,
+        assignment__learner_id=user.pk,
+    )
+
+
+def modules_with_progress(*, assignment: Assignment) -> QuerySet[Module]:
+    """The course's modules in order, each with ``completed_at`` and ``tested_out`` for this
+    assignment (one query)."""
+    progress = ModuleProgress.objects.filter(assignment_id=assignment.pk, module_id=OuterRef("pk"))
+    return (
+        Module.objects.filter(course_id=assignment.course_id)
+        .annotate(
+            progress_completed_at=Subquery(progress.values("completed_at")[:1]),
+            progress_tested_out=Exists(progress.filter(tested_out=True)),
+        )
+        .order_by("order", "pk")
+    )
+
+
+def resources_for(*, course_id: int) -> QuerySet[LearningResource]:
+    return LearningResource.objects.filter(course_id=course_id).order_by("order", "pk")
+
+
+def module_get_for_assignment(*, assignment: Assignment, pk: int) -> Module:
+    return get_object_or_404(Module, pk=pk, course_id=assignment.course_id)
+
+
+def resource_get_for_assignment(*, assignment: Assignment, pk: int) -> LearningResource:
+    return get_object_or_404(LearningResource, pk=pk, course_id=assignment.course_id)
+
+
+def quiz_get_for_assignment(*, assignment: Assignment, pk: int) -> Quiz:
+    return get_object_or_404(Quiz.objects.select_related("course"), pk=pk, course_id=assignment.course_id)
+
+
+def quizzes_for(*, course_id: int) -> dict[str, Quiz]:
+    """The final assessment and pre-test of a course by kind (module checks left out)."""
+    quizzes = Quiz.objects.filter(course_id=course_id, kind__in=[Quiz.Kind.FINAL, Quiz.Kind.PRETEST]).select_related(
+        "course"
+    )
+    return {quiz.kind: quiz for quiz in quizzes}
+
+
+def submitted_attempts(*, assignment: Assignment, quiz: Quiz) -> QuerySet[Attempt]:
+    return Attempt.objects.filter(
+        assignment_id=assignment.pk, quiz_id=quiz.pk, status=Attempt.Status.SUBMITTED
+    ).order_by("number")
+
+
+def assignment_completion(*, assignment: Assignment) -> Completion | None:
+    return Completion.objects.filter(assignment_id=assignment.pk).first()
+
+
+def attempt_questions(*, attempt: Attempt) -> list[dict]:
+    """The questions of an attempt in the order it presented them, as plain data with no trace
+    of which choice is correct (this is what reaches the browser before submission)."""
+    question_ids = [entry["q"] for entry in attempt.layout]
+    questions = {row["pk"]: row for row in Question.objects.filter(pk__in=question_ids).values("pk", "kind", "text")}
+    choices = {
+        row["pk"]: row
+        for row in Choice.objects.filter(question_id__in=question_ids).values("pk", "question_id", "text")
+    }
+    rows = []
+    for number, entry in enumerate(attempt.layout, start=1):
+        question = questions.get(entry["q"])
+        if question is None:  # removed from the course since the attempt began
+            continue
+        rows.append(
+            {
+                "id": question["pk"],
+                "number": number,
+                "kind": question["kind"],
+                "multiple": question["kind"] == Question.Kind.MULTIPLE,
+                "text": question["text"],
+                "choices": [
+                    {"id": choices[pk]["pk"], "text": choices[pk]["text"]} for pk in entry["c"] if pk in choices
+                ],
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class QuestionFeedback:
+    number: int
+    question: Question
+    is_correct: bool
+    selected: list[Choice]
+    objective: Module | None
+    remediation_module: Module | None
+    remediation_resource: LearningResource | None
+
+
+def attempt_feedback(*, attempt: Attempt) -> list[QuestionFeedback]:
+    """Per-question results of a submitted attempt, in the order presented (three queries)."""
+    answers = (
+        AttemptAnswer.objects.filter(attempt_id=attempt.pk)
+        .select_related("question__objective", "question__remediation_module", "question__remediation_resource")
+        .prefetch_related(Prefetch("selected", queryset=Choice.objects.order_by("order", "pk")))
+    )
+    by_question = {answer.question_id: answer for answer in answers}
+    rows = []
+    for number, entry in enumerate(attempt.layout, start=1):
+        answer = by_question.get(entry["q"])
+        if answer is None:
+            continue
+        question = answer.question
+        rows.append(
+            QuestionFeedback(
+                number=number,
+                question=question,
+                is_correct=answer.is_correct,
+                selected=list(answer.selected.all()),
+                objective=question.objective,
+                remediation_module=question.remediation_module,
+                remediation_resource=question.remediation_resource,
+            )
+        )
+    return rows
+
+
+def missed_objectives(feedback: list[QuestionFeedback]) -> list[Module]:
+    """The learning objectives (modules) of the questions answered wrong, each once, in course order."""
+    seen: dict[int, Module] = {}
+    for row in feedback:
+        if not row.is_correct and row.objective is not None:
+            seen.setdefault(row.objective.pk, row.objective)
+    return sorted(seen.values(), key=lambda module: (module.order, module.pk))

@@ -1,0 +1,417 @@
+"""Writes of course authoring: courses and their content, ordering, publishing and new versions.
+
+Only a Draft course can be changed. A published course is changed by creating a new version
+(``course_new_version``), so assignments, attempts and completions keep the content they were
+made against; a published course nobody has been assigned yet can go back to Draft.
+
+Module and resource bodies are HTML written by admins (only admins can author or import courses)
+and shown to learners as written; the Content-Security-Policy blocks scripts in them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+from courses.services.packages import (
+    KEY_PATTERN,
+    _build_course,
+    choice_problems,
+    course_export_package,
+    course_rule_problems,
+    package_problems,
+)
+
+COURSE_FIELDS = {
+    "code",
+    "title",
+    "description",
+    "pass_mark",
+    "max_attempts",
+    "cooldown_first_minutes",
+    "cooldown_later_minutes",
+    "grading_method",
+    "compliance_critical",
+    "default_due_days",
+    "recertification_months",
+    "recertification_window_days",
+    "expiry_rule",
+    "fixed_expiry_month",
+    "fixed_expiry_day",
+    "grace_days",
+    "cpd_points",
+}
+MODULE_FIELDS = {"key", "title", "body", "video_url", "file_url", "estimated_minutes"}
+RESOURCE_FIELDS = {"key", "kind", "title", "url", "body"}
+QUIZ_FIELDS = {"kind", "title", "module", "pass_mark", "shuffle_questions", "shuffle_choices", "retake_missed_only"}
+QUESTION_FIELDS = {"kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"}
+
+
+def _set(instance, data: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def course_check_editable(course: Course) -> None:
+    """Refuse any change to a course that is not a Draft."""
+    if course.status != Course.Status.DRAFT:
+        raise ValidationError(
+            _("%(course)s is published: its content cannot be changed in place. Create a new version to edit it.")
+            % {"course": f"{course.code} v{course.version}"}
+        )
+
+
+def _check_course_rules(course: Course) -> None:
+    problems = course_rule_problems(
+        expiry_rule=course.expiry_rule,
+        recertification_months=course.recertification_months,
+        fixed_expiry_month=course.fixed_expiry_month,
+        fixed_expiry_day=course.fixed_expiry_day,
+    )
+    if problems:
+        raise ValidationError({"expiry_rule": [message[0].upper() + message[1:] + "." for message in problems]})
+
+
+@transaction.atomic
+def course_create(*, data: dict[str, Any]) -> Course:
+    """A new Draft course at version 1 (or at ``data['version']``)."""
+    course = Course(status=Course.Status.DRAFT, version=data.get("version", 1))
+    _set(course, {k: v for k, v in data.items() if k != "version"}, COURSE_FIELDS)
+    course.full_clean()
+    _check_course_rules(course)
+    course.save()
+    return course
+
+
+@transaction.atomic
+def course_update(*, course: Course, data: dict[str, Any]) -> Course:
+    course_check_editable(course)
+    if "code" in data and data["code"] != course.code and course.version != 1:
+        raise ValidationError({"code": _("The code of a later version cannot change: it ties the versions together.")})
+    _set(course, data, COURSE_FIELDS)
+    course.full_clean()
+    _check_course_rules(course)
+    course.save()
+    return course
+
+
+def _next_order(queryset) -> int:
+    current = queryset.aggregate(top=Max("order"))["top"]
+    return 0 if current is None else current + 1
+
+
+def _check_key(*, course: Course, key: str, instance: Module | LearningResource) -> None:
+    """Module and resource keys are slugs, unique across both within a course (the package rule)."""
+    if not KEY_PATTERN.match(key or ""):
+        raise ValidationError({"key": _("Use lowercase letters, digits and single hyphens, e.g. m1-introduction.")})
+    modules = Module.objects.filter(course=course, key=key)
+    resources = LearningResource.objects.filter(course=course, key=key)
+    if isinstance(instance, Module) and instance.pk:
+        modules = modules.exclude(pk=instance.pk)
+    if isinstance(instance, LearningResource) and instance.pk:
+        resources = resources.exclude(pk=instance.pk)
+    if modules.exists() or resources.exists():
+        raise ValidationError({"key": _("This key is already used by a module or resource of this course.")})
+
+
+def _save_module(module: Module) -> Module:
+    _check_key(course=module.course, key=module.key, instance=module)
+    module.full_clean()
+    module.save()
+    return module
+
+
+@transaction.atomic
+def module_create(*, course: Course, data: dict[str, Any]) -> Module:
+    course_check_editable(course)
+    module = Module(course=course, order=_next_order(course.modules.all()))
+    _set(module, data, MODULE_FIELDS)
+    return _save_module(module)
+
+
+@transaction.atomic
+def module_update(*, module: Module, data: dict[str, Any]) -> Module:
+    course_check_editable(module.course)
+    _set(module, data, MODULE_FIELDS)
+    return _save_module(module)
+
+
+@transaction.atomic
+def module_delete(*, module: Module) -> None:
+    course_check_editable(module.course)
+    module.delete()
+
+
+@transaction.atomic
+def module_move(*, module: Module, direction: str) -> Module:
+    """Swap a module with its neighbour ("up" or "down"); orders are renumbered 0..n-1 first."""
+    if direction not in ("up", "down"):
+        raise ValueError(f"Unknown direction {direction!r}")
+    course_check_editable(module.course)
+    siblings = list(Module.objects.select_for_update().filter(course_id=module.course_id).order_by("order", "pk"))
+    index = next(i for i, sibling in enumerate(siblings) if sibling.pk == module.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(siblings):
+        siblings[index], siblings[target] = siblings[target], siblings[index]
+    for order, sibling in enumerate(siblings):
+        sibling.order = order
+    Module.objects.bulk_update(siblings, ["order"])
+    module.order = next(s.order for s in siblings if s.pk == module.pk)
+    return module
+
+
+def _save_resource(resource: LearningResource) -> LearningResource:
+    _check_key(course=resource.course, key=resource.key, instance=resource)
+    errors = {}
+    if resource.kind == LearningResource.Kind.CHEAT_SHEET:
+        if not resource.body.strip():
+            errors["body"] = _("A cheat sheet needs a body.")
+        if resource.url:
+            errors["url"] = _("A cheat sheet has no link: leave it empty.")
+    else:
+        if not resource.url:
+            errors["url"] = _("This kind of resource needs a link.")
+        if resource.body:
+            errors["body"] = _("Only a cheat sheet has a body: leave it empty.")
+    if errors:
+        raise ValidationError(errors)
+    resource.full_clean()
+    resource.save()
+    return resource
+
+
+@transaction.atomic
+def resource_create(*, course: Course, data: dict[str, Any]) -> LearningResource:
+    course_check_editable(course)
+    resource = LearningResource(course=course, order=_next_order(course.resources.all()))
+    _set(resource, data, RESOURCE_FIELDS)
+    return _save_resource(resource)
+
+
+@transaction.atomic
+def resource_update(*, resource: LearningResource, data: dict[str, Any]) -> LearningResource:
+    course_check_editable(resource.course)
+    _set(resource, data, RESOURCE_FIELDS)
+    return _save_resource(resource)
+
+
+@transaction.atomic
+def resource_delete(*, resource: LearningResource) -> None:
+    course_check_editable(resource.course)
+    resource.delete()
+
+
+def _save_quiz(quiz: Quiz) -> Quiz:
+    errors = {}
+    if quiz.kind == Quiz.Kind.MODULE_CHECK and quiz.module is None:
+        errors["module"] = _("A module check belongs to a module.")
+    if quiz.kind != Quiz.Kind.MODULE_CHECK and quiz.module is not None:
+        errors["module"] = _("Only a module check belongs to a module.")
+    if quiz.module is not None and quiz.module.course_id != quiz.course_id:
+        errors["module"] = _("The module must belong to this course.")
+    if quiz.kind == Quiz.Kind.FINAL and quiz.pass_mark is not None:
+        errors["pass_mark"] = _("The final assessment uses the course pass mark: leave it empty.")
+    if errors:
+        raise ValidationError(errors)
+    quiz.full_clean()  # also checks one final and one pre-test per course (named constraints)
+    quiz.save()
+    return quiz
+
+
+@transaction.atomic
+def quiz_create(*, course: Course, data: dict[str, Any]) -> Quiz:
+    course_check_editable(course)
+    quiz = Quiz(course=course)
+    _set(quiz, data, QUIZ_FIELDS)
+    return _save_quiz(quiz)
+
+
+@transaction.atomic
+def quiz_update(*, quiz: Quiz, data: dict[str, Any]) -> Quiz:
+    course_check_editable(quiz.course)
+    _set(quiz, data, QUIZ_FIELDS)
+    return _save_quiz(quiz)
+
+
+@transaction.atomic
+def quiz_delete(*, quiz: Quiz) -> None:
+    course_check_editable(quiz.course)
+    quiz.delete()
+
+
+def _save_question(question: Question, choices: list[dict[str, Any]] | None) -> Question:
+    course_id = question.quiz.course_id
+    errors = {}
+    if not question.text.strip():
+        errors["text"] = _("Write the question.")
+    if not question.explanation.strip():
+        errors["explanation"] = _("Explain the right answer: learners see it after answering.")
+    if question.objective is None:
+        errors["objective"] = _("Choose the module this question tests.")
+    if (question.remediation_module is None) == (question.remediation_resource is None):
+        errors["remediation_module"] = _("Choose exactly one review link: a module or a resource.")
+    for field in ("objective", "remediation_module", "remediation_resource"):
+        related = getattr(question, field)
+        if related is not None and related.course_id != course_id:
+            errors[field] = _("Choose from this course.")
+    if errors:
+        raise ValidationError(errors)
+    question.full_clean()
+    question.save()
+    if choices is not None:
+        _save_choices(question, choices)
+    return question
+
+
+def _save_choices(question: Question, choices: list[dict[str, Any]]) -> None:
+    """Replace the question's choices by ``choices`` (dicts of id, text, is_correct, feedback), in order."""
+    existing = {choice.pk: choice for choice in question.choices.all()}
+    texts = [row["text"].strip() for row in choices]
+    if any(not text for text in texts):
+        raise ValidationError(_("Every choice needs a text."))
+    if len(set(texts)) != len(texts):
+        raise ValidationError(_("Two choices of a question cannot have the same text."))
+    keep = set()
+    for order, row in enumerate(choices):
+        choice = existing.get(row.get("id")) if row.get("id") else None
+        if row.get("id") and choice is None:
+            raise ValidationError(_("A choice does not belong to this question."))
+        choice = choice or Choice(question=question)
+        choice.order, choice.text = order, row["text"].strip()
+        choice.is_correct, choice.feedback = bool(row.get("is_correct")), row.get("feedback", "")
+        choice.full_clean()
+        choice.save()
+        keep.add(choice.pk)
+    question.choices.exclude(pk__in=keep).delete()
+
+
+@transaction.atomic
+def question_create(*, quiz: Quiz, data: dict[str, Any], choices: list[dict[str, Any]]) -> Question:
+    """A question at the end of the quiz. A true/false question given no choices gets "True" and
+    "False", neither marked correct yet."""
+    course_check_editable(quiz.course)
+    question = Question(quiz=quiz, order=_next_order(quiz.questions.all()))
+    _set(question, data, QUESTION_FIELDS)
+    if not choices and question.kind == Question.Kind.TRUE_FALSE:
+        choices = [{"text": "True", "is_correct": False}, {"text": "False", "is_correct": False}]
+    return _save_question(question, choices)
+
+
+@transaction.atomic
+def question_update(*, question: Question, data: dict[str, Any], choices: list[dict[str, Any]] | None) -> Question:
+    course_check_editable(question.quiz.course)
+    _set(question, data, QUESTION_FIELDS)
+    return _save_question(question, choices)
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    course_check_editable(question.quiz.course)
+    question.delete()
+
+
+def _question_label(quiz: Quiz, number: int, question: Question) -> str:
+    text = question.text if len(question.text) <= 60 else question.text[:57] + "…"
+    return _("“%(quiz)s”, question %(number)d (“%(text)s”)") % {"quiz": quiz.title, "number": number, "text": text}
+
+
+def course_publish_problems(course: Course) -> list[str]:
+    """Why ``course`` cannot be published, as sentences naming the quiz and question; empty if it can.
+
+    The content rules come first. When they hold, the course must also make a valid package, so
+    that every published course can be exported and imported elsewhere.
+    """
+    quizzes = list(Quiz.objects.filter(course=course).order_by("pk").prefetch_related("questions__choices"))
+    problems = []
+    if not course.description.strip():
+        problems.append(_("The course needs a description."))
+    if not course.modules.exists():
+        problems.append(_("The course needs at least one module."))
+    if not any(quiz.kind == Quiz.Kind.FINAL for quiz in quizzes):
+        problems.append(_("The course needs a final assessment (a quiz of kind “Final assessment”)."))
+    for quiz in quizzes:
+        questions = sorted(quiz.questions.all(), key=lambda q: (q.order, q.pk))
+        if not questions:
+            problems.append(_("“%(quiz)s” has no questions: add at least one.") % {"quiz": quiz.title})
+        for number, question in enumerate(questions, start=1):
+            label = _question_label(quiz, number, question)
+            choices = sorted(question.choices.all(), key=lambda c: (c.order, c.pk))
+            for message in choice_problems(question.kind, [(c.text, c.is_correct) for c in choices]):
+                problems.append(f"{label}: {message}.")
+            if not question.explanation.strip():
+                problems.append(_("%(question)s: needs an explanation.") % {"question": label})
+            if question.objective_id is None:
+                problems.append(_("%(question)s: needs a learning objective (module).") % {"question": label})
+            if (question.remediation_module_id is None) == (question.remediation_resource_id is None):
+                problems.append(
+                    _("%(question)s: needs exactly one review link, a module or a resource.") % {"question": label}
+                )
+    if problems:
+        return problems
+    return [
+        _("The course cannot be written as a course package: %(problem)s") % {"problem": problem}
+        for problem in package_problems(course_export_package(course=course))
+    ]
+
+
+def _lock_and_refresh(course: Course) -> None:
+    """Lock the course row for this transaction and read its current state into ``course``."""
+    Course.objects.select_for_update().filter(pk=course.pk).first()
+    course.refresh_from_db()
+
+
+@transaction.atomic
+def course_publish(*, course: Course) -> Course:
+    """Publish a Draft course, or refuse with a ValidationError listing every problem, changing nothing."""
+    _lock_and_refresh(course)
+    if course.status != Course.Status.DRAFT:
+        raise ValidationError(_("Only a Draft course can be published."))
+    problems = course_publish_problems(course)
+    if problems:
+        raise ValidationError(problems)
+    course.status = Course.Status.PUBLISHED
+    course.save(update_fields=["status", "updated_at"])
+    return course
+
+
+@transaction.atomic
+def course_unpublish(*, course: Course) -> Course:
+    """Back to Draft, for a published course nobody has been assigned or completed yet."""
+    _lock_and_refresh(course)
+    if course.status != Course.Status.PUBLISHED:
+        raise ValidationError(_("Only a published course can go back to Draft."))
+    if course.assignments.exists() or course.completions.exists():
+        raise ValidationError(
+            _("People have been assigned this course, so it cannot go back to Draft. Create a new version instead.")
+        )
+    course.status = Course.Status.DRAFT
+    course.save(update_fields=["status", "updated_at"])
+    return course
+
+
+@transaction.atomic
+def course_new_version(*, course: Course) -> Course:
+    """A Draft copy of the latest version of ``course``'s code at version + 1, content and rules included.
+
+    The copied version and everything recorded against it are left as they are.
+    """
+    latest = Course.objects.select_for_update().filter(code=course.code).order_by("-version").first()
+    course.refresh_from_db()
+    if course.status == Course.Status.DRAFT:
+        raise ValidationError(_("This version is still a Draft: edit it directly."))
+    if latest.pk != course.pk:
+        raise ValidationError(
+            _("Version %(latest)d of %(code)s exists already: make the new version from the latest one.")
+            % {"latest": latest.version, "code": course.code}
+        )
+    package = course_export_package(course=course)
+    package["course"]["version"] = course.version + 1
+    return _build_course(package, status=Course.Status.DRAFT)

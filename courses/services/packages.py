@@ -1,0 +1,634 @@
+"""Course packages: the versioned JSON format of docs/course-package-format.md.
+
+``course_import_package`` validates a whole package first and imports it in one transaction, so
+a bad package imports nothing; every problem names the path of the bad item, e.g.
+``quizzes[0].questions[3].choices: a single-choice question needs exactly one correct choice``.
+``course_export_package`` writes a course version back; export(import(package)) == package.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Prefetch
+from django.utils.translation import gettext as _
+
+from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+
+FORMAT = "lms-course-package"
+FORMAT_VERSION = 1
+
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+CPD_PATTERN = re.compile(r"^[0-9]{1,4}\.[0-9]{2}$")
+SMALL_MAX = 32767  # PositiveSmallIntegerField
+INT_MAX = 2147483647  # PositiveIntegerField
+TRUE_FALSE_TEXTS = ("True", "False")
+
+TOP_KEYS = ("format", "format_version", "course", "modules", "resources", "quizzes")
+COURSE_KEYS = ("code", "version", "title", "description", "rules")
+RULE_KEYS = (
+    "pass_mark",
+    "max_attempts",
+    "cooldown_first_minutes",
+    "cooldown_later_minutes",
+    "grading_method",
+    "compliance_critical",
+    "default_due_days",
+    "recertification_months",
+    "recertification_window_days",
+    "expiry_rule",
+    "fixed_expiry_month",
+    "fixed_expiry_day",
+    "grace_days",
+    "cpd_points",
+)
+MODULE_KEYS = ("key", "title", "body", "video_url", "file_url", "estimated_minutes")
+RESOURCE_KEYS = ("key", "kind", "title", "url", "body")
+QUIZ_KEYS = (
+    "kind",
+    "title",
+    "module",
+    "pass_mark",
+    "shuffle_questions",
+    "shuffle_choices",
+    "retake_missed_only",
+    "questions",
+)
+QUESTION_KEYS = ("kind", "text", "explanation", "objective", "remediation", "choices")
+REMEDIATION_KEYS = ("module", "resource")
+CHOICE_KEYS = ("text", "correct", "feedback")
+
+DAYS_IN_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def choice_problems(kind: str, choices: list[tuple[str, bool]]) -> list[str]:
+    """The choice rules of a question, shared by package validation and publishing.
+
+    ``choices`` are (text, correct) pairs. Returns translated messages, empty when the rules hold.
+    """
+    correct = sum(1 for _text, is_correct in choices if is_correct)
+    problems = []
+    if kind == Question.Kind.SINGLE:
+        if len(choices) < 2:
+            problems.append(_("a single-choice question needs at least two choices"))
+        if correct != 1:
+            problems.append(_("a single-choice question needs exactly one correct choice"))
+    elif kind == Question.Kind.TRUE_FALSE:
+        if sorted(text for text, _correct in choices) != sorted(TRUE_FALSE_TEXTS):
+            problems.append(_("a true/false question needs exactly two choices, “True” and “False”"))
+        if correct != 1:
+            problems.append(_("a true/false question needs exactly one correct choice"))
+    elif kind == Question.Kind.MULTIPLE:
+        if len(choices) < 2:
+            problems.append(_("a multiple-choice question needs at least two choices"))
+        if correct < 1:
+            problems.append(_("a multiple-choice question needs at least one correct choice"))
+    return problems
+
+
+class _Checker:
+    """Collects every problem of a package, each prefixed with the path of the bad item."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self._url = URLValidator(schemes=["https"])
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def object(self, value: Any, path: str, keys: tuple[str, ...]) -> bool:
+        if not isinstance(value, dict):
+            self.add(path, _("must be an object"))
+            return False
+        complete = True
+        for key in keys:
+            if key not in value:
+                self.add(f"{path}.{key}" if path else key, _("is required"))
+                complete = False
+        for key in value:
+            if key not in keys:
+                self.add(f"{path}.{key}" if path else str(key), _("is not allowed"))
+        return complete
+
+    def array(self, value: Any, path: str, *, minimum: int = 0) -> bool:
+        if not isinstance(value, list):
+            self.add(path, _("must be an array"))
+            return False
+        if len(value) < minimum:
+            self.add(path, _("needs at least %(n)d item(s)") % {"n": minimum})
+        return True
+
+    def string(
+        self, value: Any, path: str, *, empty: bool = False, null: bool = False, max_length: int | None = None
+    ) -> bool:
+        if value is None and null:
+            return True
+        if not isinstance(value, str):
+            self.add(path, _("must be a string or null") if null else _("must be a string"))
+            return False
+        if not empty and not value.strip():
+            self.add(path, _("must not be empty"))
+            return False
+        if max_length is not None and len(value) > max_length:
+            self.add(path, _("must be at most %(n)d characters") % {"n": max_length})
+            return False
+        return True
+
+    def integer(self, value: Any, path: str, *, minimum: int, maximum: int, null: bool = False) -> bool:
+        if value is None and null:
+            return True
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, _("must be an integer or null") if null else _("must be an integer"))
+            return False
+        if not minimum <= value <= maximum:
+            self.add(path, _("must be between %(min)d and %(max)d") % {"min": minimum, "max": maximum})
+            return False
+        return True
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            self.add(path, _("must be true or false"))
+            return False
+        return True
+
+    def one_of(self, value: Any, path: str, allowed) -> bool:
+        allowed = [str(item) for item in allowed]
+        if not isinstance(value, str) or value not in allowed:
+            self.add(path, _("must be one of %(allowed)s") % {"allowed": ", ".join(f'"{a}"' for a in allowed)})
+            return False
+        return True
+
+    def url(self, value: Any, path: str, *, null: bool) -> bool:
+        if not self.string(value, path, null=null, max_length=200) or value is None:
+            return value is None
+        try:
+            self._url(value)
+        except ValidationError:
+            self.add(path, _("must be an absolute https:// URL"))
+            return False
+        return True
+
+    def key(self, value: Any, path: str) -> bool:
+        if not self.string(value, path, max_length=60):
+            return False
+        if not KEY_PATTERN.match(value):
+            self.add(path, _("must be a slug: lowercase letters, digits and single hyphens"))
+            return False
+        return True
+
+
+def _check_rules(check: _Checker, rules: Any) -> None:
+    if not check.object(rules, "course.rules", RULE_KEYS):
+        return
+    path = "course.rules."
+    check.integer(rules["pass_mark"], path + "pass_mark", minimum=0, maximum=100)
+    check.integer(rules["max_attempts"], path + "max_attempts", minimum=1, maximum=SMALL_MAX, null=True)
+    check.integer(rules["cooldown_first_minutes"], path + "cooldown_first_minutes", minimum=0, maximum=INT_MAX)
+    check.integer(rules["cooldown_later_minutes"], path + "cooldown_later_minutes", minimum=0, maximum=INT_MAX)
+    check.one_of(rules["grading_method"], path + "grading_method", Course.GradingMethod.values)
+    check.boolean(rules["compliance_critical"], path + "compliance_critical")
+    check.integer(rules["default_due_days"], path + "default_due_days", minimum=1, maximum=INT_MAX)
+    months_ok = check.integer(
+        rules["recertification_months"], path + "recertification_months", minimum=1, maximum=SMALL_MAX, null=True
+    )
+    check.integer(
+        rules["recertification_window_days"], path + "recertification_window_days", minimum=0, maximum=SMALL_MAX
+    )
+    check.integer(rules["grace_days"], path + "grace_days", minimum=0, maximum=SMALL_MAX)
+    if not isinstance(rules["cpd_points"], str) or not CPD_PATTERN.match(rules["cpd_points"]):
+        check.add(path + "cpd_points", _('must be a string with exactly two decimals, e.g. "1.50"'))
+    month, day = rules["fixed_expiry_month"], rules["fixed_expiry_day"]
+    month_ok = check.integer(month, path + "fixed_expiry_month", minimum=1, maximum=12, null=True)
+    day_ok = check.integer(day, path + "fixed_expiry_day", minimum=1, maximum=31, null=True)
+    if not check.one_of(rules["expiry_rule"], path + "expiry_rule", Course.ExpiryRule.values):
+        return
+    for message in course_rule_problems(
+        expiry_rule=rules["expiry_rule"],
+        recertification_months=rules["recertification_months"] if months_ok else 1,
+        fixed_expiry_month=month if month_ok else None,
+        fixed_expiry_day=day if day_ok else None,
+    ):
+        check.add(path + "expiry_rule", message)
+
+
+def course_rule_problems(
+    *,
+    expiry_rule: str,
+    recertification_months: int | None,
+    fixed_expiry_month: int | None,
+    fixed_expiry_day: int | None,
+) -> list[str]:
+    """Rules that tie the expiry fields together; used by packages, forms and services alike."""
+    problems = []
+    if expiry_rule == Course.ExpiryRule.FIXED_DATE:
+        if fixed_expiry_month is None or fixed_expiry_day is None:
+            problems.append(_("a fixed-date expiry needs a month and a day"))
+        elif fixed_expiry_day > DAYS_IN_MONTH[fixed_expiry_month]:
+            problems.append(_("the fixed expiry day does not exist in that month"))
+        if recertification_months is None:
+            problems.append(_("a fixed-date expiry needs a recertification period"))
+    elif fixed_expiry_month is not None or fixed_expiry_day is not None:
+        problems.append(_("a fixed expiry month and day are only used with the fixed-date expiry rule"))
+    return problems
+
+
+def package_problems(package: Any) -> list[str]:
+    """Every problem of a package as ``path: message``; empty for a valid package."""
+    check = _Checker()
+    if not check.object(package, "", TOP_KEYS):
+        if not isinstance(package, dict):
+            return [_("the package must be a JSON object")]
+        return check.problems
+    if package["format"] != FORMAT:
+        check.add("format", _('must be "%(format)s"') % {"format": FORMAT})
+    if isinstance(package["format_version"], bool) or package["format_version"] != FORMAT_VERSION:
+        check.add("format_version", _("must be %(version)d (the only version this system reads)") % {"version": 1})
+    if check.problems:
+        return check.problems
+
+    course = package["course"]
+    if check.object(course, "course", COURSE_KEYS):
+        if check.string(course["code"], "course.code", max_length=40) and not CODE_PATTERN.match(course["code"]):
+            check.add("course.code", _("must contain only letters, digits, hyphens and underscores"))
+        check.integer(course["version"], "course.version", minimum=1, maximum=INT_MAX)
+        check.string(course["title"], "course.title", max_length=200)
+        check.string(course["description"], "course.description")
+        _check_rules(check, course["rules"])
+
+    keys: set[str] = set()
+    module_keys: set[str] = set()
+    resource_keys: set[str] = set()
+
+    def claim_key(value: Any, path: str, into: set[str]) -> None:
+        if not check.key(value, path):
+            return
+        if value in keys:
+            check.add(path, _("“%(key)s” is used more than once") % {"key": value})
+        keys.add(value)
+        into.add(value)
+
+    if check.array(package["modules"], "modules", minimum=1):
+        for index, module in enumerate(package["modules"]):
+            path = f"modules[{index}]"
+            if not check.object(module, path, MODULE_KEYS):
+                continue
+            claim_key(module["key"], f"{path}.key", module_keys)
+            check.string(module["title"], f"{path}.title", max_length=200)
+            check.string(module["body"], f"{path}.body")
+            check.url(module["video_url"], f"{path}.video_url", null=True)
+            check.url(module["file_url"], f"{path}.file_url", null=True)
+            check.integer(module["estimated_minutes"], f"{path}.estimated_minutes", minimum=1, maximum=SMALL_MAX)
+
+    if check.array(package["resources"], "resources"):
+        for index, resource in enumerate(package["resources"]):
+            path = f"resources[{index}]"
+            if not check.object(resource, path, RESOURCE_KEYS):
+                continue
+            claim_key(resource["key"], f"{path}.key", resource_keys)
+            check.string(resource["title"], f"{path}.title", max_length=200)
+            if not check.one_of(resource["kind"], f"{path}.kind", LearningResource.Kind.values):
+                continue
+            if resource["kind"] == LearningResource.Kind.CHEAT_SHEET:
+                if resource["url"] is not None:
+                    check.add(f"{path}.url", _("must be null for a cheat sheet"))
+                check.string(resource["body"], f"{path}.body")
+            else:
+                check.url(resource["url"], f"{path}.url", null=False)
+                if resource["body"] != "":
+                    check.add(f"{path}.body", _('must be "" (an empty string) for this kind of resource'))
+
+    def reference(value: Any, path: str, known: set[str], *, null: bool, what: str) -> bool:
+        if value is None and null:
+            return True
+        if not isinstance(value, str) or value not in known:
+            check.add(path, _("must be the key of an existing %(what)s") % {"what": what})
+            return False
+        return True
+
+    module_word = _("module")
+    if check.array(package["quizzes"], "quizzes"):
+        seen_kinds: list[str] = []
+        for index, quiz in enumerate(package["quizzes"]):
+            path = f"quizzes[{index}]"
+            if not check.object(quiz, path, QUIZ_KEYS):
+                continue
+            check.string(quiz["title"], f"{path}.title", max_length=200)
+            for flag in ("shuffle_questions", "shuffle_choices", "retake_missed_only"):
+                check.boolean(quiz[flag], f"{path}.{flag}")
+            if check.one_of(quiz["kind"], f"{path}.kind", Quiz.Kind.values):
+                kind = quiz["kind"]
+                if kind in (Quiz.Kind.FINAL, Quiz.Kind.PRETEST) and kind in seen_kinds:
+                    check.add(f"{path}.kind", _('a package has at most one "%(kind)s" quiz') % {"kind": kind})
+                seen_kinds.append(kind)
+                if kind == Quiz.Kind.MODULE_CHECK:
+                    reference(quiz["module"], f"{path}.module", module_keys, null=False, what=module_word)
+                elif quiz["module"] is not None:
+                    check.add(f"{path}.module", _("must be null for this kind of quiz"))
+                if kind == Quiz.Kind.FINAL and quiz["pass_mark"] is not None:
+                    check.add(f"{path}.pass_mark", _("must be null for the final quiz (the course pass mark applies)"))
+                else:
+                    check.integer(quiz["pass_mark"], f"{path}.pass_mark", minimum=0, maximum=100, null=True)
+            if not check.array(quiz["questions"], f"{path}.questions", minimum=1):
+                continue
+            for q_index, question in enumerate(quiz["questions"]):
+                _check_question(check, question, f"{path}.questions[{q_index}]", reference, module_keys, resource_keys)
+    return check.problems
+
+
+def _check_question(check: _Checker, question: Any, path: str, reference, module_keys, resource_keys) -> None:
+    if not check.object(question, path, QUESTION_KEYS):
+        return
+    kind_ok = check.one_of(question["kind"], f"{path}.kind", Question.Kind.values)
+    check.string(question["text"], f"{path}.text")
+    check.string(question["explanation"], f"{path}.explanation")
+    reference(question["objective"], f"{path}.objective", module_keys, null=False, what=_("module"))
+    remediation = question["remediation"]
+    if check.object(remediation, f"{path}.remediation", REMEDIATION_KEYS):
+        if (remediation["module"] is None) == (remediation["resource"] is None):
+            check.add(f"{path}.remediation", _("exactly one of module and resource must be set"))
+        reference(remediation["module"], f"{path}.remediation.module", module_keys, null=True, what=_("module"))
+        reference(remediation["resource"], f"{path}.remediation.resource", resource_keys, null=True, what=_("resource"))
+    if not check.array(question["choices"], f"{path}.choices"):
+        return
+    pairs: list[tuple[str, bool]] = []
+    for c_index, choice in enumerate(question["choices"]):
+        c_path = f"{path}.choices[{c_index}]"
+        if not check.object(choice, c_path, CHOICE_KEYS):
+            return
+        text_ok = check.string(choice["text"], f"{c_path}.text", max_length=500)
+        correct_ok = check.boolean(choice["correct"], f"{c_path}.correct")
+        check.string(choice["feedback"], f"{c_path}.feedback", empty=True)
+        if not (text_ok and correct_ok):
+            return
+        if choice["text"] in (text for text, _correct in pairs):
+            check.add(
+                f"{c_path}.text", _("“%(text)s” appears more than once in this question") % {"text": choice["text"]}
+            )
+        pairs.append((choice["text"], choice["correct"]))
+    if kind_ok:
+        for message in choice_problems(question["kind"], pairs):
+            check.add(f"{path}.choices", message)
+
+
+def package_loads(content: str | bytes) -> Any:
+    """Parse a package file; a file that is not UTF-8 JSON is a ValidationError."""
+    try:
+        if isinstance(content, bytes):
+            content = content.decode("utf-8")
+        return json.loads(content)
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file is not UTF-8 text."))
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            _("The file is not valid JSON (line %(line)d, column %(column)d: %(message)s).")
+            % {"line": error.lineno, "column": error.colno, "message": error.msg}
+        )
+
+
+def package_dumps(package: dict) -> str:
+    """The canonical text of a package: two-space indent, UTF-8, a final newline (as the shipped files)."""
+    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+
+
+def _build_course(package: dict, *, status: str) -> Course:
+    """Create the rows of an already validated package. Callers hold the transaction."""
+    data, rules = package["course"], package["course"]["rules"]
+    course = Course.objects.create(
+        code=data["code"],
+        version=data["version"],
+        title=data["title"],
+        description=data["description"],
+        status=status,
+        pass_mark=rules["pass_mark"],
+        max_attempts=rules["max_attempts"],
+        cooldown_first_minutes=rules["cooldown_first_minutes"],
+        cooldown_later_minutes=rules["cooldown_later_minutes"],
+        grading_method=rules["grading_method"],
+        compliance_critical=rules["compliance_critical"],
+        default_due_days=rules["default_due_days"],
+        recertification_months=rules["recertification_months"],
+        recertification_window_days=rules["recertification_window_days"],
+        expiry_rule=rules["expiry_rule"],
+        fixed_expiry_month=rules["fixed_expiry_month"],
+        fixed_expiry_day=rules["fixed_expiry_day"],
+        grace_days=rules["grace_days"],
+        cpd_points=Decimal(rules["cpd_points"]),
+    )
+    modules = {
+        item["key"]: Module.objects.create(
+            course=course,
+            key=item["key"],
+            order=index,
+            title=item["title"],
+            body=item["body"],
+            video_url=item["video_url"] or "",
+            file_url=item["file_url"] or "",
+            estimated_minutes=item["estimated_minutes"],
+        )
+        for index, item in enumerate(package["modules"])
+    }
+    resources = {
+        item["key"]: LearningResource.objects.create(
+            course=course,
+            key=item["key"],
+            order=index,
+            kind=item["kind"],
+            title=item["title"],
+            url=item["url"] or "",
+            body=item["body"],
+        )
+        for index, item in enumerate(package["resources"])
+    }
+    # Quizzes keep their package order through their primary keys (the export orders by pk).
+    for item in package["quizzes"]:
+        quiz = Quiz.objects.create(
+            course=course,
+            kind=item["kind"],
+            module=modules[item["module"]] if item["module"] else None,
+            title=item["title"],
+            pass_mark=item["pass_mark"],
+            shuffle_questions=item["shuffle_questions"],
+            shuffle_choices=item["shuffle_choices"],
+            retake_missed_only=item["retake_missed_only"],
+        )
+        for q_index, q in enumerate(item["questions"]):
+            remediation = q["remediation"]
+            question = Question.objects.create(
+                quiz=quiz,
+                order=q_index,
+                kind=q["kind"],
+                text=q["text"],
+                explanation=q["explanation"],
+                objective=modules.get(q["objective"]) if q["objective"] else None,
+                remediation_module=modules[remediation["module"]] if remediation["module"] else None,
+                remediation_resource=resources[remediation["resource"]] if remediation["resource"] else None,
+            )
+            Choice.objects.bulk_create(
+                Choice(
+                    question=question, order=c_index, text=c["text"], is_correct=c["correct"], feedback=c["feedback"]
+                )
+                for c_index, c in enumerate(q["choices"])
+            )
+    return course
+
+
+@transaction.atomic
+def course_import_package(*, package: Any, publish: bool = False) -> Course:
+    """Import a package as a new course version (Draft, or Published with ``publish``).
+
+    Refused with a ValidationError listing every problem, and nothing imported, when the package
+    is invalid, when its code and version exist already, or when a newer version of the code exists.
+    Other versions of the code and their assignments and completions are never touched.
+    """
+    problems = package_problems(package)
+    if problems:
+        raise ValidationError(problems)
+    code, version = package["course"]["code"], package["course"]["version"]
+    latest = Course.objects.filter(code=code).aggregate(latest=Max("version"))["latest"]
+    if Course.objects.filter(code=code, version=version).exists():
+        raise ValidationError(
+            [
+                "course.version: "
+                + _("%(code)s version %(version)d already exists; published content is never overwritten.")
+                % {"code": code, "version": version}
+            ]
+        )
+    if latest is not None and version < latest:
+        raise ValidationError(
+            [
+                "course.version: "
+                + _("%(code)s already has version %(latest)d; a package must bring a newer version.")
+                % {"code": code, "latest": latest}
+            ]
+        )
+    try:
+        with transaction.atomic():
+            course = _build_course(package, status=Course.Status.DRAFT)
+    except IntegrityError:
+        # Another import of the same code and version committed first.
+        raise ValidationError(
+            [
+                "course.version: "
+                + _("%(code)s version %(version)d already exists.") % {"code": code, "version": version}
+            ]
+        )
+    if publish:
+        from courses.services.authoring import course_publish
+
+        course = course_publish(course=course)
+    return course
+
+
+def _url_or_none(value: str) -> str | None:
+    return value or None
+
+
+def course_export_package(*, course: Course) -> dict:
+    """The package of one course version, in the key order of the format document."""
+    course = (
+        Course.objects.filter(pk=course.pk)
+        .prefetch_related(
+            Prefetch("modules", queryset=Module.objects.order_by("order", "pk")),
+            Prefetch("resources", queryset=LearningResource.objects.order_by("order", "pk")),
+            Prefetch(
+                "quizzes",
+                queryset=Quiz.objects.select_related("module").order_by("pk"),
+            ),
+            Prefetch(
+                "quizzes__questions",
+                queryset=Question.objects.select_related(
+                    "objective", "remediation_module", "remediation_resource"
+                ).order_by("order", "pk"),
+            ),
+            Prefetch("quizzes__questions__choices", queryset=Choice.objects.order_by("order", "pk")),
+        )
+        .get()
+    )
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "course": {
+            "code": course.code,
+            "version": course.version,
+            "title": course.title,
+            "description": course.description,
+            "rules": {
+                "pass_mark": course.pass_mark,
+                "max_attempts": course.max_attempts,
+                "cooldown_first_minutes": course.cooldown_first_minutes,
+                "cooldown_later_minutes": course.cooldown_later_minutes,
+                "grading_method": course.grading_method,
+                "compliance_critical": course.compliance_critical,
+                "default_due_days": course.default_due_days,
+                "recertification_months": course.recertification_months,
+                "recertification_window_days": course.recertification_window_days,
+                "expiry_rule": course.expiry_rule,
+                "fixed_expiry_month": course.fixed_expiry_month,
+                "fixed_expiry_day": course.fixed_expiry_day,
+                "grace_days": course.grace_days,
+                "cpd_points": f"{Decimal(course.cpd_points):.2f}",
+            },
+        },
+        "modules": [
+            {
+                "key": module.key,
+                "title": module.title,
+                "body": module.body,
+                "video_url": _url_or_none(module.video_url),
+                "file_url": _url_or_none(module.file_url),
+                "estimated_minutes": module.estimated_minutes,
+            }
+            for module in course.modules.all()
+        ],
+        "resources": [
+            {
+                "key": resource.key,
+                "kind": resource.kind,
+                "title": resource.title,
+                "url": _url_or_none(resource.url),
+                "body": resource.body,
+            }
+            for resource in course.resources.all()
+        ],
+        "quizzes": [
+            {
+                "kind": quiz.kind,
+                "title": quiz.title,
+                "module": quiz.module.key if quiz.module else None,
+                "pass_mark": quiz.pass_mark,
+                "shuffle_questions": quiz.shuffle_questions,
+                "shuffle_choices": quiz.shuffle_choices,
+                "retake_missed_only": quiz.retake_missed_only,
+                "questions": [
+                    {
+                        "kind": question.kind,
+                        "text": question.text,
+                        "explanation": question.explanation,
+                        "objective": question.objective.key if question.objective else None,
+                        "remediation": {
+                            "module": question.remediation_module.key if question.remediation_module else None,
+                            "resource": question.remediation_resource.key if question.remediation_resource else None,
+                        },
+                        "choices": [
+                            {"text": choice.text, "correct": choice.is_correct, "feedback": choice.feedback}
+                            for choice in question.choices.all()
+                        ],
+                    }
+                    for question in quiz.questions.all()
+                ],
+            }
+            for quiz in course.quizzes.all()
+        ],
+    }
+
+
+def package_filename(course: Course) -> str:
+    """``<CODE>-v<N>.json``; the code is a slug, so the name is safe in a header and on disk."""
+    return f"{course.code}-v{course.version}.json"

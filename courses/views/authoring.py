@@ -1,0 +1,406 @@
+"""Course authoring pages for admins: courses, modules, resources, quizzes, questions, publishing,
+new versions and course package import/export. Every view is admin-only (403 for others)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from courses.forms.authoring import (
+    CourseForm,
+    ModuleForm,
+    PackageUploadForm,
+    QuestionForm,
+    QuizForm,
+    ResourceForm,
+    choice_formset,
+)
+from courses.models import Course, LearningResource, Module, Question, Quiz
+from courses.selectors.authoring import course_get_for_editor, course_list_for_authoring
+from courses.services import authoring as services
+from courses.services.packages import (
+    course_export_package,
+    course_import_package,
+    package_dumps,
+    package_filename,
+    package_loads,
+)
+from lms.permissions import admin_required
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: field errors where the form has the field."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _editor_url(course: Course, anchor: str = "") -> str:
+    return reverse("authoring_course_detail", args=[course.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def _form_page(request, *, form, course: Course | None, title: str, cancel_url: str, submit: str):
+    return render(
+        request,
+        "courses/authoring/form.html",
+        {"form": form, "course": course, "title": title, "cancel_url": cancel_url, "submit": submit},
+    )
+
+
+@admin_required
+@require_GET
+def course_list(request):
+    search = request.GET.get("q", "").strip()
+    page = Paginator(course_list_for_authoring(search=search), 50).get_page(request.GET.get("page"))
+    return render(request, "courses/authoring/course_list.html", {"page": page, "search": search})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def course_create(request):
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = services.course_create(data=form.service_data())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Draft course %(course)s created. Add modules and a final assessment.") % {"course": course}
+            )
+            return redirect(_editor_url(course))
+    return _form_page(
+        request,
+        form=form,
+        course=None,
+        title=_("New course"),
+        cancel_url=reverse("authoring_course_list"),
+        submit=_("Create course"),
+    )
+
+
+@admin_required
+@require_GET
+def course_detail(request, pk: int):
+    course = course_get_for_editor(pk=pk)
+    context = {
+        "course": course,
+        "editable": course.status == Course.Status.DRAFT,
+        "problems": services.course_publish_problems(course) if course.status == Course.Status.DRAFT else [],
+    }
+    return render(request, "courses/authoring/course_detail.html", context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def course_edit(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(course=course, data=form.service_data())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Course rules saved."))
+            return redirect(_editor_url(course))
+    return _form_page(
+        request,
+        form=form,
+        course=course,
+        title=_("Course details and rules"),
+        cancel_url=_editor_url(course),
+        submit=_("Save"),
+    )
+
+
+@admin_required
+@require_POST
+def course_publish(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    try:
+        services.course_publish(course=course)
+    except ValidationError as error:
+        messages.error(request, _("Not published. Fix these problems first:"))
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("%(course)s is published.") % {"course": course})
+    return redirect(_editor_url(course))
+
+
+@admin_required
+@require_POST
+def course_unpublish(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    try:
+        services.course_unpublish(course=course)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("%(course)s is a Draft again.") % {"course": course})
+    return redirect(_editor_url(course))
+
+
+@admin_required
+@require_POST
+def course_new_version(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    try:
+        new = services.course_new_version(course=course)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+        return redirect(_editor_url(course))
+    messages.success(
+        request,
+        _("Version %(version)d created as a Draft; version %(old)d is unchanged.")
+        % {"version": new.version, "old": course.version},
+    )
+    return redirect(_editor_url(new))
+
+
+@admin_required
+@require_GET
+def course_export(request, pk: int):
+    course = get_object_or_404(Course, pk=pk)
+    response = HttpResponse(
+        package_dumps(course_export_package(course=course)), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{package_filename(course)}"'
+    return response
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def course_import(request):
+    form = PackageUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        # Read in memory; the uploaded file name is never used.
+        try:
+            package = package_loads(form.cleaned_data["package"].read())
+            course = course_import_package(package=package, publish=form.cleaned_data["publish"])
+        except ValidationError as error:
+            problems = error.messages
+        else:
+            messages.success(
+                request,
+                _("Imported %(course)s (%(status)s).") % {"course": course, "status": course.get_status_display()},
+            )
+            return redirect(_editor_url(course))
+    return render(request, "courses/authoring/import.html", {"form": form, "problems": problems})
+
+
+# Modules
+
+
+def _get_module(course_pk: int, pk: int) -> Module:
+    return get_object_or_404(Module.objects.select_related("course"), pk=pk, course_id=course_pk)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def module_edit(request, course_pk: int, pk: int | None = None):
+    course = get_object_or_404(Course, pk=course_pk)
+    module = _get_module(course_pk, pk) if pk else None
+    form = ModuleForm(request.POST or None, instance=module)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if module is None:
+                module = services.module_create(course=course, data=form.service_data())
+            else:
+                services.module_update(module=module, data=form.service_data())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Module “%(title)s” saved.") % {"title": module.title})
+            return redirect(_editor_url(course, "modules"))
+    return _form_page(
+        request,
+        form=form,
+        course=course,
+        title=_("Edit module") if module else _("New module"),
+        cancel_url=_editor_url(course, "modules"),
+        submit=_("Save module"),
+    )
+
+
+@admin_required
+@require_POST
+def module_move(request, course_pk: int, pk: int, direction: str):
+    module = _get_module(course_pk, pk)
+    if direction not in ("up", "down"):
+        raise Http404
+    try:
+        services.module_move(module=module, direction=direction)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect(_editor_url(module.course, f"module-{module.pk}"))
+
+
+@admin_required
+@require_POST
+def module_delete(request, course_pk: int, pk: int):
+    module = _get_module(course_pk, pk)
+    try:
+        services.module_delete(module=module)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Module “%(title)s” deleted.") % {"title": module.title})
+    return redirect(_editor_url(module.course, "modules"))
+
+
+# Resources
+
+
+def _get_resource(course_pk: int, pk: int) -> LearningResource:
+    return get_object_or_404(LearningResource.objects.select_related("course"), pk=pk, course_id=course_pk)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def resource_edit(request, course_pk: int, pk: int | None = None):
+    course = get_object_or_404(Course, pk=course_pk)
+    resource = _get_resource(course_pk, pk) if pk else None
+    form = ResourceForm(request.POST or None, instance=resource)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if resource is None:
+                resource = services.resource_create(course=course, data=form.service_data())
+            else:
+                services.resource_update(resource=resource, data=form.service_data())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Resource “%(title)s” saved.") % {"title": resource.title})
+            return redirect(_editor_url(course, "resources"))
+    return _form_page(
+        request,
+        form=form,
+        course=course,
+        title=_("Edit resource") if resource else _("New resource"),
+        cancel_url=_editor_url(course, "resources"),
+        submit=_("Save resource"),
+    )
+
+
+@admin_required
+@require_POST
+def resource_delete(request, course_pk: int, pk: int):
+    resource = _get_resource(course_pk, pk)
+    try:
+        services.resource_delete(resource=resource)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Resource “%(title)s” deleted.") % {"title": resource.title})
+    return redirect(_editor_url(resource.course, "resources"))
+
+
+# Quizzes and questions
+
+
+def _get_quiz(course_pk: int, pk: int) -> Quiz:
+    return get_object_or_404(Quiz.objects.select_related("course"), pk=pk, course_id=course_pk)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def quiz_edit(request, course_pk: int, pk: int | None = None):
+    course = get_object_or_404(Course, pk=course_pk)
+    quiz = _get_quiz(course_pk, pk) if pk else None
+    form = QuizForm(request.POST or None, instance=quiz, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if quiz is None:
+                quiz = services.quiz_create(course=course, data=form.service_data())
+            else:
+                services.quiz_update(quiz=quiz, data=form.service_data())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Quiz “%(title)s” saved.") % {"title": quiz.title})
+            return redirect(_editor_url(course, f"quiz-{quiz.pk}"))
+    return _form_page(
+        request,
+        form=form,
+        course=course,
+        title=_("Edit quiz") if quiz else _("New quiz"),
+        cancel_url=_editor_url(course, "quizzes"),
+        submit=_("Save quiz"),
+    )
+
+
+@admin_required
+@require_POST
+def quiz_delete(request, course_pk: int, pk: int):
+    quiz = _get_quiz(course_pk, pk)
+    try:
+        services.quiz_delete(quiz=quiz)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Quiz “%(title)s” deleted.") % {"title": quiz.title})
+    return redirect(_editor_url(quiz.course, "quizzes"))
+
+
+def _get_question(course_pk: int, quiz_pk: int, pk: int) -> Question:
+    return get_object_or_404(
+        Question.objects.select_related("quiz__course"), pk=pk, quiz_id=quiz_pk, quiz__course_id=course_pk
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request, course_pk: int, quiz_pk: int, pk: int | None = None):
+    quiz = _get_quiz(course_pk, quiz_pk)
+    course = quiz.course
+    question = _get_question(course_pk, quiz_pk, pk) if pk else None
+    data = request.POST if request.method == "POST" else None
+    form = QuestionForm(data, instance=question, course=course)
+    formset_class = choice_formset(new_question=question is None)
+    formset = formset_class(data, instance=question or Question(quiz=quiz), prefix="choices")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            if question is None:
+                question = services.question_create(quiz=quiz, data=form.service_data(), choices=formset.service_rows())
+            else:
+                services.question_update(question=question, data=form.service_data(), choices=formset.service_rows())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Question saved."))
+            return redirect(_editor_url(course, f"question-{question.pk}"))
+    context = {
+        "form": form,
+        "formset": formset,
+        "course": course,
+        "quiz": quiz,
+        "question": question,
+        "cancel_url": _editor_url(course, f"quiz-{quiz.pk}"),
+    }
+    return render(request, "courses/authoring/question_form.html", context)
+
+
+@admin_required
+@require_POST
+def question_delete(request, course_pk: int, quiz_pk: int, pk: int):
+    question = _get_question(course_pk, quiz_pk, pk)
+    try:
+        services.question_delete(question=question)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Question deleted."))
+    return redirect(_editor_url(question.quiz.course, f"quiz-{question.quiz_id}"))

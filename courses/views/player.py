@@ -1,0 +1,213 @@
+"""The course player: a learner's own assigned course, its modules and resources, and quiz attempts.
+
+Every view fetches within the learner's own assignments or attempts first (404 outside them),
+then calls one service or selector.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assignments.models import Assignment, Attempt
+from assignments.selectors_learner import derive_state, learner_today
+from assignments.services.attempts import assignment_grade, attempt_allowance, attempt_start, attempt_submit
+from courses.forms.player import AttemptForm
+from courses.models import Quiz
+from courses.selectors import learner as selectors
+from courses.services.progress import module_progress_complete
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]
+
+
+def _state_of(assignment: Assignment, completion) -> str:
+    return derive_state(
+        status=assignment.status,
+        due_date=assignment.due_date,
+        today=learner_today(assignment.learner),
+        has_completion=completion is not None,
+        expires_on=completion.expires_on if completion else None,
+        window_days=assignment.course.recertification_window_days,
+    )
+
+
+@login_required
+def course_overview(request, assignment_pk: int):
+    assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
+    modules = list(selectors.modules_with_progress(assignment=assignment))
+    quizzes = selectors.quizzes_for(course_id=assignment.course_id)
+    final, pretest = quizzes.get(Quiz.Kind.FINAL), quizzes.get(Quiz.Kind.PRETEST)
+    completion = selectors.assignment_completion(assignment=assignment)
+    done = sum(1 for module in modules if module.progress_completed_at or module.progress_tested_out)
+    next_module = next((m for m in modules if not (m.progress_completed_at or m.progress_tested_out)), None)
+    pretest_allowance = attempt_allowance(assignment, pretest) if pretest else None
+    context = {
+        "assignment": assignment,
+        "course": assignment.course,
+        "modules": modules,
+        "modules_done": done,
+        "progress_percent": 100 if completion else (done * 100 // len(modules) if modules else 0),
+        "next_module": next_module,
+        "resources": selectors.resources_for(course_id=assignment.course_id),
+        "final": final,
+        "allowance": attempt_allowance(assignment, final) if final else None,
+        "attempts": selectors.submitted_attempts(assignment=assignment, quiz=final) if final else [],
+        "grade": assignment_grade(assignment=assignment, quiz=final) if final else None,
+        "pretest": pretest,
+        "pretest_allowance": pretest_allowance,
+        "show_pretest": bool(pretest_allowance and (pretest_allowance.can_start)),
+        "completion": completion,
+        "state": _state_of(assignment, completion),
+    }
+    return render(request, "courses/player/course.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def module_detail(request, assignment_pk: int, module_pk: int):
+    assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
+    module = selectors.module_get_for_assignment(assignment=assignment, pk=module_pk)
+    modules = list(selectors.modules_with_progress(assignment=assignment))
+    index = next(i for i, m in enumerate(modules) if m.pk == module.pk)
+    previous_module = modules[index - 1] if index > 0 else None
+    next_module = modules[index + 1] if index + 1 < len(modules) else None
+    if request.method == "POST":
+        recorded = module_progress_complete(assignment=assignment, module=module)
+        if recorded is None:
+            messages.info(request, _("You are reviewing this course; nothing new was recorded."))
+        if next_module is not None:
+            return redirect("player_module", assignment_pk=assignment.pk, module_pk=next_module.pk)
+        return redirect("player_course", assignment_pk=assignment.pk)
+    context = {
+        "assignment": assignment,
+        "course": assignment.course,
+        "module": modules[index],
+        "modules": modules,
+        "position": index + 1,
+        "previous_module": previous_module,
+        "next_module": next_module,
+        "resources": selectors.resources_for(course_id=assignment.course_id),
+        "reviewing": assignment.status == Assignment.Status.COMPLETED or assignment.archived_at is not None,
+        "checks": module.checks.filter(kind=Quiz.Kind.MODULE_CHECK).order_by("pk"),
+    }
+    return render(request, "courses/player/module.html", context)
+
+
+@login_required
+def resource_detail(request, assignment_pk: int, resource_pk: int):
+    assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
+    resource = selectors.resource_get_for_assignment(assignment=assignment, pk=resource_pk)
+    context = {
+        "assignment": assignment,
+        "course": assignment.course,
+        "resource": resource,
+        "resources": selectors.resources_for(course_id=assignment.course_id),
+    }
+    return render(request, "courses/player/resource.html", context)
+
+
+@login_required
+@require_POST
+def quiz_start(request, assignment_pk: int, quiz_pk: int):
+    assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
+    quiz = selectors.quiz_get_for_assignment(assignment=assignment, pk=quiz_pk)
+    try:
+        attempt = attempt_start(assignment=assignment, quiz=quiz)
+    except ValidationError as error:
+        for message in _messages_of(error):
+            messages.error(request, message)
+        return redirect("player_course", assignment_pk=assignment.pk)
+    return redirect("player_attempt", attempt_pk=attempt.pk)
+
+
+def _attest_as(attempt: Attempt) -> str | None:
+    course = attempt.assignment.course
+    if attempt.quiz.kind == Quiz.Kind.FINAL and course.compliance_critical:
+        return attempt.assignment.learner.get_full_name()
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_take(request, attempt_pk: int):
+    attempt = selectors.attempt_get_for_learner(user=request.user, pk=attempt_pk)
+    if attempt.status == Attempt.Status.SUBMITTED:
+        if request.method == "POST":
+            messages.info(
+                request, _("This attempt was already submitted; your first submission is the one that counts.")
+            )
+        return redirect("player_result", attempt_pk=attempt.pk)
+    questions = selectors.attempt_questions(attempt=attempt)
+    form = AttemptForm(request.POST or None, questions=questions, attest_as=_attest_as(attempt))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = attempt_submit(
+                attempt=attempt,
+                answers=form.answers(),
+                attestation_password=form.cleaned_data.get("password"),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "password" in error.error_dict:
+                form.add_error("password", error.error_dict["password"])
+            else:
+                form.add_error(None, error)
+        else:
+            if result.already_submitted:
+                messages.info(
+                    request, _("This attempt was already submitted; your first submission is the one that counts.")
+                )
+            return redirect("player_result", attempt_pk=attempt.pk)
+    context = {
+        "attempt": attempt,
+        "assignment": attempt.assignment,
+        "course": attempt.assignment.course,
+        "quiz": attempt.quiz,
+        "form": form,
+        "questions": form.bound_questions(),
+        "partial_retake": attempt.quiz.retake_missed_only and attempt.number > 1,
+    }
+    return render(request, "courses/player/attempt.html", context)
+
+
+@login_required
+def attempt_result(request, attempt_pk: int):
+    attempt = selectors.attempt_get_for_learner(user=request.user, pk=attempt_pk)
+    if attempt.status != Attempt.Status.SUBMITTED:
+        return redirect("player_attempt", attempt_pk=attempt.pk)
+    assignment = attempt.assignment
+    feedback = selectors.attempt_feedback(attempt=attempt)
+    completion = (
+        selectors.assignment_completion(assignment=assignment) if attempt.quiz.kind == Quiz.Kind.FINAL else None
+    )
+    allowance = attempt_allowance(assignment, attempt.quiz)
+    final = selectors.quizzes_for(course_id=assignment.course_id).get(Quiz.Kind.FINAL)
+    context = {
+        "attempt": attempt,
+        "assignment": assignment,
+        "course": assignment.course,
+        "quiz": attempt.quiz,
+        "is_final": attempt.quiz.kind == Quiz.Kind.FINAL,
+        "is_pretest": attempt.quiz.kind == Quiz.Kind.PRETEST,
+        "feedback": feedback,
+        "wrong": [row for row in feedback if not row.is_correct],
+        "missed_objectives": selectors.missed_objectives(feedback),
+        "completion": completion,
+        "allowance": allowance,
+        "is_latest": not Attempt.objects.filter(
+            assignment_id=assignment.pk, quiz_id=attempt.quiz_id, number__gt=attempt.number
+        ).exists(),
+        "failed_for_good": assignment.status == Assignment.Status.FAILED,
+        "final": final,
+        "tested_out": (
+            list(selectors.modules_with_progress(assignment=assignment).filter(progress_tested_out=True))
+            if attempt.quiz.kind == Quiz.Kind.PRETEST and attempt.passed
+            else []
+        ),
+    }
+    return render(request, "courses/player/result.html", context)
