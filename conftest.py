@@ -44,3 +44,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _patient_browser(request):
+    """Two cores shared with a live server and a database: give the browser time before failing."""
+    if "page" in request.fixturenames:
+        from playwright.sync_api import expect
+
+        expect.set_options(timeout=15_000)
+        request.getfixturevalue("page").set_default_timeout(20_000)
+    yield

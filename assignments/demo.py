@@ -53,7 +53,7 @@ def _complete(assignment, *, on: dt.date, score: int, previous_expiry=None) -> C
         assignment=assignment,
         completed_at=when,
         score=score,
-        certificate_number=new_certificate_number(course_code=course.code),
+        certificate_number=new_certificate_number(course_code=course.code, completed_at=when),
         verification_code=new_verification_code(),
         expires_on=compute_expiry(course=course, completed_on=on, previous_expiry=previous_expiry),
         source=Completion.Source.EARNED,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.utils import timezone
 
 
-def new_certificate_number(*, course_code: str) -> str:
-    """Readable and unique: COURSE-YYYYMMDD-XXXXXXXX (random part from a CSPRNG; the unique
-    constraint on Completion.certificate_number is the final guard)."""
-    stamp = timezone.now().strftime("%Y%m%d")
+def new_certificate_number(*, course_code: str, completed_at: dt.datetime | None = None) -> str:
+    """Readable and unique: COURSE-YYYYMMDD-XXXXXXXX, dated by the completion (random part from a
+    CSPRNG; the unique constraint on Completion.certificate_number is the final guard)."""
+    stamp = (completed_at or timezone.now()).strftime("%Y%m%d")
     return f"{course_code.upper()}-{stamp}-{secrets.token_hex(4).upper()}"
 
 

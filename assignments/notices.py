@@ -1,66 +1,68 @@
-"""The assignment notice e-mail ("you have been assigned ..., due ...").
+"""The assignment notice ("you have been assigned ..., due ...").
 
-One function, ``assignment_notice_send``, that the notification outbox (escalation app) will take
-over: until then it sends Django e-mail directly, after the assigning transaction commits.
-Delivery is at-most-once per call: ``notified_at`` is stamped only for the messages the backend
-accepted, so a failed send can be retried with "re-notify".
+Written to the notification outbox in the assigning transaction (rolled back with it), and
+dispatched by a worker as soon as the transaction commits. A learner given several courses at
+once gets one message listing them. ``notified_at`` records when the notice was queued.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from assignments.models import Assignment
 
-logger = logging.getLogger(__name__)
-
-
-def _message(assignment: Assignment) -> EmailMultiAlternatives:
-    learner = assignment.learner
-    context = {
-        "assignment": assignment,
-        "learner": learner,
-        "course": assignment.course,
-        "organisation_name": settings.ORGANISATION_NAME,
-    }
-    with translation.override(learner.locale or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string("assignments/email/assignment_notice_subject.txt", context).split())
-        text = render_to_string("assignments/email/assignment_notice.txt", context)
-        html = render_to_string("assignments/email/assignment_notice.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[learner.email])
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _deliver(ids: list[int]) -> None:
-    assignments = list(
-        Assignment.objects.filter(pk__in=ids, archived_at=None, learner__is_active=True).select_related(
-            "learner", "course"
-        )
-    )
-    sent: list[int] = []
-    connection = get_connection()
-    for assignment in assignments:
-        try:
-            connection.send_messages([_message(assignment)])
-        except Exception:  # one bad address must not stop the others; logged and left un-stamped
-            logger.exception("Assignment notice %s could not be sent", assignment.pk)
-        else:
-            sent.append(assignment.pk)
-    if sent:
-        Assignment.objects.filter(pk__in=sent).update(notified_at=timezone.now())
-
 
 def assignment_notice_send(*, assignments: Iterable[Assignment]) -> int:
-    """Queue the notice for each active assignment; sent when the current transaction commits."""
+    """Queue the notice for each active assignment of an active learner; returns how many.
+
+    Every call queues a new notice (re-notify sends again on purpose): the dedupe key carries the
+    moment of the call, so a replayed call in the same instant is still refused.
+    """
+    from escalation.models import Notification
+    from escalation.outbox import Outgoing, enqueue_and_dispatch_soon
+
     ids = [assignment.pk for assignment in assignments if assignment.pk is not None]
-    if ids:
-        transaction.on_commit(lambda: _deliver(ids))
-    return len(ids)
+    if not ids:
+        return 0
+    stamp = timezone.now()
+    rows = (
+        Assignment.objects.filter(pk__in=ids, archived_at=None, learner__is_active=True)
+        .values_list(
+            "pk",
+            "learner_id",
+            "learner__first_name",
+            "learner__last_name",
+            "course__title",
+            "course_code",
+            "due_date",
+            "course__compliance_critical",
+            "course__modules__estimated_minutes",
+        )
+        .order_by("pk")
+    )
+    seen: dict[int, Outgoing] = {}
+    for pk, learner_id, first, last, title, code, due, critical, minutes in rows:
+        if pk in seen:
+            seen[pk].context["minutes"] += minutes or 0
+            continue
+        seen[pk] = Outgoing(
+            recipient_id=learner_id,
+            kind=Notification.Kind.ASSIGNED,
+            dedupe_key=f"assigned:{pk}:{stamp:%Y%m%d%H%M%S%f}",
+            assignment_id=pk,
+            context={
+                "learner": f"{first} {last}".strip(),
+                "first_name": first,
+                "course": title,
+                "course_code": code,
+                "due_date": due.isoformat(),
+                "compliance_critical": critical,
+                "minutes": minutes or 0,
+                "reason": f"assigned, due {due:%d %b %Y}",
+            },
+        )
+    new = enqueue_and_dispatch_soon(list(seen.values()))
+    Assignment.objects.filter(pk__in=[m.assignment_id for m in new]).update(notified_at=stamp)
+    return len(new)

@@ -15,7 +15,7 @@ attempt_failed = Signal()
 attempts_exhausted = Signal()
 # kwargs: completion (Completion), assignment (Assignment | None)
 course_completed = Signal()
-# kwargs: assignment (Assignment), created (bool)
+# kwargs: assignments (list[Assignment]) -- one signal per batch, after commit
 assignment_created = Signal()
-# kwargs: assignment (Assignment)
+# kwargs: assignment_ids (list[int]), reason (str), actor (User | None) -- one signal per batch, after commit
 assignment_archived = Signal()

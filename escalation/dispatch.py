@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -79,7 +80,10 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
     with translation.override(recipient.locale or settings.LANGUAGE_CODE), timezone.override(recipient.tzinfo):
         subject = " ".join(render_to_string(f"escalation/email/{kind}_subject.txt", context).split())
         text = render_to_string(f"escalation/email/{kind}.txt", context)
-        html = render_to_string("escalation/email/base.html", {**context, "subject": subject, "text": text})
+        try:
+            html = render_to_string(f"escalation/email/{kind}.html", {**context, "subject": subject})
+        except TemplateDoesNotExist:
+            html = render_to_string("escalation/email/base.html", {**context, "subject": subject, "text": text})
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
     message.attach_alternative(html, "text/html")
     builder = ATTACHMENTS.get(kind)

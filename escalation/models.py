@@ -136,10 +136,9 @@ class Notification(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "pk"]
         indexes = [
-            # The dispatcher's polling query: pending rows due to be sent, oldest first.
-            models.Index(
-                fields=["send_after", "recipient"], condition=Q(status="pending"), name="notification_pending_idx"
-            ),
+            # The dispatcher's claim: pending rows in recipient order (so a recipient's rows go out as one
+            # message), read in index order with LIMIT instead of sorting the whole backlog per batch.
+            models.Index(fields=["recipient", "id"], condition=Q(status="pending"), name="notification_pending_idx"),
             # Lease recovery: rows a killed dispatcher left in "sending".
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="notification_sending_idx"),
             # The in-app list of a user's notifications.

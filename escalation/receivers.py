@@ -9,7 +9,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import receiver
 
-from assignments.signals import attempt_failed, attempts_exhausted, course_completed
+from assignments.signals import (
+    assignment_archived,
+    assignment_created,
+    attempt_failed,
+    attempts_exhausted,
+    course_completed,
+)
 from escalation import (
     events,
     reviews,  # noqa: F401  (registers the ICS attachment builder)
@@ -39,3 +45,43 @@ def on_attempts_exhausted(sender, assignment, **kwargs):
 @receiver(course_completed, dispatch_uid="escalation.course_completed")
 def on_course_completed(sender, completion, **kwargs):
     events.completed(completion=completion)
+
+
+@receiver(assignment_created, dispatch_uid="escalation.assignment_created")
+def on_assignments_created(sender, assignments, **kwargs):
+    events.record(
+        [
+            events.event_row(
+                assignment_id=a.pk,
+                kind=events.Kind.ASSIGNED,
+                occurred_at=a.assigned_at,
+                reason=f"Assigned ({a.get_source_display().lower()}), due {a.due_date:%d %b %Y}.",
+                dedupe_key=f"assigned:{a.pk}",
+                actor_id=a.assigned_by_id,
+            )
+            for a in assignments
+        ]
+    )
+
+
+@receiver(assignment_archived, dispatch_uid="escalation.assignment_archived")
+def on_assignments_archived(sender, assignment_ids, reason, actor=None, **kwargs):
+    from django.utils import timezone
+
+    from assignments.models import Assignment
+
+    label = Assignment.ArchiveReason(reason).label if reason in Assignment.ArchiveReason.values else reason
+    now = timezone.now()
+    events.record(
+        [
+            events.event_row(
+                assignment_id=pk,
+                kind=events.Kind.ARCHIVED,
+                occurred_at=now,
+                reason=f"Archived: {label}.",
+                dedupe_key=f"archived:{pk}",
+                actor_id=actor.pk if actor else None,
+            )
+            for pk in assignment_ids
+        ]
+    )

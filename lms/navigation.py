@@ -17,17 +17,18 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("My training"), "home", "learner"),
-    NavItem(_("My team"), "team", "manager"),
-    NavItem(_("People"), "people", "admin"),
-    NavItem(_("Departments"), "departments", "admin"),
     NavItem(_("Training history"), "assignments:my_history", "learner"),
+    NavItem(_("Notifications"), "escalation:notifications", "learner"),
+    NavItem(_("My team"), "team", "manager"),
+    # Admin items are shown together in an "Admin" menu.
     NavItem(_("Assign training"), "assignments:assign", "admin"),
     NavItem(_("Assignments"), "assignments:list", "admin"),
     NavItem(_("Uploads"), "assignments:uploads", "admin"),
     NavItem(_("Courses"), "authoring_course_list", "admin"),
-    NavItem(_("Escalation"), "escalation:policies", "admin"),
+    NavItem(_("People"), "people", "admin"),
+    NavItem(_("Departments"), "departments", "admin"),
+    NavItem(_("Escalation policies"), "escalation:policies", "admin"),
     NavItem(_("Review sessions"), "escalation:review_sessions", "admin"),
-    NavItem(_("Notifications"), "escalation:notifications", "learner"),
 ]
 
 

@@ -102,6 +102,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # JIT compilation costs more than it saves on the short set-based queries of pages and
+    # nightly jobs (measured: 0.65 s of a 1.9 s digest query at 100,000 assignments).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # Several test processes (or developers) can share one PostgreSQL server.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}

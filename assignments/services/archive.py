@@ -26,9 +26,9 @@ def _check_reason(reason: str) -> None:
         raise ValidationError({"reason": _("Choose a reason for archiving.")})
 
 
-def _send_archived(ids: list[int]) -> None:
-    for assignment in Assignment.objects.filter(pk__in=ids).select_related("learner", "course"):
-        assignment_archived.send(sender=Assignment, assignment=assignment)
+def _send_archived(ids: list[int], reason: str, actor: User | None) -> None:
+    # One signal for the whole batch: listeners work set-based (a clean slate archives thousands).
+    assignment_archived.send(sender=Assignment, assignment_ids=ids, reason=reason, actor=actor)
 
 
 def assignments_archive(
@@ -52,7 +52,7 @@ def assignments_archive(
             archived_by=actor,
             updated_at=timezone.now(),
         )
-        transaction.on_commit(lambda: _send_archived(ids))
+        transaction.on_commit(lambda: _send_archived(ids, reason, actor))
     return count
 
 

@@ -111,8 +111,8 @@ def learners_for_target(
 
 
 def _send_created(assignments: list[Assignment]) -> None:
-    for assignment in assignments:
-        assignment_created.send(sender=Assignment, assignment=assignment, created=True)
+    # One signal for the whole batch: listeners work set-based.
+    assignment_created.send(sender=Assignment, assignments=assignments)
 
 
 def assignments_create(

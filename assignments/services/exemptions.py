@@ -58,7 +58,32 @@ def exemption_grant(
     if overlapping.exists():
         raise ValidationError(_("%(learner)s already has an exemption for this period.") % {"learner": learner})
     exemption.save()
+    _record_exempted(exemption)
     return exemption
+
+
+def _record_exempted(exemption: Exemption) -> None:
+    """An entry in the case file of every active assignment the exemption covers."""
+    from escalation import events
+
+    covered = Assignment.objects.filter(learner=exemption.learner, archived_at=None)
+    if exemption.course_code:
+        covered = covered.filter(course_code=exemption.course_code)
+    until = f"until {exemption.ends_on:%d %b %Y}" if exemption.ends_on else "until further notice"
+    events.record(
+        [
+            events.event_row(
+                assignment_id=pk,
+                kind=events.Kind.EXEMPTED,
+                occurred_at=timezone.now(),
+                reason=f"Exempt ({exemption.get_reason_display().lower()}) from {exemption.starts_on:%d %b %Y} {until};"
+                f" approved by {exemption.approved_by.get_full_name()}.",
+                dedupe_key=f"exempted:{exemption.pk}:{pk}",
+                actor_id=exemption.approved_by_id,
+            )
+            for pk in covered.values_list("pk", flat=True)
+        ]
+    )
 
 
 @transaction.atomic

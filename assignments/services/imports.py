@@ -847,7 +847,8 @@ def apply_completions(plan: CompletionsPlan, *, actor: User | None = None) -> di
                 course_version=course.version,
                 completed_at=row.completed_at,
                 score=row.score,
-                certificate_number=row.certificate_number or new_certificate_number(course_code=course.code),
+                certificate_number=row.certificate_number
+                or new_certificate_number(course_code=course.code, completed_at=row.completed_at),
                 verification_code=new_verification_code(),
                 expires_on=plan.expiry[row.line],
                 source=Completion.Source.IMPORTED,

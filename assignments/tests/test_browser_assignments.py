@@ -35,6 +35,7 @@ def test_admin_assigns_a_course_to_a_department_and_sees_who_was_skipped(page: P
     AssignmentFactory(learner=already, course=course, due_date=dt.date(2030, 1, 15))
 
     log_in(page, live_server, "admin@example.com")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Admin").click()
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Assign training").click()
     page.get_by_label("Course").select_option(label="GDPR-101 · Data protection")
     page.get_by_label("A department").check()
@@ -88,6 +89,7 @@ def test_admin_uploads_a_bad_csv_fixes_it_previews_and_confirms(page: Page, live
     good = bad.replace("05/01/2020", "2020-01-05")
 
     log_in(page, live_server, "admin@example.com")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Admin").click()
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Uploads").click()
     page.get_by_label("People").check()
     page.locator("input[type=file]").set_input_files(

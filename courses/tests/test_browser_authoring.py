@@ -21,6 +21,7 @@ def test_admin_authors_a_course_and_publishes_it_after_fixing_the_quiz(page: Pag
     log_in(page, live_server, "admin@example.com")
 
     # Create a course from the navigation.
+    page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Admin").click()
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Courses").click()
     expect(page.get_by_role("heading", name="Courses", exact=True)).to_be_visible()
     page.get_by_role("link", name="New course").click()

@@ -208,9 +208,12 @@ def follow_up_exhausted(
         new = enqueue(messages, dry_run=dry_run)
         if dry_run:
             return new
+        by_deadline: dict[dt.date, list[int]] = defaultdict(list)
         for pk, deadline in deadlines.items():
+            by_deadline[deadline].append(pk)
+        for deadline, pks in by_deadline.items():
             # Only where still unset: a concurrent follow-up keeps the first deadline it set.
-            Assignment.objects.filter(pk=pk, retake_deadline__isnull=True).update(retake_deadline=deadline)
+            Assignment.objects.filter(pk__in=pks, retake_deadline__isnull=True).update(retake_deadline=deadline)
         events.record(event_rows)
     told = {m.assignment_id for m in new if m.kind == Notification.Kind.ATTEMPTS_EXHAUSTED}
     wants_review = [

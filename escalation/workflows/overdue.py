@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import DateField
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import CharField, DateField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 
 from escalation import events
 from escalation.models import EscalationEvent, Notification, WarningLetter
@@ -41,12 +41,21 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
         for scope in policy_scopes():
             for level, step in enumerate(scope.steps, start=1):
                 cutoff = today - dt.timedelta(days=step.days_overdue + 1)
+                done = EscalationEvent.objects.filter(
+                    dedupe_key=Concat(
+                        Value("escalated:"), Cast(OuterRef("pk"), CharField()), Value(f":{step.days_overdue}")
+                    )
+                )
                 rows = (
                     open_assignments(day=today, timezone_name=timezone_name, scope=scope)
+                    # Written so the partial index on active due dates can serve the range.
+                    .filter(due_date__lte=cutoff)
+                    .filter(Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))
+                    # Steps already taken are skipped in SQL: a quiet night reads only what is new.
+                    .exclude(Exists(done))
                     .annotate(
                         deadline=Greatest("due_date", Coalesce("retake_deadline", "due_date"), output_field=DateField())
                     )
-                    .filter(deadline__lte=cutoff)
                     .values_list(*FIELDS)
                     .order_by("pk")
                 )

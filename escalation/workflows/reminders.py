@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 
 from assignments.models import Assignment
 from escalation import events
@@ -34,6 +36,15 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                         status__in=[Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS],
                         due_date__gte=today + dt.timedelta(days=low),
                         due_date__lte=today + dt.timedelta(days=band),
+                    )
+                    .exclude(
+                        Exists(
+                            EscalationEvent.objects.filter(
+                                dedupe_key=Concat(
+                                    Value("reminded:"), Cast(OuterRef("pk"), CharField()), Value(f":{band}")
+                                )
+                            )
+                        )
                     )
                     .values_list(*FIELDS)
                     .order_by("pk")

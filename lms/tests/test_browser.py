@@ -23,6 +23,7 @@ def test_learner_logs_in_and_sees_only_their_own_home(page: Page, live_server):
     nav = page.get_by_role("navigation", name="Main navigation")
     expect(nav.get_by_role("link", name="My team")).to_have_count(0)
     expect(nav.get_by_role("link", name="People")).to_have_count(0)
+    expect(nav.get_by_role("button", name="Admin")).to_have_count(0)
 
 
 def test_manager_logs_in_and_sees_the_team(page: Page, live_server):
@@ -38,6 +39,7 @@ def test_admin_logs_in_and_sees_administration(page: Page, live_server):
     AdminFactory(email="admin@example.com", first_name="Alex")
     log_in(page, live_server, "admin@example.com")
     expect(page.get_by_role("heading", name="Administration")).to_be_visible()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Admin").click()
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", name="People")).to_be_visible()
 

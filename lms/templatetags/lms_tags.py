@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import formats, timezone
+
+register = template.Library()
+
+
+@register.filter
+def day(value, fmt: str = "j F Y") -> str:
+    """Format a date given as a date or an ISO string (as stored in notification context)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return formats.date_format(value, "j F Y, H:i")
+    return formats.date_format(value, fmt)
