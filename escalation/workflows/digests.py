@@ -19,7 +19,7 @@ from django.utils import timezone
 from assignments.models import Assignment
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue
-from escalation.selectors import exempt_on, local_date
+from escalation.selectors import excused_on, is_excused, local_date
 from escalation.workflows.common import Summary, chunks, full_name
 
 LIST_LIMIT = 60
@@ -31,20 +31,20 @@ LIST_DAYS = 14
 def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("checkins_and_digests", dry_run)
     org_today = timezone.localdate(as_of)
+    excused = excused_on(org_today)
     base = Assignment.objects.filter(
         archived_at__isnull=True,
         learner__is_active=True,
         learner__manager__isnull=False,
         learner__manager__is_active=True,
-    ).annotate(excused=exempt_on(org_today))
-    # Counts per manager in one grouped query.
+    )
     teams: dict[int, dict] = {}
+    # Counts per manager in one grouped query; the excused are moved out of them below.
     counts = (
         base.values("learner__manager_id", "learner__manager__timezone", "learner__manager__first_name")
         .annotate(
-            completed=Count("pk", filter=Q(excused=False, status=Assignment.Status.COMPLETED)),
-            not_completed=Count("pk", filter=Q(excused=False) & ~Q(status=Assignment.Status.COMPLETED)),
-            excused_count=Count("pk", filter=Q(excused=True)),
+            completed=Count("pk", filter=Q(status=Assignment.Status.COMPLETED)),
+            not_completed=Count("pk", filter=~Q(status=Assignment.Status.COMPLETED)),
         )
         .order_by()
     )
@@ -54,44 +54,56 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             "first_name": row["learner__manager__first_name"],
             "completed": row["completed"],
             "not_completed": row["not_completed"],
-            "excused": row["excused_count"],
+            "excused": 0,
             "outstanding": [],
             "excused_people": [],
             "at_risk": [],
         }
-    # The people to name: not completed and late, failed or due soon; and who is excused.
-    soon = org_today + dt.timedelta(days=LIST_DAYS)
-    listed = (
-        base.filter(
-            Q(excused=True)
-            | (~Q(status=Assignment.Status.COMPLETED) & (Q(status=Assignment.Status.FAILED) | Q(due_date__lte=soon)))
-        )
-        .values_list(
+    if excused:
+        rows = base.filter(learner_id__in=list(excused)).values_list(
             "learner__manager_id",
+            "learner_id",
             "learner__first_name",
             "learner__last_name",
             "course__title",
+            "course_code",
+            "status",
+        )
+        for manager_id, learner_id, first, last, title, code, status in rows.iterator(chunk_size=5000):
+            team = teams.get(manager_id)
+            if team is None or not is_excused(excused, learner_id, code):
+                continue
+            team["excused"] += 1
+            team["completed" if status == Assignment.Status.COMPLETED else "not_completed"] -= 1
+            if len(team["excused_people"]) < LIST_LIMIT:
+                team["excused_people"].append({"learner": full_name(first, last), "course": title})
+    # The people to name: not completed and late, failed or due soon.
+    soon = org_today + dt.timedelta(days=LIST_DAYS)
+    listed = (
+        base.exclude(status=Assignment.Status.COMPLETED)
+        .filter(Q(status=Assignment.Status.FAILED) | Q(due_date__lte=soon) | Q(retake_deadline__lte=soon))
+        .values_list(
+            "learner__manager_id",
+            "learner_id",
+            "learner__first_name",
+            "learner__last_name",
+            "course__title",
+            "course_code",
             "status",
             "due_date",
             "retake_deadline",
-            "excused",
         )
         .order_by("learner__manager_id", "due_date")
     )
-    for manager_id, first, last, title, status, due, retake, excused in listed.iterator(chunk_size=5000):
+    for manager_id, learner_id, first, last, title, code, status, due, retake in listed.iterator(chunk_size=5000):
         team = teams.get(manager_id)
-        if team is None:
+        if team is None or is_excused(excused, learner_id, code):
             continue
         today = team["today"]
-        person = full_name(first, last)
-        if excused:
-            if len(team["excused_people"]) < LIST_LIMIT:
-                team["excused_people"].append({"learner": person, "course": title})
-            continue
         deadline = max(due, retake) if retake else due
         failed = status == Assignment.Status.FAILED
         item = {
-            "learner": person,
+            "learner": full_name(first, last),
             "course": title,
             "due_date": deadline.isoformat(),
             "overdue": today > deadline,

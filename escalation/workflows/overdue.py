@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from escalation import events
 from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.outbox import Outgoing, enqueue
-from escalation.selectors import learner_timezones, local_date, open_assignments, policy_scopes
+from escalation.selectors import excused_on, learner_timezones, local_date, open_assignments, policy_scopes
 from escalation.workflows.common import Summary, chunks, full_name
 
 FIELDS = (
@@ -36,9 +36,12 @@ FIELDS = (
 
 def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("overdue_ladder", dry_run)
+    scopes = policy_scopes()
+    excused_by_day: dict = {}
     for timezone_name in learner_timezones():
         today = local_date(as_of, timezone_name)
-        for scope in policy_scopes():
+        excused = excused_by_day.setdefault(today, excused_on(today))
+        for scope in scopes:
             for level, step in enumerate(scope.steps, start=1):
                 cutoff = today - dt.timedelta(days=step.days_overdue + 1)
                 done = EscalationEvent.objects.filter(
@@ -47,7 +50,7 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                     )
                 )
                 rows = (
-                    open_assignments(day=today, timezone_name=timezone_name, scope=scope)
+                    open_assignments(day=today, timezone_name=timezone_name, scope=scope, excused=excused)
                     # Written so the partial index on active due dates can serve the range.
                     .filter(due_date__lte=cutoff)
                     .filter(Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))

@@ -17,7 +17,7 @@ from assignments.models import Assignment
 from escalation import events
 from escalation.models import EscalationEvent, Notification
 from escalation.outbox import Outgoing, enqueue
-from escalation.selectors import learner_timezones, local_date, open_assignments, policy_scopes
+from escalation.selectors import excused_on, learner_timezones, local_date, open_assignments, policy_scopes
 from escalation.workflows.common import Summary, chunks, full_name
 
 FIELDS = ("pk", "learner_id", "learner__first_name", "learner__last_name", "course__title", "course_code", "due_date")
@@ -25,13 +25,16 @@ FIELDS = ("pk", "learner_id", "learner__first_name", "learner__last_name", "cour
 
 def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("due_reminders", dry_run)
+    scopes = policy_scopes()
+    excused_by_day: dict = {}
     for timezone_name in learner_timezones():
         today = local_date(as_of, timezone_name)
-        for scope in policy_scopes():
+        excused = excused_by_day.setdefault(today, excused_on(today))
+        for scope in scopes:
             low = 0
             for band in sorted(set(scope.policy.reminder_days)):
                 rows = (
-                    open_assignments(day=today, timezone_name=timezone_name, scope=scope)
+                    open_assignments(day=today, timezone_name=timezone_name, scope=scope, excused=excused)
                     .filter(
                         status__in=[Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS],
                         due_date__gte=today + dt.timedelta(days=low),
