@@ -155,7 +155,7 @@ def _escalate(
                         manager_id,
                         Notification.Kind.WARNING_LETTER,
                         f"letter:{reference}:manager",
-                        {**letter_context, "copy": True},
+                        {**letter_context, "is_copy": True},
                         pk,
                     )
                 )
@@ -177,5 +177,5 @@ def _escalate(
     summary.add(
         new,
         escalated=len({m.assignment_id for m in new if m.kind != Notification.Kind.WARNING_LETTER}),
-        letters=sum(1 for m in new if m.kind == Notification.Kind.WARNING_LETTER and not m.context.get("copy")),
+        letters=sum(1 for m in new if m.kind == Notification.Kind.WARNING_LETTER and not m.context.get("is_copy")),
     )
