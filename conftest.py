@@ -55,3 +55,13 @@ def _patient_browser(request):
         expect.set_options(timeout=15_000)
         request.getfixturevalue("page").set_default_timeout(20_000)
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process():
+    """Tests run Celery tasks in-process even when CELERY_BROKER_URL points at Redis (as in CI);
+    the one test of a real worker and beat starts its own processes."""
+    from lms.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True

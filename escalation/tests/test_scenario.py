@@ -52,31 +52,47 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
     learner = UserFactory(email="sam@example.com", first_name="Sam", manager=lead)
     colleague = UserFactory(email="pat@example.com", first_name="Pat", manager=lead)
     course = make_course(
-        questions=4, title="Anti-bribery", compliance_critical=True, max_attempts=2, cooldown_first_minutes=0,
-        cooldown_later_minutes=0, recertification_months=12, recertification_window_days=30,
+        questions=4,
+        title="Anti-bribery",
+        compliance_critical=True,
+        max_attempts=2,
+        cooldown_first_minutes=0,
+        cooldown_later_minutes=0,
+        recertification_months=12,
+        recertification_window_days=30,
     )
     policy = EscalationPolicy.objects.create(
-        course_code=course.code, name="Critical", reminder_days=[7, 1], retake_deadline_days=3,
+        course_code=course.code,
+        name="Critical",
+        reminder_days=[7, 1],
+        retake_deadline_days=3,
         compliance_officer=officer,
     )
     EscalationStep.objects.create(policy=policy, days_overdue=0, notify_manager=True)
     EscalationStep.objects.create(policy=policy, days_overdue=3, notify_managers_manager=True)
-    EscalationStep.objects.create(policy=policy, days_overdue=5, notify_compliance_officer=True, warning_letter=True,
-                                  new_deadline_days=7)
+    EscalationStep.objects.create(
+        policy=policy, days_overdue=5, notify_compliance_officer=True, warning_letter=True, new_deadline_days=7
+    )
     start = dt.date(2026, 3, 2)
     due = start + dt.timedelta(days=10)  # 12 March
 
-    with time_machine.travel(moment(dt.date(2026, 2, 20), 10), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
-        assignment_create(course=course, learner=colleague, due=DueSpec(mode=DueMode.FIXED, date=due), assigned_by=admin)
+    with (
+        time_machine.travel(moment(dt.date(2026, 2, 20), 10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assignment_create(
+            course=course, learner=colleague, due=DueSpec(mode=DueMode.FIXED, date=due), assigned_by=admin
+        )
     mail.outbox.clear()
-    ExemptionFactory(learner=colleague, starts_on=dt.date(2026, 2, 25), ends_on=None, reason="parental_leave",
-                     approved_by=admin)
+    ExemptionFactory(
+        learner=colleague, starts_on=dt.date(2026, 2, 25), ends_on=None, reason="parental_leave", approved_by=admin
+    )
 
     # Day 0: assigned, and told at once.
     with time_machine.travel(moment(start, 10), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assignment = assignment_create(course=course, learner=learner, due=DueSpec(mode=DueMode.FIXED, date=due),
-                                       assigned_by=admin)
+        assignment = assignment_create(
+            course=course, learner=learner, due=DueSpec(mode=DueMode.FIXED, date=due), assigned_by=admin
+        )
     assert mail.outbox[-1].to == [learner.email] and "Anti-bribery" in mail.outbox[-1].subject
     mail.outbox.clear()
 
@@ -89,17 +105,23 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
 
     # Two failed attempts on 6 March: each failure told at once; then attempts run out.
     session = ReviewSession.objects.create(
-        title="Anti-bribery review", starts_at=moment(dt.date(2026, 3, 9), 14), ends_at=moment(dt.date(2026, 3, 9), 15),
-        link="https://meet.example.org/abc", capacity=5,
+        title="Anti-bribery review",
+        starts_at=moment(dt.date(2026, 3, 9), 14),
+        ends_at=moment(dt.date(2026, 3, 9), 15),
+        link="https://meet.example.org/abc",
+        capacity=5,
     )
     quiz = course.final_quiz
     wrong = set(quiz.questions.values_list("pk", flat=True)[:2])
     for number in (1, 2):
-        with time_machine.travel(moment(dt.date(2026, 3, 6), 9 + number), tick=False), \
-                django_capture_on_commit_callbacks(execute=True):
+        with (
+            time_machine.travel(moment(dt.date(2026, 3, 6), 9 + number), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             attempt = attempt_start(assignment=assignment, quiz=quiz)
-            attempt_submit(attempt=attempt, answers=answers_for(attempt, wrong=wrong),
-                           attestation_password=TEST_PASSWORD)
+            attempt_submit(
+                attempt=attempt, answers=answers_for(attempt, wrong=wrong), attestation_password=TEST_PASSWORD
+            )
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.FAILED
     assert assignment.retake_deadline == due + dt.timedelta(days=3)  # 15 March
@@ -139,8 +161,10 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
     assert letter_mail.attachments[0][0] == f"{letter.reference}.pdf"
 
     # Completion on 23 March with the extra attempt; the ladder stops.
-    with time_machine.travel(moment(dt.date(2026, 3, 23), 11), tick=False), \
-            django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(moment(dt.date(2026, 3, 23), 11), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         attempt = attempt_start(assignment=assignment, quiz=quiz)
         result = attempt_submit(attempt=attempt, answers=answers_for(attempt), attestation_password=TEST_PASSWORD)
     completion = result.completion
@@ -166,8 +190,18 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
 
     # The case file tells the story in order.
     kinds = list(EscalationEvent.objects.filter(assignment=assignment).values_list("kind", flat=True))
-    for expected in ["assigned", "reminded", "attempt_failed", "attempts_exhausted", "review_booked",
-                     "review_attended", "escalated", "warning_letter", "completed", "archived"]:
+    for expected in [
+        "assigned",
+        "reminded",
+        "attempt_failed",
+        "attempts_exhausted",
+        "review_booked",
+        "review_attended",
+        "escalated",
+        "warning_letter",
+        "completed",
+        "archived",
+    ]:
         assert expected in kinds, expected
     assert kinds.index("attempts_exhausted") < kinds.index("review_attended") < kinds.index("warning_letter")
 
