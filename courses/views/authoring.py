@@ -47,11 +47,11 @@ def _editor_url(course: Course, anchor: str = "") -> str:
     return reverse("authoring_course_detail", args=[course.pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _form_page(request, *, form, course: Course | None, title: str, cancel_url: str, submit: str):
+def _form_page(request, *, form, course: Course | None, title: str, cancel_url: str, submit: str, **extra):
     return render(
         request,
         "courses/authoring/form.html",
-        {"form": form, "course": course, "title": title, "cancel_url": cancel_url, "submit": submit},
+        {"form": form, "course": course, "title": title, "cancel_url": cancel_url, "submit": submit, **extra},
     )
 
 
@@ -103,8 +103,27 @@ def course_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def course_edit(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
+    saved_due_days = course.default_due_days
     form = CourseForm(request.POST or None, instance=course)
     if request.method == "POST" and form.is_valid():
+        new_due_days = form.cleaned_data.get("default_due_days")
+        if new_due_days != saved_due_days and request.POST.get("confirm_due_change") != str(new_due_days):
+            # Show what the change touches before saving it.
+            from assignments.services.rules import course_due_change_preview
+
+            preview = course_due_change_preview(course=course, default_due_days=new_due_days)
+            if preview.active_unfinished or preview.rules:
+                return _form_page(
+                    request,
+                    form=form,
+                    course=course,
+                    title=_("Course details and rules"),
+                    cancel_url=_editor_url(course),
+                    submit=_("Confirm and save"),
+                    due_preview=preview,
+                    old_due_days=saved_due_days,
+                    new_due_days=new_due_days,
+                )
         try:
             services.course_update(course=course, data=form.service_data())
         except ValidationError as error:
