@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +9,7 @@ from assignments.selectors import assignable_courses, course_codes_in_use
 from assignments.services.assign import DueMode, DueSpec
 from courses.models import Course
 from lms.models import Department, User
+from lms.uploads import read_text_upload
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -215,8 +215,6 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
+        # Size limit, and a "CSV" that is really a ZIP (an .xlsx), a PDF or binary is refused here.
+        read_text_upload(upload, expected="CSV")
         return upload

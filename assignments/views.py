@@ -288,7 +288,7 @@ def rule_edit(request, pk: int | None = None):
 @require_POST
 def rule_deactivate(request, pk: int):
     rule = get_object_or_404(AssignmentRule, pk=pk, is_active=True)
-    rules.rule_deactivate(rule=rule)
+    rules.rule_deactivate(rule=rule, actor=request.user)
     messages.success(request, _("Rule “%(name)s” stopped; the assignments it made are kept.") % {"name": rule.name})
     return redirect("assignments:rules")
 
@@ -335,7 +335,9 @@ def exemption_end(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(form.errors.get("ended_on") or _("Enter a valid date."))
-        moved = exemptions.exemption_end(exemption=exemption, ended_on=form.cleaned_data["ended_on"])
+        moved = exemptions.exemption_end(
+            exemption=exemption, ended_on=form.cleaned_data["ended_on"], actor=request.user
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -355,7 +357,7 @@ def exemption_end(request, pk: int):
 @require_POST
 def exemption_revoke(request, pk: int):
     exemption = get_object_or_404(Exemption, pk=pk, revoked_at=None)
-    exemptions.exemption_revoke(exemption=exemption)
+    exemptions.exemption_revoke(exemption=exemption, actor=request.user)
     messages.success(request, _("Exemption revoked; due dates were not moved."))
     return redirect("assignments:exemptions")
 

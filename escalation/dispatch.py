@@ -75,7 +75,7 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
         "items": items,
         "count": len(items),
         "organisation_name": settings.ORGANISATION_NAME,
-        "site_url": getattr(settings, "SITE_URL", "http://127.0.0.1:8000"),
+        "site_url": settings.SITE_URL,
     }
     with translation.override(recipient.locale or settings.LANGUAGE_CODE), timezone.override(recipient.tzinfo):
         subject = " ".join(render_to_string(f"escalation/email/{kind}_subject.txt", context).split())

@@ -15,6 +15,7 @@ from escalation.workflows.failures import run_failure_followup
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
 from escalation.workflows.reminders import run_due_reminders
+from reports.services import run_compliance_snapshot
 
 
 def _exemption_returns(*, as_of: dt.datetime, dry_run: bool = False) -> dict:
@@ -36,6 +37,7 @@ WORKFLOWS: list[tuple[str, Callable]] = [
     ("overdue_ladder", run_overdue_ladder),
     ("recertification", run_recertification),
     ("checkins_and_digests", run_checkins_and_digests),
+    ("compliance_snapshot", run_compliance_snapshot),
     # Rows inserted tonight are due "now"; a run for a past --as-of date sends them too.
     ("dispatch", lambda *, as_of, dry_run: run_dispatch(as_of=max(as_of, timezone.now()), dry_run=dry_run)),
 ]

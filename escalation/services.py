@@ -6,13 +6,66 @@ from django.db import transaction
 
 from escalation.models import EscalationPolicy, ReviewSession
 
+POLICY_FIELDS = [
+    "name",
+    "course_code",
+    "reminder_days",
+    "notify_learner_on_fail",
+    "notify_manager_on_fail",
+    "notify_manager_on_exhausted",
+    "book_review_session",
+    "attempts_after_review",
+    "retake_deadline_days",
+    "compliance_officer",
+    "clean_slate_month",
+    "clean_slate_day",
+    "clean_slate_due_days",
+]
+STEP_FIELDS = [
+    "days_overdue",
+    "notify_learner",
+    "notify_manager",
+    "notify_managers_manager",
+    "notify_compliance_officer",
+    "warning_letter",
+]
+
+
+def _ladder(policy_pk: int | None) -> list[dict]:
+    from escalation.models import EscalationStep
+
+    if policy_pk is None:
+        return []
+    return list(EscalationStep.objects.filter(policy_id=policy_pk).order_by("days_overdue", "pk").values(*STEP_FIELDS))
+
 
 @transaction.atomic
-def policy_save(*, form, steps) -> EscalationPolicy:
-    """Save a policy and its ladder together: both valid, or nothing changes."""
+def policy_save(*, form, steps, actor=None) -> EscalationPolicy:
+    """Save a policy and its ladder together: both valid, or nothing changes. One audit entry
+    records the changed fields and the ladder before and after."""
+    from lms.audit import audit_record, diff, label_of, snapshot
+    from lms.models import AuditEntry
+
+    creating = form.instance.pk is None
+    # The saved values come from the database: a bound ModelForm has already changed its instance.
+    saved = None if creating else EscalationPolicy.objects.get(pk=form.instance.pk)
+    before = snapshot(saved, POLICY_FIELDS) if saved is not None else {}
+    ladder_before = _ladder(None if creating else saved.pk)
     policy = form.save()
     steps.instance = policy
     steps.save()
+    changes = diff(before, snapshot(policy, POLICY_FIELDS))
+    ladder_after = _ladder(policy.pk)
+    if ladder_after != ladder_before:
+        changes["ladder"] = [ladder_before, ladder_after]
+    if creating or changes:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.CHANGE,
+            obj_label=label_of(EscalationPolicy),
+            obj_id=policy.pk,
+            changes=changes,
+        )
     return policy
 
 

@@ -91,3 +91,37 @@ class DepartmentForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("parent", error.error_dict["parent"])
         return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
+    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
+    actor = forms.EmailField(label=_("Actor (email)"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, object_types: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", _("All"))] + [(name, name) for name in object_types]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+    def filters(self) -> dict:
+        """Keyword arguments for ``selectors.audit_entries`` (an invalid form filters nothing out
+        but shows its errors; an unknown actor matches nobody)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        filters = {
+            "object_type": data.get("object_type", ""),
+            "object_id": (data.get("object_id") or "").strip(),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }
+        if data.get("actor"):
+            filters["actor_id"] = (
+                User.objects.filter(email__iexact=data["actor"]).values_list("pk", flat=True).first() or -1
+            )
+        return filters

@@ -177,3 +177,53 @@ class User(AbstractBaseUser, PermissionsMixin):
             return zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo("UTC")
+
+
+class AuditEntry(models.Model):
+    """One row per create, change, archive or delete of a record that is compliance evidence or
+    decides who must train (assignments, attempts, completions, exemptions, escalation policies,
+    course rules, a person's manager). Append-only: written by ``lms.audit`` in the transaction of
+    the change; on PostgreSQL a trigger refuses UPDATE and DELETE of this table."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        CHANGE = "change", _("Changed")
+        ARCHIVE = "archive", _("Archived")
+        DELETE = "delete", _("Deleted")
+
+    # DO_NOTHING without a database constraint: users are deactivated, never deleted, and any
+    # cascade (SET_NULL) would be an UPDATE of history, which the trigger refuses. Null: a system job.
+    actor = models.ForeignKey(
+        "lms.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    at = models.DateTimeField(_("at (UTC)"), default=django_timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    # A plain label ("assignments.assignment") and id: an entry must outlive any table refactoring.
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=64)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)  # {field: [old, new]}
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = _("audit entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=["create", "change", "archive", "delete"]),
+                name="auditentry_action_known",
+            ),
+        ]
+        indexes = [
+            # The audit page filters by object type and reads one object's history.
+            models.Index(fields=["object_type", "object_id"], name="auditentry_object_idx"),
+            models.Index(fields=["actor", "at"], name="auditentry_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"

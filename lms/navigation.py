@@ -20,6 +20,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Training history"), "assignments:my_history", "learner"),
     NavItem(_("Notifications"), "escalation:notifications", "learner"),
     NavItem(_("My team"), "team", "manager"),
+    NavItem(_("Team dashboard"), "reports_team_dashboard", "manager"),
     # Admin items are shown together in an "Admin" menu.
     NavItem(_("Assign training"), "assignments:assign", "admin"),
     NavItem(_("Assignments"), "assignments:list", "admin"),
@@ -29,6 +30,10 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Departments"), "departments", "admin"),
     NavItem(_("Escalation policies"), "escalation:policies", "admin"),
     NavItem(_("Review sessions"), "escalation:review_sessions", "admin"),
+    NavItem(_("Compliance report"), "reports_organisation", "admin"),
+    NavItem(_("Lapse forecast"), "reports_forecast", "admin"),
+    NavItem(_("Item analysis"), "reports_item_analysis", "admin"),
+    NavItem(_("Audit trail"), "audit", "admin"),
 ]
 
 

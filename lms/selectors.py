@@ -7,10 +7,13 @@ reports: ``Assignment.objects.filter(learner__in=users_below(manager))``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
-from lms.models import Department, User
+from lms.models import AuditEntry, Department, User
 
 # A guard against runaway recursion should a cycle ever reach the table despite the service checks.
 MAX_CHAIN_DEPTH = 64
@@ -127,3 +130,31 @@ def user_get_visible(*, viewer: User, pk: int) -> User | None:
     if viewer.is_admin or viewer.pk == pk:
         return qs.filter(pk=pk).first()
     return qs.filter(pk=pk, pk__in=user_ids_below_sql(viewer.pk)).first()
+
+
+def audit_entries(
+    *,
+    object_type: str = "",
+    object_id: str = "",
+    actor_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """The audit trail, newest first, filtered. Dates are whole days in the current time zone."""
+    qs = AuditEntry.objects.select_related("actor").order_by("-at", "-pk")
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if actor_id is not None:
+        qs = qs.filter(actor_id=actor_id)
+    zone = timezone.get_current_timezone()
+    if date_from is not None:
+        qs = qs.filter(at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
+    if date_to is not None:
+        qs = qs.filter(at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+    return qs
+
+
+def audit_object_types() -> list[str]:
+    return list(AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct())

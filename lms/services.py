@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.models import Department, User
+from lms.audit import audit_record, label_of
+from lms.models import AuditEntry, Department, User
 from lms.selectors import managers_above
 from lms.signals import user_deactivated, user_org_changed
 
@@ -68,6 +69,7 @@ def user_create(
     timezone_name: str = "Europe/London",
     locale: str = "en-gb",
     is_staff: bool = False,
+    actor: User | None = None,
 ) -> User:
     user = User(
         email=email,
@@ -87,12 +89,20 @@ def user_create(
     else:
         user.set_unusable_password()
     _validate_and_save(user)
+    if manager is not None:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj_label=label_of(User),
+            obj_id=user.pk,
+            changes={"manager": [None, manager.pk]},
+        )
     user_org_changed.send(sender=User, user=user, created=True, changed_fields=set())
     return user
 
 
 @transaction.atomic
-def user_update(*, user: User, data: dict[str, Any]) -> User:
+def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) -> User:
     """Apply ``data`` (field name -> value) to ``user``; refuse unknown fields and reporting loops."""
     unknown = set(data) - USER_EDITABLE_FIELDS
     if unknown:
@@ -100,19 +110,31 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     if "manager" in data:
         check_manager_chain(user=user, manager=data["manager"])
     before = {name: getattr(user, name) for name in data}
+    # Read from the database: a bound ModelForm has already put the new values on ``user``.
+    manager_before = (
+        User.objects.filter(pk=user.pk).values_list("manager_id", flat=True).first() if "manager" in data else None
+    )
     for name, value in data.items():
         if name == "employee_id":
             value = value or None
         setattr(user, name, value)
     _validate_and_save(user)
     changed = {name for name in data if before[name] != getattr(user, name)}
+    if "manager" in data and user.manager_id != manager_before:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(User),
+            obj_id=user.pk,
+            changes={"manager": [manager_before, user.manager_id]},
+        )
     if changed:
         user_org_changed.send(sender=User, user=user, created=False, changed_fields=changed)
     return user
 
 
-def user_set_manager(*, user: User, manager: User | None) -> User:
-    return user_update(user=user, data={"manager": manager})
+def user_set_manager(*, user: User, manager: User | None, actor: User | None = None) -> User:
+    return user_update(user=user, data={"manager": manager}, actor=actor)
 
 
 @transaction.atomic

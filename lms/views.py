@@ -1,19 +1,23 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lms import selectors, services
-from lms.forms import TIMEZONE_NAMES, DepartmentForm, UserForm
+from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, UserForm
 from lms.home import home_sections
 from lms.models import Department
 from lms.permissions import admin_required, manager_required
+from lms.uploads import attachment_headers
 
 
 @login_required
@@ -64,13 +68,13 @@ def people(request):
     return render(request, "lms/people.html", context)
 
 
-def _save_user_form(form: UserForm, instance=None):
+def _save_user_form(form: UserForm, *, actor, instance=None):
     data = dict(form.cleaned_data)
     timezone_name = data.pop("timezone")
     if instance is None:
-        return services.user_create(timezone_name=timezone_name, **data)
+        return services.user_create(timezone_name=timezone_name, actor=actor, **data)
     data["timezone"] = timezone_name
-    return services.user_update(user=instance, data=data)
+    return services.user_update(user=instance, data=data, actor=actor)
 
 
 @admin_required
@@ -79,7 +83,7 @@ def person_create(request):
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            person = _save_user_form(form)
+            person = _save_user_form(form, actor=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -95,7 +99,7 @@ def person_edit(request, pk: int):
     form = UserForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
-            _save_user_form(form, instance=person)
+            _save_user_form(form, actor=request.user, instance=person)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -146,3 +150,93 @@ def department_edit(request, pk: int | None = None):
             messages.success(request, _("Department “%(name)s” saved.") % {"name": department})
             return redirect("departments")
     return render(request, "lms/department_form.html", {"form": form, "department": department})
+
+
+# --- audit trail (admins) -------------------------------------------------------------------
+
+AUDIT_PDF_MAX_ROWS = 2000
+AUDIT_CSV_HEADER = ["at_utc", "actor_id", "actor_email", "action", "object_type", "object_id", "changes", "reason"]
+
+
+def _audit_query(request):
+    form = AuditFilterForm(request.GET or None, object_types=selectors.audit_object_types())
+    return form, selectors.audit_entries(**(form.filters() if form.is_bound else {}))
+
+
+@admin_required
+@require_http_methods(["GET"])
+def audit_list(request):
+    form, entries = _audit_query(request)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "lms/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _audit_csv_rows(entries):
+    import csv
+    import json
+
+    writer = csv.writer(_Echo())
+    yield writer.writerow(AUDIT_CSV_HEADER)
+    for entry in entries.iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                entry.at.astimezone(dt.UTC).isoformat(),
+                entry.actor_id or "",
+                _spreadsheet_safe(entry.actor.email if entry.actor else ""),
+                entry.action,
+                entry.object_type,
+                _spreadsheet_safe(entry.object_id),
+                _spreadsheet_safe(json.dumps(entry.changes, ensure_ascii=False, sort_keys=True)),
+                _spreadsheet_safe(entry.reason),
+            ]
+        )
+
+
+@admin_required
+@require_http_methods(["GET"])
+def audit_export_csv(request):
+    _form, entries = _audit_query(request)
+    response = StreamingHttpResponse(_audit_csv_rows(entries), content_type="text/csv; charset=utf-8")
+    attachment_headers(response, f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.csv")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@admin_required
+@require_http_methods(["GET"])
+def audit_export_pdf(request):
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    form, entries = _audit_query(request)
+    total = entries.count()
+    rows = list(entries[:AUDIT_PDF_MAX_ROWS])
+    html = render_to_string(
+        "lms/audit_pdf.html",
+        {
+            "entries": rows,
+            "total": total,
+            "capped": total > len(rows),
+            "form": form,
+            "now": timezone.now(),
+            "viewer": request.user,
+            "organisation_name": settings.ORGANISATION_NAME,
+        },
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    attachment_headers(response, f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,17 +1,29 @@
 """Certificates: the PDF download (learner, their managers up the chain, admins) and the public
-verification page (no login)."""
+verification page (no login). Compliance dashboards and reports: the manager's team dashboard,
+the learner record, the organisation report (today or as of a past day), the lapse forecast and
+item analysis, each with CSV, XLSX and PDF exports."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lms.models import Department
+from lms.permissions import admin_required
+from lms.selectors import user_get_visible
+from reports import charts, selectors
 from reports.certificates import certificate_filename, certificate_pdf, certificate_verify, completion_get_for_viewer
+from reports.documents import compliance_document, course_chart, forecast_document, item_document
+from reports.exports import FORMATS, export_response
+from reports.forms import AsOfForm, ItemAnalysisForm, OrganisationFilterForm, ReportFilterForm, TeamFilterForm
+from reports.selectors import ReportState, Scope
 
 
 class VerificationLookupForm(forms.Form):
@@ -59,3 +71,231 @@ def certificate_verify_page(request, code: str):
     # The page names a person: keep it out of search engines and shared caches.
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# Dashboards and compliance reports ------------------------------------------------------------
+# Each view: the role check (a learner asking for the team dashboard gets 404, as though it did
+# not exist for them; a manager asking for an admin report gets 403), a permission-scoped
+# selector, then render or export.
+
+
+def _team_scope(request) -> tuple[TeamFilterForm, Scope]:
+    base = Scope(manager_id=request.user.pk, subtree=request.GET.get("scope") == "all")
+    form = TeamFilterForm(
+        request.GET or None,
+        courses=selectors.course_codes_in_scope(base),
+        departments=selectors.departments_in_scope(base),
+    )
+    if form.is_bound and not form.is_valid():
+        form = TeamFilterForm(
+            None, courses=selectors.course_codes_in_scope(base), departments=selectors.departments_in_scope(base)
+        )
+    scope = Scope(
+        manager_id=request.user.pk,
+        subtree=form.subtree(),
+        department_ids=form.department_ids(),
+        course_code=form.value("course"),
+    )
+    return form, scope
+
+
+def _require_manager(request) -> None:
+    if not (request.user.is_manager or request.user.is_admin):
+        raise Http404
+
+
+@login_required
+@require_GET
+def team_dashboard(request):
+    _require_manager(request)
+    form, scope = _team_scope(request)
+    day = timezone.localdate()
+    state = form.value("state")
+    data = selectors.dashboard(scope=scope, day=day, state=state)
+    summary = data["summary"]
+    return render(
+        request,
+        "reports/team_dashboard.html",
+        {
+            "form": form,
+            "day": day,
+            "state": state,
+            "state_label": ReportState(state).label if state else "",
+            "summary": summary,
+            "chart": course_chart(summary, title=_("Compliance % by course")),
+            "expiring_counts": data["expiring_counts"],
+            "lists": data.get("lists"),
+            "state_rows": data.get("state_rows"),
+            "query": request.GET.urlencode(),
+            "formats": FORMATS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def team_export(request, fmt: str):
+    _require_manager(request)
+    if fmt not in FORMATS:
+        raise Http404
+    form, scope = _team_scope(request)
+    document = compliance_document(
+        title=str(_("Team compliance")),
+        slug="team-compliance",
+        scope=scope,
+        day=timezone.localdate(),
+        filters=form.described(),
+    )
+    return export_response(document, fmt)
+
+
+@login_required
+@require_GET
+def learner_record(request, pk: int):
+    person = user_get_visible(viewer=request.user, pk=pk)
+    if person is None:
+        raise Http404
+    form = AsOfForm(request.GET or None)
+    day, history = form.day() if form.is_bound and form.is_valid() else (timezone.localdate(), False)
+    record = selectors.learner_record(person=person, day=day, history=history)
+    return render(request, "reports/learner_record.html", {"person": person, "form": form, **record})
+
+
+def _organisation_form(request) -> OrganisationFilterForm:
+    form = OrganisationFilterForm(
+        request.GET or None,
+        courses=selectors.course_codes_in_scope(Scope()),
+        departments=Department.objects.order_by("name"),
+    )
+    form.is_valid() if form.is_bound else None
+    return form
+
+
+@admin_required
+@require_GET
+def organisation_report(request):
+    form = _organisation_form(request)
+    day, history = form.day()
+    scope = Scope(department_ids=form.department_ids(), course_code=form.value("course"))
+    qs = selectors.scoped_assignments(scope, day=day, history=history)
+    summary = selectors.summarise(qs)
+    trend = selectors.weekly_trend(day=timezone.localdate(), department_ids=scope.department_ids, course_code=scope.course_code)
+    state = form.value("state")
+    page = None
+    if request.GET.get("drill") or state:
+        rows = selectors.drill_down(scope=scope, day=day, history=history, state=state)
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+
+    def without(*names: str) -> str:
+        kept = request.GET.copy()
+        for name in ("page", "drill", *names):
+            kept.pop(name, None)
+        return kept.urlencode()
+
+    return render(
+        request,
+        "reports/organisation.html",
+        {
+            "form": form,
+            "day": day,
+            "history": history,
+            "summary": summary,
+            "chart": course_chart(summary, title=_("Compliance % by course")),
+            "trend": trend,
+            "trend_chart": charts.line_chart(
+                [(p["week"], p["percent"]) for p in trend], title=_("Compliance % by week, last 12 months")
+            ),
+            "page": page,
+            "state": state,
+            "query": params.urlencode(),
+            "state_query": without("state"),
+            "department_query": without("department"),
+            "course_query": without("course"),
+            "formats": FORMATS,
+        },
+    )
+
+
+@admin_required
+@require_GET
+def organisation_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    form = _organisation_form(request)
+    day, history = form.day()
+    scope = Scope(department_ids=form.department_ids(), course_code=form.value("course"))
+    document = compliance_document(
+        title=str(_("Organisation compliance report")),
+        slug="compliance-report",
+        scope=scope,
+        day=day,
+        history=history,
+        filters=form.described(),
+    )
+    return export_response(document, fmt)
+
+
+def _forecast_scope(request) -> tuple[ReportFilterForm, Scope]:
+    form = ReportFilterForm(
+        request.GET or None,
+        courses=selectors.course_codes_in_scope(Scope()),
+        departments=Department.objects.order_by("name"),
+    )
+    form.is_valid() if form.is_bound else None
+    return form, Scope(department_ids=form.department_ids(), course_code=form.value("course"))
+
+
+@admin_required
+@require_GET
+def forecast(request):
+    form, scope = _forecast_scope(request)
+    day = timezone.localdate()
+    data = selectors.forecast(scope=scope, day=day)
+    return render(
+        request,
+        "reports/forecast.html",
+        {"form": form, "day": day, **data, "query": request.GET.urlencode(), "formats": FORMATS},
+    )
+
+
+@admin_required
+@require_GET
+def forecast_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    form, scope = _forecast_scope(request)
+    document = forecast_document(scope=scope, day=timezone.localdate(), filters=form.described())
+    return export_response(document, fmt)
+
+
+@admin_required
+@require_GET
+def item_analysis(request):
+    form = ItemAnalysisForm(request.GET or None, courses=selectors.items.courses_with_attempts())
+    items = None
+    if form.is_bound and form.is_valid():
+        items = selectors.item_analysis(course_code=form.cleaned_data["course"])
+    return render(
+        request,
+        "reports/item_analysis.html",
+        {
+            "form": form,
+            "items": items,
+            "min_responses": selectors.items.MIN_RESPONSES,
+            "query": request.GET.urlencode(),
+            "formats": FORMATS,
+        },
+    )
+
+
+@admin_required
+@require_GET
+def item_analysis_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    form = ItemAnalysisForm(request.GET or None, courses=selectors.items.courses_with_attempts())
+    if not form.is_valid():
+        raise Http404
+    return export_response(item_document(course_code=form.cleaned_data["course"], day=timezone.localdate()), fmt)

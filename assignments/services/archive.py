@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from assignments.models import Assignment
 from assignments.services.assign import AssignResult, DueRule, assignments_create, course_for_code
 from assignments.signals import assignment_archived
-from lms.models import User
+from lms.audit import audit_record_many, label_of
+from lms.models import AuditEntry, User
 
 
 def _check_reason(reason: str) -> None:
@@ -45,12 +46,22 @@ def assignments_archive(
         ids = list(qs.filter(archived_at=None).order_by("pk").select_for_update().values_list("pk", flat=True))
         if not ids:
             return 0
+        now = timezone.now()
         count = Assignment.objects.filter(pk__in=ids, archived_at=None).update(
-            archived_at=timezone.now(),
+            archived_at=now,
             archived_reason=reason,
             archive_note=note.strip(),
             archived_by=actor,
-            updated_at=timezone.now(),
+            updated_at=now,
+        )
+        # The rows are locked: every id was active and is archived by the UPDATE above.
+        audit_record_many(
+            actor=actor,
+            action=AuditEntry.Action.ARCHIVE,
+            obj_label=label_of(Assignment),
+            entries=[(pk, {"archived_at": [None, now], "archived_reason": ["", reason]}) for pk in ids],
+            reason=note.strip() or str(Assignment.ArchiveReason(reason).label),
+            at=now,
         )
         transaction.on_commit(lambda: _send_archived(ids, reason, actor))
     return count

@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from assignments.models import Assignment
 from assignments.signals import assignment_created
 from courses.models import Course
-from lms.models import Department, User
+from lms.audit import audit_record_many, label_of
+from lms.models import AuditEntry, Department, User
 from lms.selectors import department_subtree_ids
 
 
@@ -181,6 +182,24 @@ def assignments_create(
         result.created.sort(key=lambda a: (a.learner.last_name, a.learner.first_name, a.learner.email))
         if result.created:
             created = list(result.created)
+            audit_record_many(
+                actor=assigned_by,
+                action=AuditEntry.Action.CREATE,
+                obj_label=label_of(Assignment),
+                entries=[
+                    (
+                        a.pk,
+                        {
+                            "learner": [None, a.learner_id],
+                            "course": [None, f"{a.course_code} v{a.course.version}"],
+                            "source": [None, a.source],
+                            "due_date": [None, a.due_date],
+                        },
+                    )
+                    for a in created
+                ],
+                at=stamp,
+            )
             transaction.on_commit(lambda: _send_created(created))
             if notify:
                 from assignments.notices import assignment_notice_send

@@ -33,6 +33,8 @@ from assignments import signals
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
 from assignments.services.completions import assignment_grade, completion_create_from_attempt, emit_on_commit
 from courses.models import Choice, Course, Question, Quiz
+from lms.audit import audit_record, label_of
+from lms.models import AuditEntry
 
 _shuffler = random.SystemRandom()
 
@@ -215,6 +217,20 @@ def attempt_start(*, assignment: Assignment, quiz: Quiz, now: dt.datetime | None
         started_at=now,
         layout=_build_layout(quiz=quiz, question_ids=question_ids),
     )
+    # The learner is the actor of their own attempts.
+    audit_record(
+        actor=assignment.learner,
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(Attempt),
+        obj_id=attempt.pk,
+        changes={
+            "assignment": [None, assignment.pk],
+            "quiz": [None, f"{quiz.get_kind_display()} · {quiz.title}"],
+            "number": [None, attempt.number],
+            "status": [None, attempt.status],
+        },
+        at=now,
+    )
     updates: dict = {"updated_at": now}
     if assignment.status == Assignment.Status.ASSIGNED or (
         # A failed assignment comes back into play when extra attempts at the final have been granted.
@@ -329,6 +345,19 @@ def attempt_submit(
     attempt.passed = passed
     attempt.attested_at = now if attested else None
     attempt.save(update_fields=["status", "submitted_at", "score", "passed", "attested_at", "updated_at"])
+    audit_record(
+        actor=assignment.learner,
+        action=AuditEntry.Action.CHANGE,
+        obj_label=label_of(Attempt),
+        obj_id=attempt.pk,
+        changes={
+            "status": [Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED],
+            "score": [None, score],
+            "passed": [None, passed],
+            "attested_at": [None, attempt.attested_at],
+        },
+        at=now,
+    )
 
     result = SubmitResult(attempt=attempt)
     if quiz.kind == Quiz.Kind.PRETEST:

@@ -22,6 +22,27 @@ from assignments.evidence import new_certificate_number, new_verification_code
 from assignments.models import Assignment, Attempt, Completion
 from courses.models import Course, Quiz
 from courses.rules import compute_expiry
+from lms.audit import audit_record, label_of, snapshot
+from lms.models import AuditEntry
+
+# What a completion's audit entry records (the evidence itself, never changed afterwards).
+AUDITED_FIELDS = [
+    "learner",
+    "course_code",
+    "course_version",
+    "assignment",
+    "attempt",
+    "completed_at",
+    "score",
+    "certificate_number",
+    "expires_on",
+    "source",
+]
+
+
+def completion_audit_changes(completion: Completion) -> dict[str, list]:
+    return {name: [None, value] for name, value in snapshot(completion, AUDITED_FIELDS).items()}
+
 
 # A random 32-bit suffix colliding twice in a row on the same day and course is not a real event;
 # the loop bound only keeps a broken generator from spinning forever.
@@ -65,6 +86,7 @@ def completion_record(
     assignment: Assignment | None = None,
     attempt: Attempt | None = None,
     attested_at: dt.datetime | None = None,
+    actor=None,
 ) -> Completion:
     """Record that ``learner`` passed ``course`` at ``completed_at``.
 
@@ -107,6 +129,14 @@ def completion_record(
     )
     completion.full_clean(exclude=["learner", "course", "assignment", "attempt"])
     completion.save()
+    audit_record(
+        # An earned completion's actor is the learner who passed; a recorded one, whoever recorded it.
+        actor=actor or (learner if attempt is not None else None),
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(Completion),
+        obj_id=completion.pk,
+        changes=completion_audit_changes(completion),
+    )
     if assignment is not None:
         Assignment.objects.filter(pk=assignment.pk).update(
             status=Assignment.Status.COMPLETED, completed_at=completed_at, updated_at=timezone.now()

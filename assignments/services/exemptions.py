@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, Exemption
 from courses.models import Course
-from lms.models import User
+from lms.audit import audit_record, audit_record_many, label_of, snapshot
+from lms.models import AuditEntry, User
+
+EXEMPTION_FIELDS = ["learner", "course_code", "starts_on", "ends_on", "reason", "note", "approved_by"]
 
 
 @transaction.atomic
@@ -58,6 +61,14 @@ def exemption_grant(
     if overlapping.exists():
         raise ValidationError(_("%(learner)s already has an exemption for this period.") % {"learner": learner})
     exemption.save()
+    audit_record(
+        actor=approved_by,
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(Exemption),
+        obj_id=exemption.pk,
+        changes={name: [None, value] for name, value in snapshot(exemption, EXEMPTION_FIELDS).items()},
+        reason=exemption.note,
+    )
     _record_exempted(exemption)
     return exemption
 
@@ -87,12 +98,20 @@ def _record_exempted(exemption: Exemption) -> None:
 
 
 @transaction.atomic
-def exemption_revoke(*, exemption: Exemption) -> Exemption:
+def exemption_revoke(*, exemption: Exemption, actor: User | None = None, reason: str = "") -> Exemption:
     """Withdraw an exemption granted in error: deadlines are not moved."""
     if exemption.revoked_at is not None:
         raise ValidationError(_("This exemption was already revoked."))
     exemption.revoked_at = timezone.now()
     exemption.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CHANGE,
+        obj_label=label_of(Exemption),
+        obj_id=exemption.pk,
+        changes={"revoked_at": [None, exemption.revoked_at]},
+        reason=reason or "Revoked (granted in error)",
+    )
     return exemption
 
 
@@ -102,12 +121,13 @@ def exemption_days(exemption: Exemption) -> int:
 
 
 @transaction.atomic
-def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None) -> int:
+def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None, actor: User | None = None) -> int:
     """End the exemption (on ``ended_on`` if that is earlier than planned) and move the learner's
     active unfinished due dates forward by the days away. Returns how many were moved; running it
     again moves nothing."""
     if exemption.revoked_at is not None:
         raise ValidationError(_("A revoked exemption cannot be ended."))
+    planned_end = exemption.ends_on
     if ended_on is not None:
         if ended_on < exemption.starts_on:
             raise ValidationError({"ends_on": _("An exemption cannot end before it starts.")})
@@ -118,6 +138,21 @@ def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None) -> i
         raise ValidationError({"ends_on": _("Give the date the exemption ends.")})
     stamp = timezone.now()
     claimed = Exemption.objects.filter(pk=exemption.pk, deadlines_shifted_at=None).update(deadlines_shifted_at=stamp)
+    changes: dict = {}
+    if exemption.ends_on != planned_end:
+        changes["ends_on"] = [planned_end, exemption.ends_on]
+    if claimed == 1:
+        changes["deadlines_shifted_at"] = [None, stamp]
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(Exemption),
+            obj_id=exemption.pk,
+            changes=changes,
+            reason="Ended",
+            at=stamp,
+        )
     if claimed != 1:
         return 0
     exemption.deadlines_shifted_at = stamp
@@ -133,9 +168,19 @@ def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None) -> i
     if exemption.course_code:
         assignments = assignments.filter(course_code=exemption.course_code)
     moved = list(assignments.select_for_update())
+    entries = []
     for assignment in moved:
+        entries.append((assignment.pk, {"due_date": [assignment.due_date, assignment.due_date + shift]}))
         assignment.due_date = assignment.due_date + shift
     Assignment.objects.bulk_update(moved, ["due_date"])
+    audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.CHANGE,
+        obj_label=label_of(Assignment),
+        entries=entries,
+        reason=f"Due date moved {shift.days} days for the time away (exemption {exemption.pk})",
+        at=stamp,
+    )
     return len(moved)
 
 

@@ -37,10 +37,13 @@ from assignments.evidence import new_certificate_number, new_verification_code
 from assignments.models import Assignment, Completion, ImportJob
 from assignments.services.archive import assignments_archive
 from assignments.services.assign import assignments_create
+from assignments.services.completions import completion_audit_changes
 from assignments.services.rules import rules_sync_for_users
 from courses.models import Course
 from courses.rules import compute_expiry
-from lms.models import Department, User
+from lms.audit import audit_record_many, label_of
+from lms.models import AuditEntry, Department, User
+from lms.uploads import binary_problem, display_filename
 
 USER_COLUMNS = [
     "email",
@@ -88,6 +91,9 @@ class ImportOutcome:
 
 def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str, str]]], list[LineError]]:
     """Lines as (line number, {column: stripped value}); the header is line 1."""
+    problem = binary_problem(data, expected="CSV")
+    if problem:
+        return [], [LineError(1, "", problem)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -414,6 +420,8 @@ def apply_users(plan: UsersPlan, *, actor: User | None = None) -> dict[str, Any]
     changed: list[User] = []
     changed_fields: set[str] = set()
     moved_ids: list[int] = []
+    manager_set: list[tuple[int, dict]] = []
+    manager_changed: list[tuple[int, dict]] = []
     for row in plan.rows:
         person = everyone[row.email]
         is_new = row.email not in plan.existing
@@ -424,6 +432,10 @@ def apply_users(plan: UsersPlan, *, actor: User | None = None) -> dict[str, Any]
                 continue
             if name in {"department_id", "job_title"} and not is_new:
                 moved_ids.append(person.pk)
+            if name == "manager_id":
+                (manager_set if is_new else manager_changed).append(
+                    (person.pk, {"manager": [getattr(person, name), value]})
+                )
             setattr(person, name, value)
             changed_fields.add(name)
             dirty = True
@@ -431,6 +443,8 @@ def apply_users(plan: UsersPlan, *, actor: User | None = None) -> dict[str, Any]
             changed.append(person)
     if changed:
         User.objects.bulk_update(changed, sorted(changed_fields))
+    for action, entries in ((AuditEntry.Action.CREATE, manager_set), (AuditEntry.Action.CHANGE, manager_changed)):
+        audit_record_many(actor=actor, action=action, obj_label=label_of(User), entries=entries, reason=_("CSV upload"))
     # New and moved people pick up their assignment rules, set-based (the per-user signal would
     # cost queries per line).
     sync = rules_sync_for_users(user_ids=[person.pk for person in created] + sorted(set(moved_ids)))
@@ -856,6 +870,14 @@ def apply_completions(plan: CompletionsPlan, *, actor: User | None = None) -> di
             )
         )
     Completion.objects.bulk_create(made)
+    # PostgreSQL and SQLite (3.35+) return the new primary keys from bulk_create.
+    audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(Completion),
+        entries=[(completion.pk, completion_audit_changes(completion)) for completion in made],
+        reason=_("Imported history (CSV upload)"),
+    )
     return {"completions": len(made)}
 
 
@@ -918,7 +940,10 @@ def import_job_create(*, kind: str, filename: str, content: bytes, created_by: U
         raise ValidationError({"kind": _("Choose what the file contains.")})
     if not content:
         raise ValidationError({"file": _("The file is empty.")})
-    job = ImportJob(kind=kind, filename=filename[:255], content=content, created_by=created_by)
+    # The browser's file name is only shown back, never used as a path.
+    job = ImportJob(
+        kind=kind, filename=display_filename(filename, default="upload.csv"), content=content, created_by=created_by
+    )
     job.full_clean(exclude=["content"])
     job.save()
     return job

@@ -27,7 +27,20 @@ from assignments.models import Assignment, AssignmentRule
 from assignments.services.archive import assignments_archive
 from assignments.services.assign import assignments_create, learner_today
 from courses.models import Course
-from lms.models import Department, User
+from lms.audit import audit_record, audit_record_many, diff, label_of, snapshot
+from lms.models import AuditEntry, Department, User
+
+RULE_FIELDS = [
+    "name",
+    "course",
+    "department",
+    "include_subdepartments",
+    "job_title",
+    "due_mode",
+    "due_days",
+    "starts_on",
+    "is_active",
+]
 
 
 @dataclass(frozen=True)
@@ -141,12 +154,21 @@ def rules_sync_for_users(
         restorable[(a.learner_id, a.course_code)] = a
     to_restore = [restorable[key] for key in missing if key in restorable]
     if to_restore:
+        entries = []
         for a in to_restore:
+            entries.append((a.pk, {"archived_at": [a.archived_at, None], "archived_reason": [a.archived_reason, ""]}))
             a.archived_at = None
             a.archived_reason = ""
             a.archive_note = ""
             a.archived_by = None
         Assignment.objects.bulk_update(to_restore, ["archived_at", "archived_reason", "archive_note", "archived_by"])
+        audit_record_many(
+            actor=None,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(Assignment),
+            entries=entries,
+            reason="Restored: covered by an assignment rule again",
+        )
         result.restored = to_restore
 
     by_person = {person.pk: person for person in people}
@@ -228,20 +250,43 @@ def _validate(rule: AssignmentRule) -> None:
 @transaction.atomic
 def rule_save(*, rule: AssignmentRule, actor: User | None = None) -> RuleSyncResult:
     """Create or update a rule and apply it to everyone it covers now."""
-    if rule.pk is None:
+    creating = rule.pk is None
+    if creating:
         rule.created_by = actor
     if rule.starts_on is None:
         rule.starts_on = timezone.localdate()
     _validate(rule)
+    # The saved values come from the database: a bound ModelForm has already changed ``rule``.
+    saved = None if creating else AssignmentRule.objects.filter(pk=rule.pk).first()
+    before = snapshot(saved, RULE_FIELDS) if saved is not None else {}
     rule.save()
+    changes = diff(before, snapshot(rule, RULE_FIELDS))
+    if creating or changes:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.CHANGE,
+            obj_label=label_of(AssignmentRule),
+            obj_id=rule.pk,
+            changes=changes,
+        )
     return rules_sync_for_users(rules=[rule])
 
 
 @transaction.atomic
-def rule_deactivate(*, rule: AssignmentRule) -> AssignmentRule:
+def rule_deactivate(*, rule: AssignmentRule, actor: User | None = None) -> AssignmentRule:
     """Stop the rule for new and moved people; the assignments it made stay as they are."""
+    was_active = AssignmentRule.objects.filter(pk=rule.pk, is_active=True).update(is_active=False) == 1
     rule.is_active = False
     rule.save(update_fields=["is_active", "updated_at"])
+    if was_active:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(AssignmentRule),
+            obj_id=rule.pk,
+            changes={"is_active": [True, False]},
+            reason="Rule stopped",
+        )
     return rule
 
 

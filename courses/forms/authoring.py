@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.forms import inlineformset_factory
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.packages import KEY_PATTERN, course_rule_problems
+from lms.uploads import read_text_upload
 
 # Its own code, so that URLField's generic "invalid" message does not replace it.
 https_only = URLValidator(schemes=["https"], message=_("Enter an absolute https:// link."), code="not_https")
@@ -297,9 +296,6 @@ class PackageUploadForm(_CrispyMixin, forms.Form):
 
     def clean_package(self):
         upload = self.cleaned_data["package"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            raise ValidationError(
-                _("The file is too large (%(size)s); the limit is %(limit)s.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(settings.UPLOAD_MAX_BYTES)}
-            )
+        # Size limit, and a ZIP, PDF or binary file instead of JSON text is refused here.
+        read_text_upload(upload, expected="JSON")
         return upload

@@ -26,6 +26,8 @@ from courses.services.packages import (
     course_rule_problems,
     package_problems,
 )
+from lms.audit import audit_record, diff, label_of, snapshot
+from lms.models import AuditEntry
 
 COURSE_FIELDS = {
     "code",
@@ -50,6 +52,51 @@ MODULE_FIELDS = {"key", "title", "body", "video_url", "file_url", "estimated_min
 RESOURCE_FIELDS = {"key", "kind", "title", "url", "body"}
 QUIZ_FIELDS = {"kind", "title", "module", "pass_mark", "shuffle_questions", "shuffle_choices", "retake_missed_only"}
 QUESTION_FIELDS = {"kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"}
+# The course's rules (and what names it), recorded in the audit trail when created or changed.
+AUDITED_COURSE_FIELDS = [
+    "code",
+    "version",
+    "title",
+    "status",
+    "pass_mark",
+    "max_attempts",
+    "cooldown_first_minutes",
+    "cooldown_later_minutes",
+    "grading_method",
+    "compliance_critical",
+    "default_due_days",
+    "recertification_months",
+    "recertification_window_days",
+    "expiry_rule",
+    "fixed_expiry_month",
+    "fixed_expiry_day",
+    "grace_days",
+    "cpd_points",
+]
+
+
+def course_audit_created(*, course: Course, actor=None, reason: str = "") -> None:
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(Course),
+        obj_id=course.pk,
+        changes=diff({}, snapshot(course, AUDITED_COURSE_FIELDS)),
+        reason=reason,
+    )
+
+
+def _audit_course_change(*, course: Course, before: dict[str, Any], actor, reason: str = "") -> None:
+    changes = diff(before, snapshot(course, AUDITED_COURSE_FIELDS))
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(Course),
+            obj_id=course.pk,
+            changes=changes,
+            reason=reason,
+        )
 
 
 def _set(instance, data: dict[str, Any], allowed: set[str]) -> None:
@@ -81,25 +128,29 @@ def _check_course_rules(course: Course) -> None:
 
 
 @transaction.atomic
-def course_create(*, data: dict[str, Any]) -> Course:
+def course_create(*, data: dict[str, Any], actor=None) -> Course:
     """A new Draft course at version 1 (or at ``data['version']``)."""
     course = Course(status=Course.Status.DRAFT, version=data.get("version", 1))
     _set(course, {k: v for k, v in data.items() if k != "version"}, COURSE_FIELDS)
     course.full_clean()
     _check_course_rules(course)
     course.save()
+    course_audit_created(course=course, actor=actor)
     return course
 
 
 @transaction.atomic
-def course_update(*, course: Course, data: dict[str, Any]) -> Course:
+def course_update(*, course: Course, data: dict[str, Any], actor=None) -> Course:
     course_check_editable(course)
+    # The saved values come from the database: a bound ModelForm has already changed ``course``.
+    before = snapshot(Course.objects.get(pk=course.pk), AUDITED_COURSE_FIELDS)
     if "code" in data and data["code"] != course.code and course.version != 1:
         raise ValidationError({"code": _("The code of a later version cannot change: it ties the versions together.")})
     _set(course, data, COURSE_FIELDS)
     course.full_clean()
     _check_course_rules(course)
     course.save()
+    _audit_course_change(course=course, before=before, actor=actor)
     return course
 
 
@@ -369,7 +420,7 @@ def _lock_and_refresh(course: Course) -> None:
 
 
 @transaction.atomic
-def course_publish(*, course: Course) -> Course:
+def course_publish(*, course: Course, actor=None) -> Course:
     """Publish a Draft course, or refuse with a ValidationError listing every problem, changing nothing."""
     _lock_and_refresh(course)
     if course.status != Course.Status.DRAFT:
@@ -379,11 +430,14 @@ def course_publish(*, course: Course) -> Course:
         raise ValidationError(problems)
     course.status = Course.Status.PUBLISHED
     course.save(update_fields=["status", "updated_at"])
+    _audit_course_change(
+        course=course, before={**snapshot(course, AUDITED_COURSE_FIELDS), "status": "draft"}, actor=actor
+    )
     return course
 
 
 @transaction.atomic
-def course_unpublish(*, course: Course) -> Course:
+def course_unpublish(*, course: Course, actor=None) -> Course:
     """Back to Draft, for a published course nobody has been assigned or completed yet."""
     _lock_and_refresh(course)
     if course.status != Course.Status.PUBLISHED:
@@ -394,11 +448,14 @@ def course_unpublish(*, course: Course) -> Course:
         )
     course.status = Course.Status.DRAFT
     course.save(update_fields=["status", "updated_at"])
+    _audit_course_change(
+        course=course, before={**snapshot(course, AUDITED_COURSE_FIELDS), "status": "published"}, actor=actor
+    )
     return course
 
 
 @transaction.atomic
-def course_new_version(*, course: Course) -> Course:
+def course_new_version(*, course: Course, actor=None) -> Course:
     """A Draft copy of the latest version of ``course``'s code at version + 1, content and rules included.
 
     The copied version and everything recorded against it are left as they are.
@@ -414,4 +471,6 @@ def course_new_version(*, course: Course) -> Course:
         )
     package = course_export_package(course=course)
     package["course"]["version"] = course.version + 1
-    return _build_course(package, status=Course.Status.DRAFT)
+    new = _build_course(package, status=Course.Status.DRAFT)
+    course_audit_created(course=new, actor=actor, reason=f"New version of {course.code} v{course.version}")
+    return new

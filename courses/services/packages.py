@@ -480,7 +480,7 @@ def _build_course(package: dict, *, status: str) -> Course:
 
 
 @transaction.atomic
-def course_import_package(*, package: Any, publish: bool = False) -> Course:
+def course_import_package(*, package: Any, publish: bool = False, actor=None) -> Course:
     """Import a package as a new course version (Draft, or Published with ``publish``).
 
     Refused with a ValidationError listing every problem, and nothing imported, when the package
@@ -511,6 +511,9 @@ def course_import_package(*, package: Any, publish: bool = False) -> Course:
     try:
         with transaction.atomic():
             course = _build_course(package, status=Course.Status.DRAFT)
+            from courses.services.authoring import course_audit_created
+
+            course_audit_created(course=course, actor=actor, reason="Imported from a course package")
     except IntegrityError:
         # Another import of the same code and version committed first.
         raise ValidationError(
@@ -522,7 +525,7 @@ def course_import_package(*, package: Any, publish: bool = False) -> Course:
     if publish:
         from courses.services.authoring import course_publish
 
-        course = course_publish(course=course)
+        course = course_publish(course=course, actor=actor)
     return course
 
 

@@ -69,7 +69,7 @@ def course_create(request):
     form = CourseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            course = services.course_create(data=form.service_data())
+            course = services.course_create(data=form.service_data(), actor=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -125,7 +125,7 @@ def course_edit(request, pk: int):
                     new_due_days=new_due_days,
                 )
         try:
-            services.course_update(course=course, data=form.service_data())
+            services.course_update(course=course, data=form.service_data(), actor=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -146,7 +146,7 @@ def course_edit(request, pk: int):
 def course_publish(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
     try:
-        services.course_publish(course=course)
+        services.course_publish(course=course, actor=request.user)
     except ValidationError as error:
         messages.error(request, _("Not published. Fix these problems first:"))
         for problem in error.messages:
@@ -161,7 +161,7 @@ def course_publish(request, pk: int):
 def course_unpublish(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
     try:
-        services.course_unpublish(course=course)
+        services.course_unpublish(course=course, actor=request.user)
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
@@ -175,7 +175,7 @@ def course_unpublish(request, pk: int):
 def course_new_version(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
     try:
-        new = services.course_new_version(course=course)
+        new = services.course_new_version(course=course, actor=request.user)
     except ValidationError as error:
         for problem in error.messages:
             messages.error(request, problem)
@@ -208,7 +208,7 @@ def course_import(request):
         # Read in memory; the uploaded file name is never used.
         try:
             package = package_loads(form.cleaned_data["package"].read())
-            course = course_import_package(package=package, publish=form.cleaned_data["publish"])
+            course = course_import_package(package=package, publish=form.cleaned_data["publish"], actor=request.user)
         except ValidationError as error:
             problems = error.messages
         else:

@@ -1,0 +1,150 @@
+"""The audit trail: one append-only row per create, change, archive or delete of compliance
+evidence and of what decides who must train.
+
+Services call ``audit_record`` (one object) or ``audit_record_many`` (bulk: one INSERT per batch,
+never a query per row) inside the transaction of the change, so the entry commits or rolls back
+with it. On PostgreSQL a trigger refuses UPDATE and DELETE of the table (lms migration 0003).
+
+What is recorded, and by which service:
+
+- assignments: created (``assignments_create``), archived (``assignments_archive``), changed
+  (restored by a rule, due dates moved when an exemption ends);
+- attempts: created when started, changed when submitted (score and result);
+- completions: created (earned, recorded or imported); never changed or deleted;
+- exemptions: granted, revoked, ended;
+- assignment rules and course rules (pass mark, attempts, cooldowns, expiry...): created, changed,
+  published, new version;
+- escalation policies: created, changed (with the ladder);
+- a person's manager: set at creation, changed by an admin or an import.
+
+An assignment's derived status (in progress, completed, failed) is not recorded separately: the
+attempt or completion entry that caused it is the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from lms.models import AuditEntry
+
+BATCH_SIZE = 2000
+Changes = Mapping[str, tuple[Any, Any] | list[Any]]
+
+
+def jsonable(value: Any) -> Any:
+    """A value as it is stored in ``changes``: model instances by primary key, dates as ISO text."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(dt.UTC)
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, models.Choices):
+        return value.value
+    return value
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields whose (JSON) value differs."""
+    changes = {}
+    for name in after:
+        old, new = jsonable(before.get(name)), jsonable(after[name])
+        if old != new:
+            changes[name] = [old, new]
+    return changes
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """Field values of ``instance`` (foreign keys by id)."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        values[name] = getattr(instance, field.attname) if field.is_relation else getattr(instance, name)
+    return values
+
+
+def label_of(model: type[models.Model] | models.Model) -> str:
+    return model._meta.label_lower
+
+
+def _actor_id(actor) -> int | None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor.pk
+
+
+def _clean_changes(changes: Changes | None) -> dict[str, list[Any]]:
+    return {str(name): [jsonable(pair[0]), jsonable(pair[1])] for name, pair in (changes or {}).items()}
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    obj_label: str,
+    obj_id: Any,
+    changes: Changes | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    """Write one audit row (call inside the transaction of the change it records)."""
+    if action not in AuditEntry.Action.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    return AuditEntry.objects.create(
+        actor_id=_actor_id(actor),
+        at=at or timezone.now(),
+        action=action,
+        object_type=obj_label,
+        object_id=str(obj_id),
+        changes=_clean_changes(changes),
+        reason=reason or "",
+    )
+
+
+def audit_record_many(
+    *,
+    actor,
+    action: str,
+    obj_label: str,
+    entries: Iterable[tuple[Any, Changes | None]],
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> int:
+    """Write one audit row per (object id, changes) in ``entries``, one INSERT per batch."""
+    if action not in AuditEntry.Action.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    stamp = at or timezone.now()
+    actor_id = _actor_id(actor)
+    rows = [
+        AuditEntry(
+            actor_id=actor_id,
+            at=stamp,
+            action=action,
+            object_type=obj_label,
+            object_id=str(obj_id),
+            changes=_clean_changes(changes),
+            reason=reason or "",
+        )
+        for obj_id, changes in entries
+    ]
+    if rows:
+        AuditEntry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    return len(rows)

@@ -1,0 +1,112 @@
+"""Report filters. Each form is bound to GET, and offers only what the viewer may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lms.models import Department
+from reports.selectors import STATES, ReportState
+
+
+def _state_choices():
+    return [("", _("Every state"))] + [(s, ReportState(s).label) for s in STATES]
+
+
+class ReportFilterForm(forms.Form):
+    course = forms.ChoiceField(label=_("Course"), required=False)
+    department = forms.ChoiceField(label=_("Department"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+    def __init__(self, *args, courses=(), departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].choices = [("", _("Every course"))] + [(c, f"{c} · {t}") for c, t in courses]
+        self.fields["department"].choices = [("", _("Every department"))] + [(str(d.pk), d.name) for d in departments]
+        self.fields["state"].choices = _state_choices()
+
+    def department_ids(self) -> tuple[int, ...]:
+        """The chosen department and the departments inside it."""
+        from lms.selectors import department_subtree_ids
+
+        value = self.cleaned_data.get("department") if self.is_bound and self.is_valid() else ""
+        if not value:
+            return ()
+        department = Department.objects.filter(pk=int(value)).first()
+        return tuple(department_subtree_ids(department)) if department else ()
+
+    def value(self, name: str) -> str:
+        return (self.cleaned_data.get(name) or "") if self.is_bound and self.is_valid() else ""
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters in words, for the exports' header."""
+        if not (self.is_bound and self.is_valid()):
+            return []
+        described = []
+        for name in ("course", "department", "state"):
+            value = self.cleaned_data.get(name)
+            if value:
+                described.append((str(self.fields[name].label), str(dict(self.fields[name].choices).get(value, value))))
+        return described
+
+
+class TeamFilterForm(ReportFilterForm):
+    scope = forms.ChoiceField(
+        label=_("People"),
+        required=False,
+        choices=[("", _("My direct reports")), ("all", _("Everyone below me"))],
+    )
+
+    def subtree(self) -> bool:
+        return self.value("scope") == "all"
+
+    def described(self) -> list[tuple[str, str]]:
+        return [(str(_("People")), str(_("Everyone below me") if self.subtree() else _("My direct reports")))] + super().described()
+
+
+class OrganisationFilterForm(ReportFilterForm):
+    as_of = forms.DateField(
+        label=_("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for today; a past date rebuilds the report from the history."),
+    )
+
+    def clean_as_of(self):
+        value = self.cleaned_data.get("as_of")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Choose today or a past date."))
+        return value
+
+    def day(self) -> tuple[dt.date, bool]:
+        value = self.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
+        today = timezone.localdate()
+        if value and value < today:
+            return value, True
+        return today, False
+
+    def described(self) -> list[tuple[str, str]]:
+        day, history = self.day()
+        extra = [(str(_("As of")), day.isoformat())] if history else []
+        return extra + super().described()
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def day(self) -> tuple[dt.date, bool]:
+        value = self.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
+        today = timezone.localdate()
+        if value and value < today:
+            return value, True
+        return today, False
+
+
+class ItemAnalysisForm(forms.Form):
+    course = forms.ChoiceField(label=_("Course"), required=True)
+
+    def __init__(self, *args, courses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].choices = [("", _("Choose a course"))] + [(c, f"{c} · {t}") for c, t in courses]

@@ -1,0 +1,49 @@
+"""Reads for dashboards, reports and exports (a package: state, compliance, people, items)."""
+
+from reports.selectors.compliance import (
+    FORECAST_WINDOWS,
+    StateCounts,
+    Summary,
+    course_codes_in_scope,
+    dashboard,
+    departments_in_scope,
+    drill_down,
+    forecast,
+    organisation,
+    snapshot_counts,
+    summarise,
+    weekly_trend,
+)
+from reports.selectors.items import item_analysis
+from reports.selectors.people import learner_record
+from reports.selectors.state import (
+    COMPLIANT_STATES,
+    STATES,
+    ReportState,
+    Scope,
+    scoped_assignments,
+    with_report_state,
+)
+
+__all__ = [
+    "COMPLIANT_STATES",
+    "FORECAST_WINDOWS",
+    "STATES",
+    "ReportState",
+    "Scope",
+    "StateCounts",
+    "Summary",
+    "course_codes_in_scope",
+    "dashboard",
+    "departments_in_scope",
+    "drill_down",
+    "forecast",
+    "item_analysis",
+    "learner_record",
+    "organisation",
+    "scoped_assignments",
+    "snapshot_counts",
+    "summarise",
+    "weekly_trend",
+    "with_report_state",
+]

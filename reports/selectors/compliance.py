@@ -1,0 +1,328 @@
+"""Compliance summaries for the team dashboard, the organisation report (today or as of a past
+day), the lapse forecast and the weekly trend. Each is one grouped query whatever the size of the
+team or organisation; lists are capped and ordered in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Count, DateField, F, Q, QuerySet, Sum, When
+
+from assignments.models import Assignment
+from courses.models import Course
+from lms.models import Department
+from reports.selectors.state import (
+    COMPLIANT_STATES,
+    STATES,
+    ReportState,
+    Scope,
+    active_assignments,
+    excused_q,
+    excused_for,
+    scoped_assignments,
+)
+
+FORECAST_WINDOWS = (30, 60, 90)
+
+
+@dataclass
+class StateCounts:
+    """Counts per state for one group (a course, a department, everything)."""
+
+    key: object = None
+    label: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+
+    def add(self, state: str, n: int) -> None:
+        self.counts[state] = self.counts.get(state, 0) + n
+
+    @property
+    def required(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def excused(self) -> int:
+        return self.counts[ReportState.EXEMPT]
+
+    @property
+    def compliant(self) -> int:
+        return sum(self.counts[s] for s in COMPLIANT_STATES)
+
+    @property
+    def non_compliant(self) -> int:
+        return self.required - self.excused - self.compliant
+
+    @property
+    def percent(self) -> float | None:
+        """compliant / (required - excused), None when nobody is required."""
+        denominator = self.required - self.excused
+        return round(100 * self.compliant / denominator, 1) if denominator else None
+
+    def percent_of(self, state: str) -> float | None:
+        return round(100 * self.counts[state] / self.required, 1) if self.required else None
+
+    def cells(self) -> list[dict]:
+        return [{"state": s, "count": self.counts[s], "percent": self.percent_of(s)} for s in STATES]
+
+
+@dataclass
+class Summary:
+    total: StateCounts
+    by_course: list[StateCounts]
+    by_department: list[StateCounts]
+
+
+def course_titles(codes) -> dict[str, str]:
+    """The newest title of each course code (one query)."""
+    titles: dict[str, str] = {}
+    for code, title in Course.objects.filter(code__in=list(codes)).order_by("code", "version").values_list(
+        "code", "title"
+    ):
+        titles[code] = title
+    return titles
+
+
+def summarise(qs: QuerySet[Assignment], *, by_department: bool = True) -> Summary:
+    """Counts per state by course and by department from a state-annotated queryset: one grouped
+    query, plus one for course titles and one for department names."""
+    keys = ["course_code", "learner__department_id", "state"] if by_department else ["course_code", "state"]
+    rows = qs.order_by().values(*keys).annotate(n=Count("pk"))
+    total = StateCounts(label="all")
+    courses: dict[str, StateCounts] = {}
+    departments: dict[int | None, StateCounts] = {}
+    for row in rows:
+        state, n = row["state"], row["n"]
+        total.add(state, n)
+        courses.setdefault(row["course_code"], StateCounts(key=row["course_code"])).add(state, n)
+        if by_department:
+            dep = row["learner__department_id"]
+            departments.setdefault(dep, StateCounts(key=dep)).add(state, n)
+    titles = course_titles(courses)
+    for code, group in courses.items():
+        group.label = f"{code} · {titles.get(code, '')}".rstrip(" ·")
+    if departments:
+        names = dict(Department.objects.filter(pk__in=[k for k in departments if k]).values_list("pk", "name"))
+        for dep, group in departments.items():
+            group.label = names.get(dep, "—") if dep else "—"
+    return Summary(
+        total=total,
+        by_course=sorted(courses.values(), key=lambda g: g.key),
+        by_department=sorted(departments.values(), key=lambda g: g.label.lower()),
+    )
+
+
+def expiring_counts(qs: QuerySet[Assignment], *, day: dt.date) -> dict[int, int]:
+    """How many valid completions in ``qs`` expire within 30, 60 and 90 days (one query)."""
+    valid = Q(state__in=COMPLIANT_STATES)
+    result = qs.order_by().aggregate(
+        **{
+            f"d{days}": Count(
+                "pk",
+                filter=valid & Q(report_expires_on__gte=day, report_expires_on__lte=day + dt.timedelta(days=days)),
+            )
+            for days in FORECAST_WINDOWS
+        }
+    )
+    return {days: result[f"d{days}"] for days in FORECAST_WINDOWS}
+
+
+ROW_FIELDS = (
+    "pk",
+    "learner_id",
+    "learner__first_name",
+    "learner__last_name",
+    "learner__email",
+    "learner__department__name",
+    "course_code",
+    "course__title",
+    "due_date",
+    "state",
+    "report_completed_at",
+    "report_expires_on",
+    "failed_at",
+)
+
+
+def rows(qs: QuerySet[Assignment]) -> QuerySet:
+    """Assignment rows for lists and exports, as dicts (one query, no model instances)."""
+    return qs.values(*ROW_FIELDS)
+
+
+def attention_lists(qs: QuerySet[Assignment], *, day: dt.date, limit: int = 50) -> dict[str, list[dict]]:
+    """The dashboard lists: overdue, failed, expiring within 90 days, exempt; each capped at ``limit``
+    (one query per list)."""
+    horizon = day + dt.timedelta(days=max(FORECAST_WINDOWS))
+    overdue = rows(qs.filter(state=ReportState.OVERDUE)).order_by("due_date", "learner__last_name", "pk")
+    failed = rows(qs.filter(state=ReportState.FAILED)).order_by("failed_at", "learner__last_name", "pk")
+    expiring = rows(
+        qs.filter(state__in=COMPLIANT_STATES, report_expires_on__gte=day, report_expires_on__lte=horizon)
+    ).order_by("report_expires_on", "learner__last_name", "pk")
+    exempt = rows(qs.filter(state=ReportState.EXEMPT)).order_by("learner__last_name", "learner__first_name", "pk")
+    lists = {
+        "overdue": list(overdue[:limit]),
+        "failed": list(failed[:limit]),
+        "expiring": list(expiring[:limit]),
+        "exempt": list(exempt[:limit]),
+    }
+    for row in lists["overdue"]:
+        row["days_overdue"] = (day - row["due_date"]).days
+    for row in lists["expiring"]:
+        row["days_left"] = (row["report_expires_on"] - day).days
+        row["window"] = next(w for w in FORECAST_WINDOWS if row["days_left"] <= w)
+    return lists
+
+
+def dashboard(*, scope: Scope, day: dt.date, state: str = "", limit: int = 50) -> dict:
+    """Everything the team dashboard shows, in a bounded number of queries."""
+    qs = scoped_assignments(scope, day=day)
+    data = {
+        "summary": summarise(qs),
+        "expiring_counts": expiring_counts(qs, day=day),
+    }
+    if state:
+        data["state_rows"] = list(rows(qs.filter(state=state)).order_by("learner__last_name", "due_date", "pk")[:limit])
+    else:
+        data["lists"] = attention_lists(qs, day=day, limit=limit)
+    return data
+
+
+def organisation(*, scope: Scope, day: dt.date, history: bool = False) -> Summary:
+    return summarise(scoped_assignments(scope, day=day, history=history))
+
+
+def drill_down(*, scope: Scope, day: dt.date, history: bool = False, state: str = "") -> QuerySet:
+    qs = scoped_assignments(scope, day=day, history=history)
+    if state:
+        qs = qs.filter(state=state)
+    return rows(qs).order_by("learner__last_name", "learner__first_name", "course_code", "pk")
+
+
+# The lapse forecast --------------------------------------------------------------------------
+
+
+def forecast_queryset(*, scope: Scope, day: dt.date) -> QuerySet[Assignment]:
+    """Assignments that become non-compliant within 90 days if nothing happens: a valid completion
+    that expires, or an open assignment that falls due. Exempt people are left out (excused)."""
+    horizon = day + dt.timedelta(days=max(FORECAST_WINDOWS))
+    qs = scoped_assignments(scope, day=day, excused=excused_for(day))
+    expiring = Q(state__in=COMPLIANT_STATES, report_expires_on__gte=day, report_expires_on__lte=horizon)
+    falling_due = Q(state=ReportState.DUE, due_date__gte=day, due_date__lte=horizon)
+    # The last compliant day: the expiry date, or the due date.
+    lapses_on = Case(
+        When(state__in=COMPLIANT_STATES, then=F("report_expires_on")),
+        default=F("due_date"),
+        output_field=DateField(),
+    )
+    return qs.filter(expiring | falling_due).annotate(lapses_on=lapses_on)
+
+
+def forecast(*, scope: Scope, day: dt.date, limit: int = 100) -> dict:
+    """Per department, how many assignments lapse within 30, 60 and 90 days (cumulative), and the
+    first ``limit`` people in date order (two queries plus department names)."""
+    qs = forecast_queryset(scope=scope, day=day)
+    buckets = {
+        f"d{days}": Count("pk", filter=Q(lapses_on__lte=day + dt.timedelta(days=days))) for days in FORECAST_WINDOWS
+    }
+    grouped = qs.order_by().values("learner__department_id").annotate(
+        **buckets,
+        expiring=Count("pk", filter=Q(state__in=COMPLIANT_STATES)),
+        falling_due=Count("pk", filter=Q(state=ReportState.DUE)),
+    )
+    departments = []
+    names = dict(Department.objects.values_list("pk", "name"))
+    totals = dict.fromkeys([*buckets, "expiring", "falling_due"], 0)
+    for row in grouped:
+        entry = {
+            "department_id": row["learner__department_id"],
+            "label": names.get(row["learner__department_id"], "—"),
+            **{key: row[key] for key in totals},
+        }
+        for key in totals:
+            totals[key] += row[key]
+        departments.append(entry)
+    departments.sort(key=lambda d: (-d["d30"], -d["d90"], d["label"].lower()))
+    people = list(
+        qs.values(*ROW_FIELDS, "lapses_on").order_by("lapses_on", "learner__last_name", "pk")[:limit]
+    )
+    for row in people:
+        row["days_left"] = (row["lapses_on"] - day).days
+        row["reason"] = "expiry" if row["state"] in COMPLIANT_STATES else "due_date"
+    return {"departments": departments, "totals": totals, "people": people, "windows": FORECAST_WINDOWS}
+
+
+# The trend from stored snapshots -------------------------------------------------------------
+
+
+def weekly_trend(*, day: dt.date, weeks: int = 52, department_ids: tuple[int, ...] = (), course_code: str = "") -> list[dict]:
+    """Compliance % by week for the last ``weeks`` weeks from ComplianceSnapshot: the last stored
+    day of each ISO week, summed over departments and courses (one query)."""
+    from reports.models import ComplianceSnapshot
+
+    start = day - dt.timedelta(weeks=weeks)
+    qs = ComplianceSnapshot.objects.filter(day__gt=start, day__lte=day)
+    if department_ids:
+        qs = qs.filter(department_id__in=department_ids)
+    if course_code:
+        qs = qs.filter(course_code=course_code)
+    per_day = qs.order_by("day").values("day").annotate(
+        required=Sum("required"), compliant=Sum("compliant"), expiring=Sum("expiring"), exempt=Sum("exempt")
+    )
+    weeks_seen: dict[tuple[int, int], dict] = {}
+    for row in per_day:
+        iso = row["day"].isocalendar()
+        weeks_seen[(iso.year, iso.week)] = row  # ordered by day: the week's last snapshot wins
+    points = []
+    for (year, week), row in sorted(weeks_seen.items()):
+        denominator = row["required"] - row["exempt"]
+        compliant = row["compliant"] + row["expiring"]
+        points.append(
+            {
+                "week": f"{year}-W{week:02d}",
+                "day": row["day"],
+                "required": row["required"],
+                "compliant": compliant,
+                "percent": round(100 * compliant / denominator, 1) if denominator else None,
+            }
+        )
+    return points
+
+
+def snapshot_counts(*, day: dt.date, history: bool = False) -> list[dict]:
+    """The rows a snapshot stores: counts per department, course code and state (one grouped query)."""
+    qs = scoped_assignments(Scope(), day=day, history=history)
+    return list(qs.order_by().values("learner__department_id", "course_code", "state").annotate(n=Count("pk")))
+
+
+def departments_in_scope(scope: Scope) -> QuerySet[Department]:
+    """The departments a filter offers: those of the people in scope (one query)."""
+    people = scope.people()
+    qs = Department.objects.all()
+    if people is not None:
+        qs = qs.filter(members__in=people).distinct()
+    return qs.order_by("name")
+
+
+def course_codes_in_scope(scope: Scope) -> list[tuple[str, str]]:
+    qs = Scope(manager_id=scope.manager_id, subtree=scope.subtree).filter(
+        Assignment.objects.filter(archived_at__isnull=True, learner__is_active=True)
+    )
+    codes = list(qs.order_by("course_code").values_list("course_code", flat=True).distinct())
+    titles = course_titles(codes)
+    return [(code, titles.get(code, code)) for code in codes]
+
+
+__all__ = [
+    "FORECAST_WINDOWS",
+    "StateCounts",
+    "Summary",
+    "active_assignments",
+    "attention_lists",
+    "dashboard",
+    "drill_down",
+    "excused_q",
+    "forecast",
+    "organisation",
+    "snapshot_counts",
+    "weekly_trend",
+]

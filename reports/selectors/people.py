@@ -1,0 +1,120 @@
+"""The learner record: every assignment past and present with its report state, attempts with
+scores, completions with certificates, exemptions and the escalation case file, and for each
+non-compliant assignment an answer to "why?" drawn from the case file. A fixed number of queries
+whatever the length of the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Max, Q
+from django.utils.translation import gettext as _
+
+from assignments.models import Assignment, Attempt, Completion, Exemption
+from escalation.models import EscalationEvent
+from reports.selectors.state import ReportState, end_of_day, excused_for, with_report_state
+
+
+def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
+    excused = {person.pk: codes} if (codes := excused_for(day, history=history).get(person.pk)) else {}
+    assignments = Assignment.objects.filter(learner=person).select_related("course")
+    if history:
+        assignments = assignments.filter(assigned_at__lt=end_of_day(day))
+    assignments = list(
+        with_report_state(assignments, day=day, excused=excused, history=history)
+        .annotate(
+            attempt_count=Count("attempts", filter=Q(attempts__status=Attempt.Status.SUBMITTED), distinct=True),
+            best_score=Max("attempts__score"),
+        )
+        .order_by("archived_at", "-assigned_at", "-pk")
+    )
+    attempts = list(
+        Attempt.objects.filter(assignment__learner=person, status=Attempt.Status.SUBMITTED)
+        .select_related("quiz")
+        .order_by("-submitted_at", "-pk")
+    )
+    completions = list(Completion.objects.filter(learner=person).select_related("course").order_by("-completed_at"))
+    exemptions = list(Exemption.objects.filter(learner=person).select_related("approved_by").order_by("-starts_on"))
+    events_qs = EscalationEvent.objects.filter(assignment__learner=person).select_related("actor")
+    if history:
+        events_qs = events_qs.filter(occurred_at__lt=end_of_day(day))
+    events = list(events_qs.order_by("-occurred_at", "-pk"))
+    events_by_assignment: dict[int, list[EscalationEvent]] = defaultdict(list)
+    for event in events:
+        events_by_assignment[event.assignment_id].append(event)
+    attempts_by_assignment: dict[int, list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        attempts_by_assignment[attempt.assignment_id].append(attempt)
+    for assignment in assignments:
+        assignment.case_events = events_by_assignment.get(assignment.pk, [])
+        assignment.attempt_list = attempts_by_assignment.get(assignment.pk, [])
+        assignment.is_archived = assignment.archived_at is not None and (
+            not history or assignment.archived_at < end_of_day(day)
+        )
+        assignment.why = [] if assignment.is_archived else explain(assignment, day=day)
+    return {
+        "assignments": assignments,
+        "attempts": attempts,
+        "completions": completions,
+        "exemptions": exemptions,
+        "events": events,
+        "day": day,
+        "history": history,
+    }
+
+
+def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
+    """Why an assignment is in its state, in plain words, from its dates, attempts and case file."""
+    state = assignment.state
+    lines: list[str] = []
+    if state == ReportState.OVERDUE:
+        days = (day - assignment.due_date).days
+        lines.append(
+            _("It was due on %(due)s and is %(days)d days late: no passing attempt by then.")
+            % {"due": assignment.due_date.isoformat(), "days": days}
+        )
+        if not assignment.attempt_list:
+            lines.append(_("No attempt at the assessment has been submitted."))
+        else:
+            lines.append(
+                _("%(n)d attempt(s) submitted, best score %(score)s%%.")
+                % {"n": len(assignment.attempt_list), "score": assignment.best_score}
+            )
+    elif state == ReportState.FAILED:
+        lines.append(
+            _("All allowed attempts were used without reaching the pass mark (%(n)d attempt(s), best score %(score)s%%).")
+            % {"n": len(assignment.attempt_list), "score": assignment.best_score}
+        )
+        if assignment.retake_deadline:
+            lines.append(_("Retake deadline: %(day)s.") % {"day": assignment.retake_deadline.isoformat()})
+    elif state == ReportState.EXPIRED:
+        lines.append(_("The certificate expired on %(day)s.") % {"day": assignment.report_expires_on.isoformat()})
+    elif state == ReportState.EXEMPT:
+        lines.append(_("An exemption covers this course on %(day)s: counted as excused.") % {"day": day.isoformat()})
+    else:
+        return lines
+    escalations = [e for e in assignment.case_events if e.kind in _ESCALATION_KINDS]
+    if escalations:
+        latest = escalations[0]
+        lines.append(
+            _("Case file: %(what)s on %(when)s%(why)s.")
+            % {
+                "what": latest.get_kind_display() + (f" (level {latest.level})" if latest.level else ""),
+                "when": latest.occurred_at.date().isoformat(),
+                "why": f": {latest.reason}" if latest.reason else "",
+            }
+        )
+    return lines
+
+
+_ESCALATION_KINDS = {
+    EscalationEvent.Kind.ESCALATED,
+    EscalationEvent.Kind.WARNING_LETTER,
+    EscalationEvent.Kind.ATTEMPTS_EXHAUSTED,
+    EscalationEvent.Kind.ATTEMPT_FAILED,
+    EscalationEvent.Kind.MANAGER_TOLD,
+    EscalationEvent.Kind.REVIEW_BOOKED,
+    EscalationEvent.Kind.REMINDED,
+    EscalationEvent.Kind.EXEMPTED,
+}
