@@ -220,7 +220,35 @@ def course_import(request):
     return render(request, "courses/authoring/import.html", {"form": form, "problems": problems})
 
 
-# Modules
+# Modules, resources and quizzes share one edit and one delete flow.
+
+
+def _edit_part(request, *, course: Course, instance, form, create, update, saved: str, anchor, title: str, submit: str):
+    """Form page for one part of a course: create (instance None) or update through the service."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            if instance is None:
+                instance = create(course=course, data=form.service_data())
+            else:
+                update(instance, data=form.service_data())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, saved % {"title": instance.title})
+            return redirect(_editor_url(course, anchor(instance)))
+    return _form_page(
+        request, form=form, course=course, title=title, cancel_url=_editor_url(course, anchor(None)), submit=submit
+    )
+
+
+def _delete_part(request, *, part, delete, deleted: str, anchor: str):
+    try:
+        delete(part)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, deleted % {"title": part.title})
+    return redirect(_editor_url(part.course, anchor))
 
 
 def _get_module(course_pk: int, pk: int) -> Module:
@@ -232,24 +260,16 @@ def _get_module(course_pk: int, pk: int) -> Module:
 def module_edit(request, course_pk: int, pk: int | None = None):
     course = get_object_or_404(Course, pk=course_pk)
     module = _get_module(course_pk, pk) if pk else None
-    form = ModuleForm(request.POST or None, instance=module)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if module is None:
-                module = services.module_create(course=course, data=form.service_data())
-            else:
-                services.module_update(module=module, data=form.service_data())
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Module “%(title)s” saved.") % {"title": module.title})
-            return redirect(_editor_url(course, "modules"))
-    return _form_page(
+    return _edit_part(
         request,
-        form=form,
         course=course,
+        instance=module,
+        form=ModuleForm(request.POST or None, instance=module),
+        create=services.module_create,
+        update=lambda module, data: services.module_update(module=module, data=data),
+        saved=_("Module “%(title)s” saved."),
+        anchor=lambda _module: "modules",
         title=_("Edit module") if module else _("New module"),
-        cancel_url=_editor_url(course, "modules"),
         submit=_("Save module"),
     )
 
@@ -270,14 +290,13 @@ def module_move(request, course_pk: int, pk: int, direction: str):
 @admin_required
 @require_POST
 def module_delete(request, course_pk: int, pk: int):
-    module = _get_module(course_pk, pk)
-    try:
-        services.module_delete(module=module)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Module “%(title)s” deleted.") % {"title": module.title})
-    return redirect(_editor_url(module.course, "modules"))
+    return _delete_part(
+        request,
+        part=_get_module(course_pk, pk),
+        delete=lambda module: services.module_delete(module=module),
+        deleted=_("Module “%(title)s” deleted."),
+        anchor="modules",
+    )
 
 
 # Resources
@@ -292,24 +311,16 @@ def _get_resource(course_pk: int, pk: int) -> LearningResource:
 def resource_edit(request, course_pk: int, pk: int | None = None):
     course = get_object_or_404(Course, pk=course_pk)
     resource = _get_resource(course_pk, pk) if pk else None
-    form = ResourceForm(request.POST or None, instance=resource)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if resource is None:
-                resource = services.resource_create(course=course, data=form.service_data())
-            else:
-                services.resource_update(resource=resource, data=form.service_data())
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Resource “%(title)s” saved.") % {"title": resource.title})
-            return redirect(_editor_url(course, "resources"))
-    return _form_page(
+    return _edit_part(
         request,
-        form=form,
         course=course,
+        instance=resource,
+        form=ResourceForm(request.POST or None, instance=resource),
+        create=services.resource_create,
+        update=lambda resource, data: services.resource_update(resource=resource, data=data),
+        saved=_("Resource “%(title)s” saved."),
+        anchor=lambda _resource: "resources",
         title=_("Edit resource") if resource else _("New resource"),
-        cancel_url=_editor_url(course, "resources"),
         submit=_("Save resource"),
     )
 
@@ -317,14 +328,13 @@ def resource_edit(request, course_pk: int, pk: int | None = None):
 @admin_required
 @require_POST
 def resource_delete(request, course_pk: int, pk: int):
-    resource = _get_resource(course_pk, pk)
-    try:
-        services.resource_delete(resource=resource)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Resource “%(title)s” deleted.") % {"title": resource.title})
-    return redirect(_editor_url(resource.course, "resources"))
+    return _delete_part(
+        request,
+        part=_get_resource(course_pk, pk),
+        delete=lambda resource: services.resource_delete(resource=resource),
+        deleted=_("Resource “%(title)s” deleted."),
+        anchor="resources",
+    )
 
 
 # Quizzes and questions
@@ -339,24 +349,16 @@ def _get_quiz(course_pk: int, pk: int) -> Quiz:
 def quiz_edit(request, course_pk: int, pk: int | None = None):
     course = get_object_or_404(Course, pk=course_pk)
     quiz = _get_quiz(course_pk, pk) if pk else None
-    form = QuizForm(request.POST or None, instance=quiz, course=course)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if quiz is None:
-                quiz = services.quiz_create(course=course, data=form.service_data())
-            else:
-                services.quiz_update(quiz=quiz, data=form.service_data())
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Quiz “%(title)s” saved.") % {"title": quiz.title})
-            return redirect(_editor_url(course, f"quiz-{quiz.pk}"))
-    return _form_page(
+    return _edit_part(
         request,
-        form=form,
         course=course,
+        instance=quiz,
+        form=QuizForm(request.POST or None, instance=quiz, course=course),
+        create=services.quiz_create,
+        update=lambda quiz, data: services.quiz_update(quiz=quiz, data=data),
+        saved=_("Quiz “%(title)s” saved."),
+        anchor=lambda quiz: f"quiz-{quiz.pk}" if quiz else "quizzes",
         title=_("Edit quiz") if quiz else _("New quiz"),
-        cancel_url=_editor_url(course, "quizzes"),
         submit=_("Save quiz"),
     )
 
@@ -364,14 +366,13 @@ def quiz_edit(request, course_pk: int, pk: int | None = None):
 @admin_required
 @require_POST
 def quiz_delete(request, course_pk: int, pk: int):
-    quiz = _get_quiz(course_pk, pk)
-    try:
-        services.quiz_delete(quiz=quiz)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Quiz “%(title)s” deleted.") % {"title": quiz.title})
-    return redirect(_editor_url(quiz.course, "quizzes"))
+    return _delete_part(
+        request,
+        part=_get_quiz(course_pk, pk),
+        delete=lambda quiz: services.quiz_delete(quiz=quiz),
+        deleted=_("Quiz “%(title)s” deleted."),
+        anchor="quizzes",
+    )
 
 
 def _get_question(course_pk: int, quiz_pk: int, pk: int) -> Question:
