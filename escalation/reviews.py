@@ -17,6 +17,8 @@ from escalation.dispatch import attachment_builder
 from escalation.models import Notification, ReviewBooking, ReviewSession
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import policy_for_course
+from lms.audit import audit_record, label_of
+from lms.models import AuditEntry
 
 
 def review_book_next(*, assignment: Assignment, after: dt.datetime | None = None) -> ReviewBooking | None:
@@ -90,9 +92,21 @@ def review_attendance_record(*, booking: ReviewBooking, attended: bool, actor=No
     if attended and assignment.archived_at is None and assignment.status == Assignment.Status.FAILED:
         policy = policy_for_course(assignment.course_code)
         extra = policy.attempts_after_review if policy else 1
+        before = (assignment.extra_attempts, assignment.status)
         assignment.extra_attempts += extra
         assignment.status = Assignment.Status.IN_PROGRESS
         assignment.save(update_fields=["extra_attempts", "status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(Assignment),
+            obj_id=assignment.pk,
+            changes={
+                "extra_attempts": [before[0], assignment.extra_attempts],
+                "status": [before[1], assignment.status],
+            },
+            reason=f"Attended review session “{booking.session.title}”.",
+        )
         events.review_attended(booking=booking, attempts_reopened=extra, actor=actor)
     return booking
 

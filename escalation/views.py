@@ -37,7 +37,7 @@ def policy_edit(request, pk: int | None = None):
     steps = StepFormSet(request.POST or None, instance=policy or EscalationPolicy())
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         try:
-            saved = services.policy_save(form=form, steps=steps)
+            saved = services.policy_save(form=form, steps=steps, actor=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:

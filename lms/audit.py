@@ -49,7 +49,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")  # 100.00 -> "100", 85.50 -> "85.5"; never "1E+2"
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):

@@ -103,6 +103,8 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, object_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["object_type"].choices = [("", _("All"))] + [(name, name) for name in object_types]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name == "object_type" else "form-control"
 
     def clean(self):
         cleaned = super().clean()

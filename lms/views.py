@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -183,13 +184,23 @@ class _Echo:
         return value
 
 
+def _in_batches(entries, size: int = 2000):
+    """Newest first, one query per ``size`` rows by keyset (at, pk): no server-side cursor is held
+    open between the chunks of a streamed response (a client that stops reading leaves nothing open)."""
+    batch = list(entries[:size])
+    while batch:
+        yield from batch
+        last = batch[-1]
+        batch = list(entries.filter(Q(at__lt=last.at) | Q(at=last.at, pk__lt=last.pk))[:size])
+
+
 def _audit_csv_rows(entries):
     import csv
     import json
 
     writer = csv.writer(_Echo())
     yield writer.writerow(AUDIT_CSV_HEADER)
-    for entry in entries.iterator(chunk_size=2000):
+    for entry in _in_batches(entries):
         yield writer.writerow(
             [
                 entry.at.astimezone(dt.UTC).isoformat(),

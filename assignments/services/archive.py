@@ -7,6 +7,7 @@ attempts, cooldowns, extra attempts, retake deadline or progress).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,23 @@ from lms.models import AuditEntry, User
 def _check_reason(reason: str) -> None:
     if reason not in Assignment.ArchiveReason.values:
         raise ValidationError({"reason": _("Choose a reason for archiving.")})
+
+
+def assignments_audit_archived(
+    *, ids: list[int], reason: str, note: str = "", actor: User | None = None, at: dt.datetime | None = None
+) -> int:
+    """One audit row per archived assignment, in one INSERT. Any code that archives assignments
+    without ``assignments_archive`` (a set-based workflow) calls this in the same transaction."""
+    label = Assignment.ArchiveReason(reason).label if reason in Assignment.ArchiveReason.values else reason
+    stamp = at or timezone.now()
+    return audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.ARCHIVE,
+        obj_label=label_of(Assignment),
+        entries=[(pk, {"archived_at": [None, stamp], "archived_reason": ["", reason]}) for pk in ids],
+        reason=note.strip() or str(label),
+        at=stamp,
+    )
 
 
 def _send_archived(ids: list[int], reason: str, actor: User | None) -> None:
@@ -55,14 +73,7 @@ def assignments_archive(
             updated_at=now,
         )
         # The rows are locked: every id was active and is archived by the UPDATE above.
-        audit_record_many(
-            actor=actor,
-            action=AuditEntry.Action.ARCHIVE,
-            obj_label=label_of(Assignment),
-            entries=[(pk, {"archived_at": [None, now], "archived_reason": ["", reason]}) for pk in ids],
-            reason=note.strip() or str(Assignment.ArchiveReason(reason).label),
-            at=now,
-        )
+        assignments_audit_archived(ids=ids, reason=reason, note=note, actor=actor, at=now)
         transaction.on_commit(lambda: _send_archived(ids, reason, actor))
     return count
 

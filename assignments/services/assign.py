@@ -111,6 +111,32 @@ def learners_for_target(
     raise ValidationError({"target": _("Choose who gets the course.")})
 
 
+def assignments_audit_created(
+    *, assignments: list[Assignment], actor: User | None, at: dt.datetime | None = None, reason: str = ""
+) -> int:
+    """One audit row per new assignment, in one INSERT. Any code that inserts assignments without
+    ``assignments_create`` (a set-based workflow) calls this in the same transaction."""
+    return audit_record_many(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(Assignment),
+        entries=[
+            (
+                a.pk,
+                {
+                    "learner": [None, a.learner_id],
+                    "course": [None, f"{a.course_code} v{a.course.version}"],
+                    "source": [None, a.source],
+                    "due_date": [None, a.due_date],
+                },
+            )
+            for a in assignments
+        ],
+        reason=reason,
+        at=at,
+    )
+
+
 def _send_created(assignments: list[Assignment]) -> None:
     # One signal for the whole batch: listeners work set-based.
     assignment_created.send(sender=Assignment, assignments=assignments)
@@ -182,24 +208,7 @@ def assignments_create(
         result.created.sort(key=lambda a: (a.learner.last_name, a.learner.first_name, a.learner.email))
         if result.created:
             created = list(result.created)
-            audit_record_many(
-                actor=assigned_by,
-                action=AuditEntry.Action.CREATE,
-                obj_label=label_of(Assignment),
-                entries=[
-                    (
-                        a.pk,
-                        {
-                            "learner": [None, a.learner_id],
-                            "course": [None, f"{a.course_code} v{a.course.version}"],
-                            "source": [None, a.source],
-                            "due_date": [None, a.due_date],
-                        },
-                    )
-                    for a in created
-                ],
-                at=stamp,
-            )
+            assignments_audit_created(assignments=created, actor=assigned_by, at=stamp)
             transaction.on_commit(lambda: _send_created(created))
             if notify:
                 from assignments.notices import assignment_notice_send

@@ -24,6 +24,8 @@ from escalation.models import EscalationEvent, Notification
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import policy_for_course
 from escalation.workflows.common import Summary, chunks
+from lms.audit import audit_record_many, label_of
+from lms.models import AuditEntry
 
 CATCH_UP = dt.timedelta(days=14)
 
@@ -213,7 +215,21 @@ def follow_up_exhausted(
             by_deadline[deadline].append(pk)
         for deadline, pks in by_deadline.items():
             # Only where still unset: a concurrent follow-up keeps the first deadline it set.
-            Assignment.objects.filter(pk__in=pks, retake_deadline__isnull=True).update(retake_deadline=deadline)
+            unset = list(
+                Assignment.objects.select_for_update()
+                .filter(pk__in=pks, retake_deadline__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            Assignment.objects.filter(pk__in=unset).update(retake_deadline=deadline)
+            audit_record_many(
+                actor=None,
+                action=AuditEntry.Action.CHANGE,
+                obj_label=label_of(Assignment),
+                entries=[(pk, {"retake_deadline": [None, deadline]}) for pk in unset],
+                reason="Attempts used up: retake deadline set by the escalation policy.",
+                at=as_of,
+            )
         events.record(event_rows)
     told = {m.assignment_id for m in new if m.kind == Notification.Kind.ATTEMPTS_EXHAUSTED}
     wants_review = [

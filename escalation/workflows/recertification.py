@@ -22,6 +22,9 @@ from django.db.models import DateField, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from assignments.models import Assignment, Completion
+from assignments.notices import assignment_notice_send
+from assignments.services.archive import assignments_audit_archived
+from assignments.services.assign import assignments_audit_created
 from courses.models import Course
 from escalation import events
 from escalation.models import CleanSlateRun, EscalationEvent, EscalationPolicy, Notification
@@ -116,6 +119,12 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
                 archived_reason=Assignment.ArchiveReason.RECERTIFICATION,
                 archive_note="Re-assigned before the certificate expires.",
             )
+            assignments_audit_archived(
+                ids=sorted(claimed),
+                reason=Assignment.ArchiveReason.RECERTIFICATION,
+                note="Re-assigned before the certificate expires.",
+                at=as_of,
+            )
         new_assignments = []
         for _old_id, learner_id, expires_on, _first, _last in batch:
             due = max(expires_on + dt.timedelta(days=course.grace_days), today)
@@ -134,6 +143,7 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
             summary.add([], would_reassign=len(new_assignments))
             return
         created = Assignment.objects.bulk_create(new_assignments, batch_size=2000)
+        assignments_audit_created(assignments=created, actor=None, at=as_of, reason="Recertification")
         event_rows, messages = [], []
         for (old_id, learner_id, expires_on, first, last), assignment in zip(batch, created, strict=True):
             reason = f"Certificate expires on {expires_on:%d %b %Y}: re-assigned, due {assignment.due_date:%d %b %Y}."
@@ -204,10 +214,17 @@ def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> Non
             if not created:
                 continue
             learners = list(active.filter(learner__is_active=True).values_list("pk", "learner_id"))
+            archived_ids = list(active.values_list("pk", flat=True))
             archived = active.update(
                 archived_at=as_of,
                 archived_reason=Assignment.ArchiveReason.CLEAN_SLATE,
                 archive_note=f"Annual clean slate {today.year}.",
+            )
+            assignments_audit_archived(
+                ids=archived_ids,
+                reason=Assignment.ArchiveReason.CLEAN_SLATE,
+                note=f"Annual clean slate {today.year}.",
+                at=as_of,
             )
             due = today + dt.timedelta(days=policy.clean_slate_due_days)
             created_rows = Assignment.objects.bulk_create(
@@ -225,6 +242,10 @@ def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> Non
                 ],
                 batch_size=2000,
             )
+            assignments_audit_created(
+                assignments=created_rows, actor=None, at=as_of, reason=f"Annual clean slate {today.year}"
+            )
+            assignment_notice_send(assignments=created_rows)
             events.record(
                 [
                     events.event_row(

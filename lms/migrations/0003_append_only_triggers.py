@@ -9,8 +9,9 @@ TABLES = ["lms_auditentry", "assignments_completion"]
 FUNCTION = """
 CREATE OR REPLACE FUNCTION lms_refuse_history_rewrite() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 """

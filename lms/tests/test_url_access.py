@@ -1,0 +1,367 @@
+"""Access control on every URL of the project, in one table.
+
+Each named URL has a row: the response to a GET for anonymous, a learner, another team's
+manager, the learner's own manager and an admin, with the objects of one small organisation (a
+learner with an assignment, a submitted attempt, a completion, a case file, a warning letter...).
+Objects outside a user's scope are 404, role-forbidden pages 403, anonymous visitors are sent to
+log in (302) except on the public pages. POST-only URLs answer 405 to a GET from someone allowed
+to use them, and their row also says how a POST from each wrong role is refused.
+
+``test_every_url_has_a_row`` fails when a URL is added without a row here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from assignments.models import AssignmentRule, ImportJob
+from assignments.services.attempts import attempt_start, attempt_submit
+from courses.models import Quiz
+from courses.tests.factories import AssignmentFactory, ExemptionFactory, answers_for, make_course
+from escalation.models import EscalationPolicy, ReviewBooking, ReviewSession, WarningLetter
+from lms.tests.factories import AdminFactory, DepartmentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "learner", "other_manager", "own_manager", "admin")
+SKIPPED_PREFIXES = ("django-admin/", "static/", "media/")
+
+
+@dataclass(frozen=True)
+class Row:
+    """Expected GET status per role (in ROLES order); ``post`` the status of a POST from each role
+    that must be refused (role -> status), for URLs that change something."""
+
+    get: tuple[int, int, int, int, int]
+    kwargs: str = ""  # key into the world's kwargs
+    post: dict[str, int] = field(default_factory=dict)
+    query: str = ""  # a query string the page needs to show something
+
+
+ANON_OK = (200, 200, 200, 200, 200)
+LOGGED_IN = (302, 200, 200, 200, 200)
+MANAGERS = (302, 403, 200, 200, 200)
+ADMIN = (302, 403, 403, 403, 200)
+ADMIN_POST = (302, 403, 403, 403, 405)
+REFUSE_ADMIN_POST = {"anonymous": 302, "learner": 403, "other_manager": 403, "own_manager": 403}
+# The learner's own records: the learner, their manager up the chain and admins; 404 for others.
+OWN_AND_CHAIN = (302, 200, 404, 200, 200)
+# Learner-only pages (the course player): another person's assignment does not exist for them.
+LEARNER_ONLY = (302, 200, 404, 404, 404)
+
+
+def admin_post(kwargs: str = "") -> Row:
+    return Row(ADMIN_POST, kwargs, REFUSE_ADMIN_POST)
+
+
+TABLE: dict[str, Row] = {
+    # lms: home, accounts, people, departments, audit
+    "home": Row(LOGGED_IN),
+    "login": Row((200, 302, 302, 302, 302)),
+    "logout": Row((405, 405, 405, 405, 405)),
+    "password_change": Row(LOGGED_IN),
+    "password_change_done": Row(LOGGED_IN),
+    "password_reset": Row(ANON_OK),
+    "password_reset_done": Row(ANON_OK),
+    "password_reset_confirm": Row(ANON_OK, "reset"),
+    "password_reset_complete": Row(ANON_OK),
+    "team": Row(MANAGERS),
+    "people": Row(ADMIN),
+    "person_create": Row(ADMIN),
+    "person_detail": Row(OWN_AND_CHAIN, "learner"),
+    "person_edit": Row(ADMIN, "learner"),
+    "person_deactivate": admin_post("learner"),
+    "departments": Row(ADMIN),
+    "department_create": Row(ADMIN),
+    "department_edit": Row(ADMIN, "department"),
+    "audit": Row(ADMIN),
+    "audit_export_csv": Row(ADMIN),
+    "audit_export_pdf": Row(ADMIN),
+    # courses: the learner's player
+    "player_course": Row(LEARNER_ONLY, "assignment"),
+    "player_module": Row(LEARNER_ONLY, "module"),
+    "player_resource": Row(LEARNER_ONLY, "resource"),
+    "player_quiz_start": Row(
+        (302, 405, 405, 405, 405), "quiz", {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404}
+    ),
+    # A submitted attempt's page sends its learner on to the result.
+    "player_attempt": Row((302, 302, 404, 404, 404), "attempt"),
+    "player_result": Row(LEARNER_ONLY, "attempt"),
+    # courses: authoring (admins)
+    "authoring_course_list": Row(ADMIN),
+    "authoring_course_create": Row(ADMIN),
+    "authoring_course_import": Row(ADMIN),
+    "authoring_course_detail": Row(ADMIN, "course"),
+    "authoring_course_edit": Row(ADMIN, "course"),
+    "authoring_course_publish": admin_post("course"),
+    "authoring_course_unpublish": admin_post("course"),
+    "authoring_course_new_version": admin_post("course"),
+    "authoring_course_export": Row(ADMIN, "course"),
+    "authoring_module_create": Row(ADMIN, "course_pk"),
+    "authoring_module_edit": Row(ADMIN, "module_in_course"),
+    "authoring_module_move": admin_post("module_move"),
+    "authoring_module_delete": admin_post("module_in_course"),
+    "authoring_resource_create": Row(ADMIN, "course_pk"),
+    "authoring_resource_edit": Row(ADMIN, "resource_in_course"),
+    "authoring_resource_delete": admin_post("resource_in_course"),
+    "authoring_quiz_create": Row(ADMIN, "course_pk"),
+    "authoring_quiz_edit": Row(ADMIN, "quiz_in_course"),
+    "authoring_quiz_delete": admin_post("quiz_in_course"),
+    "authoring_question_create": Row(ADMIN, "quiz_questions"),
+    "authoring_question_edit": Row(ADMIN, "question"),
+    "authoring_question_delete": admin_post("question"),
+    # assignments (admins), and the learner's own history
+    "assignments:list": Row(ADMIN),
+    "assignments:assign": Row(ADMIN),
+    "assignments:bulk": admin_post(),
+    "assignments:archive": Row(ADMIN, "assignment_pk"),
+    "assignments:reassign": Row(ADMIN, "assignment_pk"),
+    "assignments:notify": admin_post("assignment_pk"),
+    "assignments:notify_not_started": Row(ADMIN),
+    "assignments:clean_slate": Row(ADMIN),
+    "assignments:learner": Row(ADMIN, "learner"),
+    "assignments:my_history": Row(LOGGED_IN),
+    "assignments:rules": Row(ADMIN),
+    "assignments:rule_create": Row(ADMIN),
+    "assignments:rule_edit": Row(ADMIN, "rule"),
+    "assignments:rule_deactivate": admin_post("rule"),
+    "assignments:exemptions": Row(ADMIN),
+    "assignments:exemption_end": admin_post("exemption"),
+    "assignments:exemption_revoke": admin_post("exemption"),
+    "assignments:uploads": Row(ADMIN),
+    "assignments:upload": Row(ADMIN, "upload"),
+    "assignments:upload_status": Row(ADMIN, "upload"),
+    "assignments:upload_confirm": admin_post("upload"),
+    "assignments:upload_template": Row(ADMIN, "template"),
+    # reports: certificates (public verification), dashboards and exports
+    "certificate_download": Row(OWN_AND_CHAIN, "completion"),
+    "certificate_verify_lookup": Row(ANON_OK),
+    "certificate_verify": Row(ANON_OK, "verification"),
+    "reports_team_dashboard": Row((302, 404, 200, 200, 200)),
+    "reports_team_export": Row((302, 404, 200, 200, 200), "csv"),
+    "reports_learner_record": Row(OWN_AND_CHAIN, "learner"),
+    "reports_organisation": Row(ADMIN),
+    "reports_organisation_export": Row(ADMIN, "csv"),
+    "reports_forecast": Row(ADMIN),
+    "reports_forecast_export": Row(ADMIN, "csv"),
+    "reports_item_analysis": Row(ADMIN),
+    "reports_item_analysis_export": Row(ADMIN, "csv", query="course=FIRE-1"),
+    # escalation
+    "escalation:policies": Row(ADMIN),
+    "escalation:policy_create": Row(ADMIN),
+    "escalation:policy_edit": Row(ADMIN, "policy"),
+    "escalation:preview": Row(ADMIN),
+    "escalation:notifications": Row(LOGGED_IN),
+    # The case file is for the chain and admins; the learner sees their warning letters.
+    "escalation:case_file": Row((302, 404, 404, 200, 200), "case_file"),
+    "escalation:case_file_pdf": Row((302, 404, 404, 200, 200), "case_file"),
+    "escalation:warning_letter_pdf": Row(OWN_AND_CHAIN, "letter"),
+    "escalation:review_sessions": Row(ADMIN),
+    "escalation:review_session_create": Row(ADMIN),
+    "escalation:review_session": Row(ADMIN, "session"),
+    "escalation:review_session_edit": Row(ADMIN, "session"),
+    "escalation:review_attendance": admin_post("booking"),
+}
+
+
+def url_names() -> set[str]:
+    """Every named URL pattern of the project (namespaced as ``ns:name``), without the Django
+    admin and static files."""
+    names: set[str] = set()
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, route, inner)
+            elif isinstance(pattern, URLPattern):
+                assert pattern.name, f"URL {route!r} has no name: name it and add a row to TABLE"
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    return names
+
+
+def test_every_url_has_a_row():
+    names = url_names()
+    assert names - TABLE.keys() == set(), "URLs without a row in TABLE (add the expected responses)"
+    assert TABLE.keys() - names == set(), "rows in TABLE for URLs that no longer exist"
+
+
+@pytest.fixture
+def world():
+    """A small organisation: a learner in one team with training in every state a URL shows, and
+    another team with its own manager."""
+    department = DepartmentFactory(name="Operations")
+    own_manager = UserFactory(first_name="Own", job_title="Team leader")
+    other_manager = UserFactory(first_name="Other", job_title="Team leader")
+    UserFactory(manager=other_manager)
+    learner = UserFactory(manager=own_manager, department=department)
+    admin = AdminFactory()
+
+    course = make_course(questions=2, code="FIRE-1", description="Fire safety.")
+    assignment = AssignmentFactory(learner=learner, course=course)
+    final = course.quizzes.get(kind=Quiz.Kind.FINAL)
+    attempt = attempt_start(assignment=assignment, quiz=final)
+    completion = attempt_submit(attempt=attempt, answers=answers_for(attempt)).completion
+    module = course.modules.order_by("order").first()
+    resource = course.resources.get()
+    question = final.questions.first()
+
+    late = AssignmentFactory(learner=learner, course=make_course(code="GDPR-1", questions=1))
+    letter = WarningLetter.objects.create(
+        assignment=late,
+        step_days_overdue=14,
+        reference="WL-TEST-1",
+        issued_at=timezone.now(),
+        deadline_missed=late.due_date,
+        new_deadline=late.due_date + dt.timedelta(days=7),
+        manager=own_manager,
+    )
+    session = ReviewSession.objects.create(
+        title="Fire safety review",
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        ends_at=timezone.now() + dt.timedelta(days=3, hours=1),
+        link="https://meet.example.com/fire",
+    )
+    booking = ReviewBooking.objects.create(session=session, assignment=late)
+    rule = AssignmentRule.objects.create(
+        name="Operations fire safety", course=course, department=department, starts_on=dt.date(2026, 1, 1)
+    )
+    exemption = ExemptionFactory(learner=learner, approved_by=admin)
+    upload = ImportJob.objects.create(
+        kind=ImportJob.Kind.USERS, filename="people.csv", content=b"email\n", created_by=admin
+    )
+    policy = EscalationPolicy.objects.get(course_code="")
+
+    kwargs = {
+        "": {},
+        "reset": {"uidb64": "MQ", "token": "not-a-valid-token"},
+        "learner": {"pk": learner.pk},
+        "department": {"pk": department.pk},
+        "assignment": {"assignment_pk": assignment.pk},
+        "assignment_pk": {"pk": assignment.pk},
+        "module": {"assignment_pk": assignment.pk, "module_pk": module.pk},
+        "resource": {"assignment_pk": assignment.pk, "resource_pk": resource.pk},
+        "quiz": {"assignment_pk": assignment.pk, "quiz_pk": final.pk},
+        "attempt": {"attempt_pk": attempt.pk},
+        "course": {"pk": course.pk},
+        "course_pk": {"course_pk": course.pk},
+        "module_in_course": {"course_pk": course.pk, "pk": module.pk},
+        "module_move": {"course_pk": course.pk, "pk": module.pk, "direction": "down"},
+        "resource_in_course": {"course_pk": course.pk, "pk": resource.pk},
+        "quiz_in_course": {"course_pk": course.pk, "pk": final.pk},
+        "quiz_questions": {"course_pk": course.pk, "quiz_pk": final.pk},
+        "question": {"course_pk": course.pk, "quiz_pk": final.pk, "pk": question.pk},
+        "rule": {"pk": rule.pk},
+        "exemption": {"pk": exemption.pk},
+        "upload": {"pk": upload.pk},
+        "template": {"kind": "users"},
+        "completion": {"pk": completion.pk},
+        "verification": {"code": completion.verification_code},
+        "csv": {"fmt": "csv"},
+        "policy": {"pk": policy.pk},
+        "case_file": {"assignment_pk": late.pk},
+        "letter": {"reference": letter.reference},
+        "session": {"pk": session.pk},
+        "booking": {"pk": session.pk, "booking_pk": booking.pk},
+    }
+    users = {
+        "anonymous": None,
+        "learner": learner,
+        "other_manager": other_manager,
+        "own_manager": own_manager,
+        "admin": admin,
+    }
+    return users, kwargs
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_every_url_answers_each_role_as_the_table_says(world):
+    users, kwargs = world
+    clients = {role: _client_for(user) for role, user in users.items()}
+    names = url_names()
+    wrong = []
+    for name in sorted(names & TABLE.keys()):
+        row = TABLE[name]
+        url = reverse(name, kwargs=kwargs[row.kwargs]) + (f"?{row.query}" if row.query else "")
+        for role, expected in zip(ROLES, row.get, strict=True):
+            response = clients[role].get(url)
+            if response.status_code != expected:
+                wrong.append(f"GET {url} as {role}: {response.status_code}, expected {expected}")
+            elif expected == 302 and role == "anonymous" and name not in {"logout"}:
+                if not response.url.startswith(reverse("login")):
+                    wrong.append(f"GET {url} as anonymous redirects to {response.url}, not to the login page")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_post_only_urls_refuse_a_post_from_every_wrong_role(world):
+    users, kwargs = world
+    wrong = []
+    checked = 0
+    for name, row in sorted(TABLE.items()):
+        if not row.post:
+            continue
+        url = reverse(name, kwargs=kwargs[row.kwargs])
+        for role, expected in row.post.items():
+            response = _client_for(users[role]).post(url, {})
+            checked += 1
+            if response.status_code != expected:
+                wrong.append(f"POST {url} as {role}: {response.status_code}, expected {expected}")
+    assert checked > 40
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "name,kwargs_key",
+    [
+        ("logout", ""),
+        ("person_deactivate", "learner"),
+        ("assignments:bulk", ""),
+        ("assignments:exemption_revoke", "exemption"),
+        ("authoring_course_unpublish", "course"),
+        ("player_quiz_start", "quiz"),
+        ("escalation:review_attendance", "booking"),
+    ],
+)
+def test_posts_without_a_csrf_token_are_refused(world, name, kwargs_key):
+    users, kwargs = world
+    user = users["learner"] if name.startswith("player_") else users["admin"]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(reverse(name, kwargs=kwargs[kwargs_key]), {})
+    assert response.status_code == 403
+    assert b"CSRF" in response.content
+
+
+def test_a_login_post_without_a_csrf_token_is_refused(world):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "x@example.com", "password": "y"})
+    assert response.status_code == 403
+
+
+def test_a_post_with_the_csrf_token_goes_through(world):
+    users, kwargs = world
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(users["admin"])
+    client.get(reverse("assignments:exemptions"))
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        reverse("assignments:exemption_revoke", kwargs=kwargs["exemption"]), {"csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
