@@ -50,7 +50,7 @@ test-fast: venv
 	$(VENV)/bin/pytest -m "not browser"
 
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/run.py && $(PY) bench/reports.py --reuse
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -16,9 +16,11 @@ TEXT = "#212529"
 LINE = "#0d6efd"
 
 
-def _colour(percent: float | None) -> str:
+def _colour(percent: float | None, *, higher_is_better: bool = True) -> str:
     if percent is None:
         return GRID
+    if not higher_is_better:
+        percent = 100 - percent
     if percent >= 95:
         return GOOD
     if percent >= 80:
@@ -30,8 +32,10 @@ def _truncate(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def bar_chart(items: list[tuple[str, float | None]], *, title: str, width: int = 640) -> SafeString:
-    """Horizontal bars of percentages (0..100), one per (label, percent)."""
+def bar_chart(
+    items: list[tuple[str, float | None]], *, title: str, width: int = 640, higher_is_better: bool = True
+) -> SafeString:
+    """Horizontal bars of percentages (0..100), one per (label, percent); green is good."""
     bar_h, gap, label_w, top = 22, 8, 200, 8
     height = top + len(items) * (bar_h + gap) + 24
     plot_w = width - label_w - 60
@@ -43,7 +47,9 @@ def bar_chart(items: list[tuple[str, float | None]], *, title: str, width: int =
     ]
     for tick in (0, 50, 80, 100):
         x = label_w + plot_w * tick / 100
-        parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}" stroke-width="1"/>'
+        )
         parts.append(
             f'<text x="{x:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" fill="{TEXT}">{tick}%</text>'
         )
@@ -55,7 +61,7 @@ def bar_chart(items: list[tuple[str, float | None]], *, title: str, width: int =
             f"{escape(_truncate(label, 30))}</text>"
         )
         parts.append(
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{_colour(percent)}" rx="2"/>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{_colour(percent, higher_is_better=higher_is_better)}" rx="2"/>'
         )
         shown = "—" if percent is None else f"{percent:g}%"
         parts.append(
@@ -65,7 +71,9 @@ def bar_chart(items: list[tuple[str, float | None]], *, title: str, width: int =
     return mark_safe("".join(parts))  # noqa: S308 - every text node and attribute above is escaped
 
 
-def line_chart(points: list[tuple[str, float | None]], *, title: str, width: int = 640, height: int = 220) -> SafeString:
+def line_chart(
+    points: list[tuple[str, float | None]], *, title: str, width: int = 640, height: int = 220
+) -> SafeString:
     """A line of percentages (0..100) over labelled points (weeks), gaps where a value is missing."""
     left, right, top, bottom = 44, 12, 10, 28
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -83,8 +91,12 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, width: int
     ]
     for tick in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - tick / 100)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{TEXT}">{tick}%</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{TEXT}">{tick}%</text>'
+        )
 
     def xy(i: int, p: float) -> tuple[float, float]:
         x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)

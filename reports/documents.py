@@ -50,21 +50,32 @@ def state_label(state: str) -> str:
     return str(ReportState(state).label) if state in STATES else state
 
 
-def detail_rows(qs: QuerySet, *, chunk_size: int = 5000) -> Iterator[list]:
-    """Every row of a state-annotated assignment queryset, streamed through a server-side cursor
-    on PostgreSQL (``iterator``) so memory stays flat at a million rows."""
-    labels = {s: state_label(s) for s in STATES}
-    state_at = EXPORT_FIELDS.index("state")
-    rows = (
-        qs.annotate(manager_email=F("learner__manager__email"))
-        .order_by("learner__last_name", "learner__first_name", "learner_id", "course_code", "pk")
-        .values_list(*EXPORT_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
-    for row in rows:
+class DetailRows:
+    """Every row of a state-annotated assignment queryset as lists of cells. Iterating streams
+    through a server-side cursor on PostgreSQL (``iterator``) so memory stays flat at a million
+    rows; ``head(n)`` reads only the first ``n`` rows with a LIMIT (the PDF), leaving no cursor open."""
+
+    def __init__(self, qs: QuerySet, *, chunk_size: int = 5000):
+        self.qs = (
+            qs.annotate(manager_email=F("learner__manager__email"))
+            .order_by("learner__last_name", "learner__first_name", "learner_id", "course_code", "pk")
+            .values_list(*EXPORT_FIELDS)
+        )
+        self.chunk_size = chunk_size
+        self.labels = {s: state_label(s) for s in STATES}
+        self.state_at = EXPORT_FIELDS.index("state")
+
+    def _row(self, row) -> list:
         row = list(row)
-        row[state_at] = labels.get(row[state_at], row[state_at])
-        yield row
+        row[self.state_at] = self.labels.get(row[self.state_at], row[self.state_at])
+        return row
+
+    def __iter__(self) -> Iterator[list]:
+        for row in self.qs.iterator(chunk_size=self.chunk_size):
+            yield self._row(row)
+
+    def head(self, n: int) -> list[list]:
+        return [self._row(row) for row in self.qs[:n]]
 
 
 def state_headers(first: str) -> list[str]:
@@ -83,7 +94,11 @@ def state_row(group: StateCounts) -> list:
 
 def summary_tables(summary: selectors.Summary, *, departments: bool = True) -> list[Table]:
     total = StateCounts(label=_("Everyone"), counts=summary.total.counts)
-    tables = [Table(_("By course"), state_headers(_("Course")), [state_row(g) for g in summary.by_course] + [state_row(total)])]
+    tables = [
+        Table(
+            _("By course"), state_headers(_("Course")), [state_row(g) for g in summary.by_course] + [state_row(total)]
+        )
+    ]
     if departments:
         tables.append(
             Table(
@@ -113,7 +128,9 @@ def compliance_document(
     qs = selectors.scoped_assignments(scope, day=day, history=history)
     summary = selectors.summarise(qs)
     notes = [
-        _("Compliance % = compliant (including in the renewal window) / (required - exempt). Exempt people are excused.")
+        _(
+            "Compliance % = compliant (including in the renewal window) / (required - exempt). Exempt people are excused."
+        )
     ]
     if history:
         notes.append(
@@ -129,20 +146,29 @@ def compliance_document(
         day=day,
         filters=filters,
         tables=summary_tables(summary, departments=departments),
-        detail=Table(_("People"), export_headers(), detail_rows(qs), total=summary.total.required),
+        detail=Table(_("People"), export_headers(), DetailRows(qs), total=summary.total.required),
         chart=course_chart(summary, title=_("Compliance % by course")),
+        chart_title=_("Compliance % by course"),
         notes=notes,
     )
 
 
-def forecast_document(*, scope: Scope, day: dt.date, filters: list[tuple[str, str]], limit: int = 100000) -> ReportDocument:
+def forecast_document(
+    *, scope: Scope, day: dt.date, filters: list[tuple[str, str]], limit: int = 100000
+) -> ReportDocument:
     data = selectors.forecast(scope=scope, day=day, limit=limit)
     windows = data["windows"]
-    headers = [_("Department")] + [_("Within %(n)d days") % {"n": n} for n in windows] + [
-        _("Certificates expiring"),
-        _("Assignments falling due"),
+    headers = (
+        [_("Department")]
+        + [_("Within %(n)d days") % {"n": n} for n in windows]
+        + [
+            _("Certificates expiring"),
+            _("Assignments falling due"),
+        ]
+    )
+    rows = [
+        [d["label"]] + [d[f"d{n}"] for n in windows] + [d["expiring"], d["falling_due"]] for d in data["departments"]
     ]
-    rows = [[d["label"]] + [d[f"d{n}"] for n in windows] + [d["expiring"], d["falling_due"]] for d in data["departments"]]
     totals = data["totals"]
     rows.append([_("Everyone")] + [totals[f"d{n}"] for n in windows] + [totals["expiring"], totals["falling_due"]])
     people = [
@@ -171,8 +197,12 @@ def forecast_document(*, scope: Scope, day: dt.date, filters: list[tuple[str, st
         _("Why"),
     ]
     chart = charts.bar_chart(
-        [(d["label"], None if not totals["d90"] else round(100 * d["d90"] / totals["d90"], 1)) for d in data["departments"][:15]],
+        [
+            (d["label"], None if not totals["d90"] else round(100 * d["d90"] / totals["d90"], 1))
+            for d in data["departments"][:15]
+        ],
         title=_("Share of the 90-day lapses by department"),
+        higher_is_better=False,
     )
     return ReportDocument(
         title=_("Lapse forecast"),
@@ -182,7 +212,10 @@ def forecast_document(*, scope: Scope, day: dt.date, filters: list[tuple[str, st
         tables=[Table(_("By department"), headers, rows)],
         detail=Table(_("People"), people_headers, people, total=totals["d90"]),
         chart=chart,
-        notes=[_("Who becomes non-compliant within 30, 60 and 90 days if nothing happens. Exempt people are left out.")],
+        chart_title=_("Share of the 90-day lapses by department"),
+        notes=[
+            _("Who becomes non-compliant within 30, 60 and 90 days if nothing happens. Exempt people are left out.")
+        ],
     )
 
 
@@ -223,8 +256,12 @@ def item_headers() -> list[str]:
 def item_document(*, course_code: str, day: dt.date) -> ReportDocument:
     items = selectors.item_analysis(course_code=course_code)
     chart = charts.bar_chart(
-        [(f"Q{i.question.order} {i.question.text}", None if i.wrong_share is None else round(100 * i.wrong_share, 1)) for i in items],
+        [
+            (f"Q{i.question.order} {i.question.text}", None if i.wrong_share is None else round(100 * i.wrong_share, 1))
+            for i in items
+        ],
         title=_("Wrong on first attempt %, by question"),
+        higher_is_better=False,
     )
     return ReportDocument(
         title=_("Item analysis"),
@@ -233,6 +270,7 @@ def item_document(*, course_code: str, day: dt.date) -> ReportDocument:
         filters=[(_("Course"), course_code)],
         tables=[Table(_("Questions"), item_headers(), item_rows(items))],
         chart=chart,
+        chart_title=_("Wrong on first attempt %, by question"),
         notes=[
             _(
                 "From first attempts. Discrimination = share right among passing attempts minus share right "

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-PDF_DETAIL_ROWS = 500
+PDF_DETAIL_ROWS = 200
 FORMATS = ("csv", "xlsx", "pdf")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -72,6 +72,7 @@ class ReportDocument:
     tables: list[Table] = field(default_factory=list)
     detail: Table | None = None
     chart: str = ""
+    chart_title: str = ""
     notes: list[str] = field(default_factory=list)
 
     def filename(self, fmt: str) -> str:
@@ -136,7 +137,9 @@ def pdf_bytes(document: ReportDocument) -> bytes:
 
     detail_rows: list = []
     if document.detail is not None:
-        detail_rows = [[cell(v) for v in row] for row in itertools.islice(iter(document.detail.rows), PDF_DETAIL_ROWS)]
+        rows = document.detail.rows
+        head = rows.head(PDF_DETAIL_ROWS) if hasattr(rows, "head") else list(itertools.islice(rows, PDF_DETAIL_ROWS))
+        detail_rows = [[cell(v) for v in row] for row in head]
     html = render_to_string(
         "reports/report_pdf.html",
         {

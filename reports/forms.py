@@ -31,22 +31,24 @@ class ReportFilterForm(forms.Form):
         """The chosen department and the departments inside it."""
         from lms.selectors import department_subtree_ids
 
-        value = self.cleaned_data.get("department") if self.is_bound and self.is_valid() else ""
+        value = self.value("department")
         if not value:
             return ()
         department = Department.objects.filter(pk=int(value)).first()
         return tuple(department_subtree_ids(department)) if department else ()
 
     def value(self, name: str) -> str:
-        return (self.cleaned_data.get(name) or "") if self.is_bound and self.is_valid() else ""
+        """A filter's value when it is valid; an invalid one (shown with its error) applies no filter."""
+        if not self.is_bound:
+            return ""
+        self.is_valid()
+        return self.cleaned_data.get(name) or ""
 
     def described(self) -> list[tuple[str, str]]:
         """The filters in words, for the exports' header."""
-        if not (self.is_bound and self.is_valid()):
-            return []
         described = []
         for name in ("course", "department", "state"):
-            value = self.cleaned_data.get(name)
+            value = self.value(name)
             if value:
                 described.append((str(self.fields[name].label), str(dict(self.fields[name].choices).get(value, value))))
         return described
@@ -63,7 +65,9 @@ class TeamFilterForm(ReportFilterForm):
         return self.value("scope") == "all"
 
     def described(self) -> list[tuple[str, str]]:
-        return [(str(_("People")), str(_("Everyone below me") if self.subtree() else _("My direct reports")))] + super().described()
+        return [
+            (str(_("People")), str(_("Everyone below me") if self.subtree() else _("My direct reports")))
+        ] + super().described()
 
 
 class OrganisationFilterForm(ReportFilterForm):
@@ -81,7 +85,7 @@ class OrganisationFilterForm(ReportFilterForm):
         return value
 
     def day(self) -> tuple[dt.date, bool]:
-        value = self.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None
+        value = self.value("as_of") or None
         today = timezone.localdate()
         if value and value < today:
             return value, True

@@ -12,7 +12,9 @@ from lms import home
 def team_compliance_section(request):
     from reports.selectors import Scope, scoped_assignments, summarise
 
-    summary = summarise(scoped_assignments(Scope(manager_id=request.user.pk), day=timezone.localdate()), by_department=False)
+    summary = summarise(
+        scoped_assignments(Scope(manager_id=request.user.pk), day=timezone.localdate()), by_department=False
+    )
     return {
         "title": _("Team compliance"),
         "template": "reports/sections/team_compliance.html",

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from lms.models import Department
 from lms.permissions import admin_required
 from lms.selectors import user_get_visible
 from reports import charts, selectors
@@ -80,16 +79,9 @@ def certificate_verify_page(request, code: str):
 
 
 def _team_scope(request) -> tuple[TeamFilterForm, Scope]:
-    base = Scope(manager_id=request.user.pk, subtree=request.GET.get("scope") == "all")
     form = TeamFilterForm(
-        request.GET or None,
-        courses=selectors.course_codes_in_scope(base),
-        departments=selectors.departments_in_scope(base),
+        request.GET or None, courses=selectors.filter_courses(), departments=selectors.filter_departments()
     )
-    if form.is_bound and not form.is_valid():
-        form = TeamFilterForm(
-            None, courses=selectors.course_codes_in_scope(base), departments=selectors.departments_in_scope(base)
-        )
     scope = Scope(
         manager_id=request.user.pk,
         subtree=form.subtree(),
@@ -164,10 +156,9 @@ def learner_record(request, pk: int):
 def _organisation_form(request) -> OrganisationFilterForm:
     form = OrganisationFilterForm(
         request.GET or None,
-        courses=selectors.course_codes_in_scope(Scope()),
-        departments=Department.objects.order_by("name"),
+        courses=selectors.filter_courses(),
+        departments=selectors.filter_departments(),
     )
-    form.is_valid() if form.is_bound else None
     return form
 
 
@@ -177,9 +168,19 @@ def organisation_report(request):
     form = _organisation_form(request)
     day, history = form.day()
     scope = Scope(department_ids=form.department_ids(), course_code=form.value("course"))
-    qs = selectors.scoped_assignments(scope, day=day, history=history)
-    summary = selectors.summarise(qs)
-    trend = selectors.weekly_trend(day=timezone.localdate(), department_ids=scope.department_ids, course_code=scope.course_code)
+    # Today's figures come from the nightly snapshot when there is one (a few hundred rows instead
+    # of every assignment); "Count again now" (?live=1) works them out from the assignments.
+    stored = None
+    if not history and not request.GET.get("live"):
+        stored = selectors.snapshot_summary(day=day, department_ids=scope.department_ids, course_code=scope.course_code)
+    if stored is not None:
+        summary, snapshot_at = stored
+    else:
+        summary = selectors.summarise(selectors.scoped_assignments(scope, day=day, history=history))
+        snapshot_at = None
+    trend = selectors.weekly_trend(
+        day=timezone.localdate(), department_ids=scope.department_ids, course_code=scope.course_code
+    )
     state = form.value("state")
     page = None
     if request.GET.get("drill") or state:
@@ -201,6 +202,8 @@ def organisation_report(request):
             "form": form,
             "day": day,
             "history": history,
+            "snapshot_at": snapshot_at,
+            "live_query": without("live") + ("&" if without("live") else "") + "live=1",
             "summary": summary,
             "chart": course_chart(summary, title=_("Compliance % by course")),
             "trend": trend,
@@ -240,10 +243,9 @@ def organisation_export(request, fmt: str):
 def _forecast_scope(request) -> tuple[ReportFilterForm, Scope]:
     form = ReportFilterForm(
         request.GET or None,
-        courses=selectors.course_codes_in_scope(Scope()),
-        departments=Department.objects.order_by("name"),
+        courses=selectors.filter_courses(),
+        departments=selectors.filter_departments(),
     )
-    form.is_valid() if form.is_bound else None
     return form, Scope(department_ids=form.department_ids(), course_code=form.value("course"))
 
 

@@ -5,35 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('lms', '0001_initial'),
+        ("lms", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ComplianceSnapshot',
+            name="ComplianceSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('course_code', models.CharField(max_length=40, verbose_name='course code')),
-                ('required', models.PositiveIntegerField(default=0, verbose_name='required')),
-                ('compliant', models.PositiveIntegerField(default=0, verbose_name='compliant')),
-                ('expiring', models.PositiveIntegerField(default=0, verbose_name='expiring')),
-                ('expired', models.PositiveIntegerField(default=0, verbose_name='expired')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='failed')),
-                ('overdue', models.PositiveIntegerField(default=0, verbose_name='overdue')),
-                ('due', models.PositiveIntegerField(default=0, verbose_name='due')),
-                ('exempt', models.PositiveIntegerField(default=0, verbose_name='exempt')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lms.department', verbose_name='department')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(verbose_name="day")),
+                ("course_code", models.CharField(max_length=40, verbose_name="course code")),
+                ("required", models.PositiveIntegerField(default=0, verbose_name="required")),
+                ("compliant", models.PositiveIntegerField(default=0, verbose_name="compliant")),
+                ("expiring", models.PositiveIntegerField(default=0, verbose_name="expiring")),
+                ("expired", models.PositiveIntegerField(default=0, verbose_name="expired")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="failed")),
+                ("overdue", models.PositiveIntegerField(default=0, verbose_name="overdue")),
+                ("due", models.PositiveIntegerField(default=0, verbose_name="due")),
+                ("exempt", models.PositiveIntegerField(default=0, verbose_name="exempt")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="lms.department",
+                        verbose_name="department",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-day', 'course_code', 'department'],
-                'indexes': [models.Index(fields=['day'], name='snapshot_day_idx')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'department', 'course_code'), name='snapshot_one_per_day_department_course'), models.UniqueConstraint(condition=models.Q(('department__isnull', True)), fields=('day', 'course_code'), name='snapshot_one_per_day_course_no_department')],
+                "ordering": ["-day", "course_code", "department"],
+                "indexes": [models.Index(fields=["day"], name="snapshot_day_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "department", "course_code"), name="snapshot_one_per_day_department_course"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("department__isnull", True)),
+                        fields=("day", "course_code"),
+                        name="snapshot_one_per_day_course_no_department",
+                    ),
+                ],
             },
         ),
     ]

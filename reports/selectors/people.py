@@ -83,7 +83,9 @@ def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
             )
     elif state == ReportState.FAILED:
         lines.append(
-            _("All allowed attempts were used without reaching the pass mark (%(n)d attempt(s), best score %(score)s%%).")
+            _(
+                "All allowed attempts were used without reaching the pass mark (%(n)d attempt(s), best score %(score)s%%)."
+            )
             % {"n": len(assignment.attempt_list), "score": assignment.best_score}
         )
         if assignment.retake_deadline:

@@ -57,10 +57,11 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 def excused_at_end_of(day: dt.date) -> dict[int, set[str]]:
-    """Like ``excused_on`` but as the exemptions stood on a past day: one revoked since still counts."""
+    """Like ``excused_on`` but for a past day: the exemption periods covering it, including one
+    revoked since (it was in force then) and one recorded later (the leave happened then)."""
     excused: dict[int, set[str]] = {}
     rows = (
-        Exemption.objects.filter(starts_on__lte=day, created_at__lt=end_of_day(day))
+        Exemption.objects.filter(starts_on__lte=day)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
         .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gte=end_of_day(day)))
         .values_list("learner_id", "course_code")
@@ -127,7 +128,10 @@ def with_report_state(
         state=Case(
             When(valid & Q(report_expiring_from__lte=day), then=Value(ReportState.EXPIRING.value)),
             When(valid, then=Value(ReportState.COMPLIANT.value)),
-            When(completed_without_evidence & Q(report_completion_id__isnull=True), then=Value(ReportState.COMPLIANT.value)),
+            When(
+                completed_without_evidence & Q(report_completion_id__isnull=True),
+                then=Value(ReportState.COMPLIANT.value),
+            ),
             When(excused_q(excused), then=Value(ReportState.EXEMPT.value)),
             When(report_completion_id__isnull=False, then=Value(ReportState.EXPIRED.value)),
             When(failed, then=Value(ReportState.FAILED.value)),
@@ -158,9 +162,13 @@ class Scope:
         return User.objects.filter(manager_id=self.manager_id)
 
     def filter(self, qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
-        people = self.people()
-        if people is not None:
-            qs = qs.filter(learner_id__in=people.values("pk"))
+        from lms.selectors import user_ids_below_sql
+
+        if self.manager_id is not None and self.subtree:
+            # The chain's ids straight from the recursive CTE (no second pass over the user table).
+            qs = qs.filter(learner_id__in=user_ids_below_sql(self.manager_id))
+        elif self.manager_id is not None:
+            qs = qs.filter(learner__manager_id=self.manager_id)
         if self.department_ids:
             qs = qs.filter(learner__department_id__in=self.department_ids)
         if self.course_code:

@@ -1,0 +1,154 @@
+"""Exports (CSV, XLSX, PDF), formula neutralising, the command, and what each viewer's export holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reports.exports import neutralise
+from reports.tests.conftest import D, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _on_day_d():
+    with time_machine.travel(at(D), tick=False):
+        yield
+
+
+def pdf_text(data: bytes) -> str:
+    result = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return " ".join(result.stdout.decode().split())
+
+
+def csv_rows(response) -> list[dict]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=cmd", "'\t=cmd"),
+        ("\r=cmd", "'\r=cmd"),
+        ("Smith", "Smith"),
+        ("a=b", "a=b"),
+        (-2, -2),
+        (None, None),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_team_csv_holds_only_the_managers_people_with_their_states(client, org):
+    client.force_login(org.lee)
+    response = client.get(reverse("reports_team_export", args=["csv"]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="team-compliance-2026-06-15.csv"' in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert {r["Email"] for r in rows} == {f"p{i}@example.com" for i in range(1, 6)}
+    assert {(r["Email"], r["Course code"]): r["State"] for r in rows}[("p3@example.com", "CODE")] == "Exempt"
+    assert len(rows) == 8
+
+
+def test_csv_and_xlsx_neutralise_formula_cells(client, org):
+    person = org.p[0]
+    person.last_name = '=HYPERLINK("http://evil")'
+    person.first_name = "@cmd"
+    person.save()
+    client.force_login(org.admin)
+    rows = csv_rows(client.get(reverse("reports_organisation_export", args=["csv"])))
+    row = next(r for r in rows if r["Email"] == person.email)
+    assert row["Last name"] == '\'=HYPERLINK("http://evil")'
+    assert row["First name"] == "'@cmd"
+    response = client.get(reverse("reports_organisation_export", args=["xlsx"]))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    people = workbook["People"]
+    values = [c for row in people.iter_rows(values_only=True) for c in row]
+    assert '\'=HYPERLINK("http://evil")' in values
+    assert '=HYPERLINK("http://evil")' not in values
+    assert set(workbook.sheetnames) >= {"Report", "By course", "By department", "People"}
+    by_course = list(workbook["By course"].iter_rows(values_only=True))
+    assert by_course[-1][:3] == ("Everyone", 11, 33.3)
+
+
+def test_pdf_has_organisation_date_filters_page_numbers_table_and_chart(client, org, settings):
+    settings.ORGANISATION_NAME = "Acme Logistics"
+    client.force_login(org.admin)
+    response = client.get(reverse("reports_organisation_export", args=["pdf"]), {"department": str(org.ops.pk)})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Acme Logistics" in text
+    assert "Organisation compliance report" in text
+    assert "15 June 2026" in text
+    assert "Department = Operations" in text
+    pages = re.search(r"Page 1 of (\d+)", text)
+    assert pages and f"Page {pages[1]} of {pages[1]}" in text
+    assert "Compliance % by course" in text  # the chart's title
+    assert "Outsider" in text
+    assert "Person1" not in text
+
+
+def test_pdf_says_when_detail_rows_are_capped(client, org, monkeypatch):
+    monkeypatch.setattr("reports.exports.PDF_DETAIL_ROWS", 3)
+    client.force_login(org.admin)
+    text = pdf_text(client.get(reverse("reports_organisation_export", args=["pdf"])).content)
+    assert "The first 3 of 11 rows" in text
+
+
+def test_every_report_exports_in_every_format(client, org):
+    client.force_login(org.admin)
+    for name, params in [
+        ("reports_organisation_export", {}),
+        ("reports_forecast_export", {}),
+        ("reports_item_analysis_export", {"course": "SAFE"}),
+    ]:
+        for fmt in ("csv", "xlsx", "pdf"):
+            response = client.get(reverse(name, args=[fmt]), params)
+            assert response.status_code == 200, (name, fmt)
+    assert client.get(reverse("reports_organisation_export", args=["doc"])).status_code == 404
+
+
+def test_manager_export_of_another_team_is_not_possible(client, org):
+    client.force_login(org.kim)
+    rows = csv_rows(client.get(reverse("reports_team_export", args=["csv"]), {"scope": "all"}))
+    assert {r["Email"] for r in rows} == {"q1@example.com", "q2@example.com"}
+
+
+def test_command_writes_each_format(org, tmp_path):
+    out = tmp_path / "report.csv"
+    call_command("compliance_report", "--format", "csv", "--department", "operations", "--output", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["Email"] for r in rows] == ["olly@example.com"]
+    pdf = tmp_path / "report.pdf"
+    call_command("compliance_report", "--format", "pdf", "--output", str(pdf))
+    assert "Organisation compliance report" in pdf_text(pdf.read_bytes())
+    xlsx = tmp_path / "report.xlsx"
+    call_command("compliance_report", "--format", "xlsx", "--output", str(xlsx), "--as-of", "2026-03-01")
+    assert load_workbook(xlsx, read_only=True)["Report"]["B3"].value == "2026-03-01"
+
+
+def test_command_refuses_bad_input(org):
+    with pytest.raises(CommandError, match="No department"):
+        call_command("compliance_report", "--department", "Nowhere")
+    with pytest.raises(CommandError, match="--output"):
+        call_command("compliance_report", "--format", "pdf")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("compliance_report", "--as-of", "1 March")

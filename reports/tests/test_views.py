@@ -1,0 +1,206 @@
+"""The pages: who may see what (404 outside the chain, 403 for the wrong role), the figures on
+them, and a query count that stays flat as the data grows."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.tests.factories import AssignmentFactory
+from lms.tests.factories import UserFactory
+from reports.tests.conftest import D, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _on_day_d():
+    with time_machine.travel(at(D), tick=False):
+        yield
+
+
+def get(client, user, name, *args, **params):
+    client.force_login(user)
+    return client.get(reverse(name, args=args), params)
+
+
+def test_team_lead_sees_their_team_figures_and_lists(client, org):
+    response = get(client, org.lee, "reports_team_dashboard")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert response.context["summary"].total.percent == 33.3
+    assert "<svg" in body and 'role="img"' in body
+    lists = response.context["lists"]
+    assert [r["learner__email"] for r in lists["overdue"]] == ["p3@example.com"]
+    assert [r["learner__email"] for r in lists["failed"]] == ["p4@example.com"]
+    # each person's row links to their record
+    assert reverse("reports_learner_record", args=[org.p[2].pk]) in body
+    # nobody from another team
+    assert "q2@example.com" not in body and "Outsider" not in body
+
+
+def test_manager_of_managers_sees_the_sub_tree_on_request(client, org):
+    response = get(client, org.director, "reports_team_dashboard", scope="all")
+    assert response.context["summary"].total.required == 10
+    assert {r["learner__email"] for r in response.context["lists"]["overdue"]} == {"p3@example.com", "q2@example.com"}
+    direct = get(client, org.director, "reports_team_dashboard")
+    assert direct.context["summary"].total.required == 0
+
+
+def test_filters_by_state_course_and_department(client, org):
+    response = get(client, org.director, "reports_team_dashboard", scope="all", state="exempt", course="SAFE")
+    assert [r["learner__email"] for r in response.context["state_rows"]] == ["p5@example.com"]
+    response = get(client, org.director, "reports_team_dashboard", scope="all", department=str(org.ops.pk))
+    # nobody below Dana is in Operations
+    assert response.context["summary"].total.required == 0
+    response = get(client, org.director, "reports_team_dashboard", scope="all", department=str(org.sales.pk))
+    assert response.context["summary"].total.required == 10
+    # an unknown choice is refused with a message and applies no filter
+    response = get(client, org.director, "reports_team_dashboard", scope="all", course="NOPE")
+    assert response.context["form"].errors["course"]
+    assert response.context["summary"].total.required == 10
+
+
+def test_learner_gets_404_on_the_team_dashboard_and_its_exports(client, org):
+    assert get(client, org.p[0], "reports_team_dashboard").status_code == 404
+    assert get(client, org.p[0], "reports_team_export", "csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("reports_organisation", ()),
+        ("reports_organisation_export", ("csv",)),
+        ("reports_forecast", ()),
+        ("reports_forecast_export", ("pdf",)),
+        ("reports_item_analysis", ()),
+        ("reports_item_analysis_export", ("xlsx",)),
+    ],
+)
+def test_admin_reports_are_403_for_managers_and_learners(client, org, name, args):
+    assert get(client, org.director, name, *args).status_code == 403
+    assert get(client, org.p[0], name, *args).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, org):
+    response = client.get(reverse("reports_team_dashboard"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_learner_record_for_the_learner_their_managers_and_admins_only(client, org):
+    person = org.p[3]
+    for viewer in (person, org.lee, org.director, org.admin):
+        assert get(client, viewer, "reports_learner_record", person.pk).status_code == 200, viewer
+    for viewer in (org.kim, org.olly, org.p[0]):
+        assert get(client, viewer, "reports_learner_record", person.pk).status_code == 404, viewer
+
+
+def test_learner_record_shows_history_certificates_exemptions_and_why(client, org):
+    response = get(client, org.lee, "reports_learner_record", org.p[3].pk)
+    record = {a.pk: a for a in response.context["assignments"]}
+    assert record[org.a.p4_old.pk].is_archived
+    assert record[org.a.p4_safe.pk].state == "failed"
+    assert any("All allowed attempts were used" in line for line in record[org.a.p4_safe.pk].why)
+    body = response.content.decode()
+    completion = org.a.p4_old.completions.get()
+    assert completion.certificate_number in body
+    assert reverse("certificate_download", args=[completion.pk]) in body
+    overdue = get(client, org.lee, "reports_learner_record", org.p[2].pk)
+    why = {a.pk: a.why for a in overdue.context["assignments"]}
+    assert why[org.a.p3_safe.pk][0].startswith("It was due on 2026-06-05 and is 10 days late")
+    assert why[org.a.p3_code.pk] == ["An exemption covers this course on 2026-06-15: counted as excused."]
+
+
+def test_learner_record_as_of_a_past_day(client, org):
+    response = get(client, org.admin, "reports_learner_record", org.p[3].pk, as_of="2026-03-01")
+    states = {a.pk: a.state for a in response.context["assignments"]}
+    assert states == {org.a.p4_old.pk: "compliant"}
+
+
+def test_organisation_report_as_of_and_drill_down(client, org):
+    response = get(client, org.admin, "reports_organisation")
+    assert response.context["summary"].total.percent == 33.3
+    assert [g.label for g in response.context["summary"].by_department] == ["Operations", "Sales"]
+    drill = get(client, org.admin, "reports_organisation", department=str(org.ops.pk), drill="1")
+    assert [r["learner__email"] for r in drill.context["page"].object_list] == ["olly@example.com"]
+    overdue = get(client, org.admin, "reports_organisation", state="overdue")
+    assert overdue.context["page"].paginator.count == 3
+    past = get(client, org.admin, "reports_organisation", as_of="2026-03-06")
+    assert past.context["history"] is True
+    assert past.context["summary"].total.required < 11
+    future = get(client, org.admin, "reports_organisation", as_of="2027-01-01")
+    assert future.context["history"] is False
+    assert "Choose today or a past date." in future.content.decode()
+
+
+def test_forecast_page(client, org):
+    response = get(client, org.admin, "reports_forecast")
+    assert response.context["totals"]["d90"] == 3
+    assert "p2@example.com" not in response.content.decode()  # names, not emails, with links
+    assert reverse("reports_learner_record", args=[org.p[1].pk]) in response.content.decode()
+
+
+def _grow_team(lead, course, n):
+    for _ in range(n):
+        AssignmentFactory(
+            learner=UserFactory(manager=lead), course=course, due_date=D, assigned_on=D, assigned_at=at(D)
+        )
+
+
+def _count(client, user, name, *args, **params) -> int:
+    client.force_login(user)
+    url = reverse(name, args=args)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "who,name,args,params",
+    [
+        ("lee", "reports_team_dashboard", (), {}),
+        ("director", "reports_team_dashboard", (), {"scope": "all"}),
+        ("lee", "reports_team_dashboard", (), {"state": "overdue"}),
+        ("lee", "reports_team_export", ("csv",), {}),
+        ("admin", "reports_organisation", (), {"drill": "1"}),
+        ("admin", "reports_organisation", (), {"as_of": "2026-05-01"}),
+        ("admin", "reports_organisation_export", ("csv",), {}),
+        ("admin", "reports_forecast", (), {}),
+        ("lee", "reports_learner_record", ("p4",), {}),
+    ],
+)
+def test_query_count_is_flat_as_the_data_grows(client, org, who, name, args, params):
+    args = tuple(org.p[3].pk if a == "p4" else a for a in args)
+    user = getattr(org, who)
+    small = _count(client, user, name, *args, **params)
+    _grow_team(org.lee, org.safe, 30)
+    _grow_team(org.kim, org.code, 30)
+    large = _count(client, user, name, *args, **params)
+    assert large == small
+    assert small <= 20
+
+
+def test_organisation_report_reads_todays_snapshot_and_can_count_again(client, org):
+    from assignments.models import Assignment
+    from reports.services import run_compliance_snapshot
+
+    run_compliance_snapshot(as_of=at(D))
+    # given a change after the snapshot: Olly's assignment is archived
+    Assignment.objects.filter(pk=org.a.olly_safe.pk).update(archived_at=at(D), archived_reason="left")
+    stored = get(client, org.admin, "reports_organisation")
+    assert stored.context["snapshot_at"] is not None
+    assert "Counts from the nightly snapshot" in stored.content.decode()
+    assert stored.context["summary"].total.required == 11
+    assert stored.context["summary"].total.percent == 33.3
+    assert {g.label: g.required for g in stored.context["summary"].by_department} == {"Operations": 1, "Sales": 10}
+    filtered = get(client, org.admin, "reports_organisation", department=str(org.sales.pk), course="SAFE")
+    assert filtered.context["summary"].total.required == 7
+    live = get(client, org.admin, "reports_organisation", live="1")
+    assert live.context["snapshot_at"] is None
+    assert live.context["summary"].total.required == 10
