@@ -10,21 +10,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Exists, F, JSONField, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat, JSONObject, Trim
+from django.utils import timezone
 
 from assignments.models import Assignment
-from escalation import events
 from escalation.models import EscalationEvent, Notification
-from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import excused_on, learner_timezones, local_date, open_assignments, policy_scopes
-from escalation.workflows.common import Summary, chunks, full_name
+from escalation.workflows.common import Summary, full_name
+from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS
+from escalation.workflows.sql import DaysBetween, IsoDate, insert_from_select
 
-FIELDS = ("pk", "learner_id", "learner__first_name", "learner__last_name", "course__title", "course_code", "due_date")
+SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
 
 
 def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("due_reminders", dry_run)
+    now = timezone.now()
     scopes = policy_scopes()
     excused_by_day: dict = {}
     for timezone_name in learner_timezones():
@@ -33,7 +35,7 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
         for scope in scopes:
             low = 0
             for band in sorted(set(scope.policy.reminder_days)):
-                rows = (
+                candidates = (
                     open_assignments(day=today, timezone_name=timezone_name, scope=scope, excused=excused)
                     .filter(
                         status__in=[Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS],
@@ -49,49 +51,82 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                             )
                         )
                     )
-                    .values_list(*FIELDS)
-                    .order_by("pk")
+                    .annotate(days_left=DaysBetween(F("due_date"), Value(today)))
+                    .order_by()
                 )
-                for batch in chunks(rows.iterator(chunk_size=2000)):
-                    _remind(batch, band=band, today=today, as_of=as_of, dry_run=dry_run, summary=summary)
+                _remind(candidates, band=band, as_of=as_of, now=now, dry_run=dry_run, summary=summary)
                 low = band + 1
     return summary
 
 
 @transaction.atomic
-def _remind(batch, *, band: int, today: dt.date, as_of: dt.datetime, dry_run: bool, summary: Summary) -> None:
-    messages = []
-    for pk, learner_id, first, last, title, code, due in batch:
-        days_left = (due - today).days
-        messages.append(
-            Outgoing(
-                recipient_id=learner_id,
-                kind=Notification.Kind.REMINDER,
-                dedupe_key=f"reminder:{pk}:{band}",
-                assignment_id=pk,
-                context={
-                    "learner": full_name(first, last),
-                    "first_name": first,
-                    "course": title,
-                    "course_code": code,
-                    "due_date": due.isoformat(),
-                    "days_left": days_left,
-                    "reason": f"due in {days_left} day(s)",
-                },
-            )
-        )
-    new = enqueue(messages, dry_run=dry_run)
-    if not dry_run:
-        events.record(
-            [
-                events.event_row(
-                    assignment_id=m.assignment_id,
-                    kind=EscalationEvent.Kind.REMINDED,
-                    occurred_at=as_of,
-                    reason=f"Reminder: due on {m.context['due_date']} ({m.context['days_left']} day(s) left).",
-                    dedupe_key=f"reminded:{m.assignment_id}:{band}",
-                )
-                for m in new
-            ]
-        )
-    summary.add(new, events=len(new))
+def _remind(
+    candidates: QuerySet, *, band: int, as_of: dt.datetime, now: dt.datetime, dry_run: bool, summary: Summary
+) -> None:
+    # A few rows for the preview page; none means nothing to do (a quiet night reads the candidates once).
+    rows = list(candidates.values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
+    if not rows:
+        return
+    summary.add_samples(
+        [
+            (learner_id, Notification.Kind.REMINDER, f"due in {days_left} day(s)", full_name(first, last), title)
+            for learner_id, first, last, title, days_left in rows
+        ]
+    )
+    days_left = Cast("days_left", CharField())
+    new = insert_from_select(
+        Notification,
+        candidates.annotate(
+            n_recipient=F("learner_id"),
+            n_kind=Value(Notification.Kind.REMINDER.value),
+            n_assignment=F("pk"),
+            n_dedupe_key=Concat(
+                Value("reminder:"), Cast("pk", CharField()), Value(f":{band}"), output_field=CharField()
+            ),
+            n_context=JSONObject(
+                learner=Trim(Concat("learner__first_name", Value(" "), "learner__last_name", output_field=CharField())),
+                first_name=F("learner__first_name"),
+                course=F("course__title"),
+                course_code=F("course_code"),
+                due_date=IsoDate(F("due_date")),
+                days_left=F("days_left"),
+                reason=Concat(Value("due in "), days_left, Value(" day(s)"), output_field=CharField()),
+            ),
+            n_status=Value(Notification.Status.PENDING.value),
+            n_send_after=Value(now),
+            n_tries=Value(0),
+            n_last_error=Value(""),
+            n_claim_token=Value(""),
+            n_created_at=Value(now),
+            n_updated_at=Value(now),
+        ),
+        NOTIFICATION_COLUMNS,
+        unique=("dedupe_key", "n_dedupe_key"),
+        dry_run=dry_run,
+    )
+    # Last: this event is what marks the band as done for the candidate query above.
+    recorded = insert_from_select(
+        EscalationEvent,
+        candidates.annotate(
+            e_assignment=F("pk"),
+            e_kind=Value(EscalationEvent.Kind.REMINDED.value),
+            e_level=Value(0),
+            e_dedupe_key=Concat(
+                Value("reminded:"), Cast("pk", CharField()), Value(f":{band}"), output_field=CharField()
+            ),
+            e_reason=Concat(
+                Value("Reminder: due on "),
+                IsoDate(F("due_date")),
+                Value(" ("),
+                days_left,
+                Value(" day(s) left)."),
+                output_field=CharField(),
+            ),
+            e_detail=Cast(Value("{}"), JSONField()),
+            e_occurred_at=Value(as_of),
+        ),
+        EVENT_COLUMNS,
+        unique=("dedupe_key", "e_dedupe_key"),
+        dry_run=dry_run,
+    )
+    summary.add_counts(notifications=new, events=recorded)

@@ -1,0 +1,323 @@
+"""The reminder and ladder rows are written with INSERT ... SELECT ... ON CONFLICT DO NOTHING: the
+same rows, contexts that render, idempotent, and a number of queries that does not grow with data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+from django.db.models import F, Value
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from assignments.models import Assignment
+from courses.tests.factories import make_course
+from escalation.dispatch import run_dispatch
+from escalation.models import EscalationEvent, EscalationPolicy, Notification, WarningLetter
+from escalation.tests.conftest import assign, at
+from escalation.workflows.overdue import NOTIFICATION_COLUMNS, run_overdue_ladder
+from escalation.workflows.reminders import run_due_reminders
+from escalation.workflows.sql import _compiled
+from lms.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+DUE = dt.date(2026, 3, 20)
+
+
+@pytest.fixture
+def org(db):
+    director = UserFactory(first_name="Dana", last_name="Director", email="director@example.com")
+    lead = UserFactory(first_name="Taylor", last_name="Lead", manager=director, email="lead@example.com")
+    sam = UserFactory(first_name="Sam", last_name="Stone", manager=lead, email="sam@example.com")
+    loner = UserFactory(first_name="Lee", last_name="Alone", email="lee@example.com")
+    officer = UserFactory(first_name="Olu", last_name="Officer", email="officer@example.com")
+    EscalationPolicy.objects.filter(course_code="").update(compliance_officer=officer)
+    course = make_course(questions=2, title="Data protection", compliance_critical=True)
+    return {
+        "director": director,
+        "lead": lead,
+        "sam": sam,
+        "loner": loner,
+        "officer": officer,
+        "course": course,
+        "a": assign(sam, course, due=DUE),
+        "b": assign(loner, course, due=DUE),
+    }
+
+
+def outbox() -> dict[str, tuple[int, str, dict]]:
+    return {n.dedupe_key: (n.recipient_id, n.kind, n.context) for n in Notification.objects.all()}
+
+
+def test_ladder_writes_the_same_rows_as_before(org):
+    a, b, course = org["a"], org["b"], org["course"]
+    sam, loner, lead, director, officer = (org[k] for k in ("sam", "loner", "lead", "director", "officer"))
+
+    # Fifteen days late on the first run: every step fires at once (a missed night is caught up).
+    summary = run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
+
+    def context(learner, level, days, **extra):
+        return {
+            "learner": learner,
+            "first_name": learner.split()[0],
+            "course": "Data protection",
+            "course_code": course.code,
+            "compliance_critical": True,
+            "due_date": "2026-03-20",
+            "days_overdue": 15,
+            "level": level,
+            "reason": f"15 day(s) overdue (step {level}, day {days})",
+            **extra,
+        }
+
+    def letter(learner, pk, **extra):
+        reference = f"WL-{pk}-14"
+        return (
+            context(
+                learner,
+                3,
+                14,
+                reference=reference,
+                new_deadline="2026-04-11",
+                reason=f"formal warning letter {reference}",
+            )
+            | extra
+        )
+
+    expected = {}
+    for level, days in ((1, 0), (2, 7), (3, 14)):
+        expected[f"overdue:{a.pk}:{days}:learner"] = (sam.pk, "overdue", context("Sam Stone", level, days))
+        expected[f"overdue:{b.pk}:{days}:learner"] = (loner.pk, "overdue", context("Lee Alone", level, days))
+        expected[f"overdue:{a.pk}:{days}:manager"] = (
+            lead.pk,
+            "escalation",
+            context("Sam Stone", level, days, role="manager"),
+        )
+    for days, level in ((7, 2), (14, 3)):
+        expected[f"overdue:{a.pk}:{days}:managers_manager"] = (
+            director.pk,
+            "escalation",
+            context("Sam Stone", level, days, role="managers_manager"),
+        )
+    for pk, name in ((a.pk, "Sam Stone"), (b.pk, "Lee Alone")):
+        expected[f"overdue:{pk}:14:compliance_officer"] = (
+            officer.pk,
+            "escalation",
+            context(name, 3, 14, role="compliance_officer"),
+        )
+    expected[f"letter:WL-{a.pk}-14:learner"] = (sam.pk, "warning_letter", letter("Sam Stone", a.pk))
+    expected[f"letter:WL-{a.pk}-14:manager"] = (lead.pk, "warning_letter", letter("Sam Stone", a.pk, is_copy=True))
+    expected[f"letter:WL-{b.pk}-14:learner"] = (loner.pk, "warning_letter", letter("Lee Alone", b.pk))
+    assert outbox() == expected
+    assert set(Notification.objects.values_list("status", "tries", "last_error", "claim_token")) == {
+        ("pending", 0, "", "")
+    }
+    assert not Notification.objects.filter(send_after__gt=timezone.now()).exists()
+
+    events = {
+        e.dedupe_key: (e.assignment_id, e.kind, e.level, e.reason, e.detail)
+        for e in EscalationEvent.objects.filter(assignment__in=[a, b])
+    }
+    past = "15 day(s) past the deadline of 20 Mar 2026"
+    assert events == {
+        f"escalated:{a.pk}:0": (
+            a.pk,
+            "escalated",
+            1,
+            f"{past}: step 1 told manager",
+            {"told": ["manager"], "step_days": 0},
+        ),
+        f"escalated:{a.pk}:7": (
+            a.pk,
+            "escalated",
+            2,
+            f"{past}: step 2 told manager, managers_manager",
+            {"told": ["manager", "managers_manager"], "step_days": 7},
+        ),
+        f"escalated:{a.pk}:14": (
+            a.pk,
+            "escalated",
+            3,
+            f"{past}: step 3 told manager, managers_manager, compliance_officer",
+            {"told": ["manager", "managers_manager", "compliance_officer"], "step_days": 14},
+        ),
+        f"escalated:{b.pk}:0": (b.pk, "escalated", 1, f"{past}: step 1 told nobody else", {"told": [], "step_days": 0}),
+        f"escalated:{b.pk}:7": (b.pk, "escalated", 2, f"{past}: step 2 told nobody else", {"told": [], "step_days": 7}),
+        f"escalated:{b.pk}:14": (
+            b.pk,
+            "escalated",
+            3,
+            f"{past}: step 3 told compliance_officer",
+            {"told": ["compliance_officer"], "step_days": 14},
+        ),
+        f"letter:WL-{a.pk}-14": (
+            a.pk,
+            "warning_letter",
+            3,
+            f"Formal warning letter WL-{a.pk}-14 issued; new deadline 11 Apr 2026.",
+            {"reference": f"WL-{a.pk}-14"},
+        ),
+        f"letter:WL-{b.pk}-14": (
+            b.pk,
+            "warning_letter",
+            3,
+            f"Formal warning letter WL-{b.pk}-14 issued; new deadline 11 Apr 2026.",
+            {"reference": f"WL-{b.pk}-14"},
+        ),
+    }
+    assert set(EscalationEvent.objects.filter(kind="escalated").values_list("occurred_at", flat=True)) == {
+        at(DUE + dt.timedelta(days=15))
+    }
+    letters = set(
+        WarningLetter.objects.values_list(
+            "assignment_id", "step_days_overdue", "reference", "deadline_missed", "new_deadline", "manager_id"
+        )
+    )
+    assert letters == {
+        (a.pk, 14, f"WL-{a.pk}-14", DUE, dt.date(2026, 4, 11), lead.pk),
+        (b.pk, 14, f"WL-{b.pk}-14", DUE, dt.date(2026, 4, 11), None),
+    }
+    assert (summary["notifications"], summary["escalated"], summary["letters"], summary["events"]) == (16, 6, 2, 8)
+    assert len(summary["samples"]) == 16
+    assert {"recipient_id": director.pk, "kind": "escalation", "reason": "15 day(s) overdue (step 3, day 14)",
+            "learner": "Sam Stone", "course": "Data protection"} in summary["samples"]  # fmt: skip
+
+
+def test_ladder_contexts_render_into_the_emails(org):
+    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
+
+    run_dispatch(as_of=timezone.now() + dt.timedelta(minutes=1))
+
+    sent = {(m.to[0], m.subject): m.body for m in mail.outbox}
+    assert sent[("sam@example.com", "3 overdue courses")] == (
+        "Hello Sam,\n\n"
+        + "- Data protection was due on 20 March 2026 and is 15 days overdue.\n" * 3
+        + f"\nPlease complete them now at {settings.SITE_URL}/. Your manager is being kept informed.\n"
+    )
+    lead_body = sent[("lead@example.com", "Overdue training: 3 items in your reporting line")]
+    for level in (1, 2, 3):
+        assert (
+            f"- Sam Stone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue "
+            f"(escalation step {level}).\n"
+        ) in lead_body
+    assert "A copy of formal warning letter" in sent[("lead@example.com", "Copy: formal warning letter for Sam Stone")]
+    learner_letter = sent[("sam@example.com", "Formal warning: Data protection overdue")]
+    assert "Deadline missed: 20 March 2026. New deadline: 11 April 2026." in learner_letter
+    officer_body = sent[("officer@example.com", "Overdue training: 2 items in your reporting line")]
+    assert "- Lee Alone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue" in officer_body
+
+
+def test_reminders_write_the_same_rows_and_render(org):
+    a, b, course = org["a"], org["b"], org["course"]
+
+    summary = run_due_reminders(as_of=at(DUE - dt.timedelta(days=5)))
+
+    def context(learner):
+        return {
+            "learner": learner,
+            "first_name": learner.split()[0],
+            "course": "Data protection",
+            "course_code": course.code,
+            "due_date": "2026-03-20",
+            "days_left": 5,
+            "reason": "due in 5 day(s)",
+        }
+
+    assert outbox() == {
+        f"reminder:{a.pk}:7": (org["sam"].pk, "reminder", context("Sam Stone")),
+        f"reminder:{b.pk}:7": (org["loner"].pk, "reminder", context("Lee Alone")),
+    }
+    rows = EscalationEvent.objects.order_by("dedupe_key").values_list("dedupe_key", "kind", "level", "reason", "detail")
+    assert list(rows) == [
+        (f"reminded:{pk}:7", "reminded", 0, "Reminder: due on 2026-03-20 (5 day(s) left).", {})
+        for pk in sorted((a.pk, b.pk), key=str)
+    ]
+    assert (summary["notifications"], summary["events"], len(summary["samples"])) == (2, 2, 2)
+
+    run_dispatch(as_of=timezone.now() + dt.timedelta(minutes=1))
+    sent = {m.to[0]: (m.subject, m.body) for m in mail.outbox}
+    assert sent["sam@example.com"] == (
+        "Reminder: Data protection is due on 20 March 2026",
+        "Hello Sam,\n\n- Data protection: due on 20 March 2026 (5 days left).\n\n"
+        f"Open your training at {settings.SITE_URL}/ to finish it before the deadline.\n",
+    )
+
+
+def test_a_second_run_inserts_nothing(org):
+    moment = at(DUE + dt.timedelta(days=15))
+    run_overdue_ladder(as_of=moment)
+    run_due_reminders(as_of=at(DUE - dt.timedelta(days=1)))
+    counts = (Notification.objects.count(), EscalationEvent.objects.count(), WarningLetter.objects.count())
+
+    with CaptureQueriesContext(connection) as quiet:
+        ladder = run_overdue_ladder(as_of=moment)
+        reminders = run_due_reminders(as_of=at(DUE - dt.timedelta(days=1)))
+
+    # A quiet night reads each step's candidates once and writes nothing.
+    assert not [q for q in quiet.captured_queries if q["sql"].startswith("INSERT")]
+
+    assert (ladder["notifications"], ladder["events"], ladder["samples"]) == (0, 0, [])
+    assert (reminders["notifications"], reminders["events"]) == (0, 0)
+    assert (Notification.objects.count(), EscalationEvent.objects.count(), WarningLetter.objects.count()) == counts
+
+
+def test_dry_run_counts_what_a_run_would_insert_and_inserts_nothing(org):
+    moment = at(DUE + dt.timedelta(days=15))
+
+    preview = run_overdue_ladder(as_of=moment, dry_run=True)
+    reminder_preview = run_due_reminders(as_of=at(DUE - dt.timedelta(days=3)), dry_run=True)
+
+    assert not Notification.objects.exists() and not EscalationEvent.objects.exists()
+    assert not WarningLetter.objects.exists()
+    real = run_overdue_ladder(as_of=moment)
+    assert {k: preview[k] for k in ("notifications", "events", "escalated", "letters")} == {
+        k: real[k] for k in ("notifications", "events", "escalated", "letters")
+    }
+    assert preview["samples"] == real["samples"] and len(preview["samples"]) == 16
+    assert (reminder_preview["notifications"], len(reminder_preview["samples"])) == (2, 2)
+
+
+def test_dry_run_does_not_count_messages_already_in_the_outbox(org):
+    a = org["a"]
+    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)))
+    # The step's event is gone (say, restored from an older backup) but its messages are there.
+    EscalationEvent.objects.filter(dedupe_key=f"escalated:{a.pk}:0")._raw_delete(connection.alias)
+
+    preview = run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)), dry_run=True)
+
+    assert preview["notifications"] == 0 and preview["escalated"] == 1
+
+
+@pytest.mark.parametrize("workflow", ["ladder", "reminders"])
+def test_query_count_is_the_same_for_2_and_30_assignments(org, workflow):
+    course = make_course(questions=1, title="Fire safety")
+    lead = org["lead"]
+
+    def run(due: dt.date, size: int) -> tuple[int, int]:
+        for _ in range(size):
+            assign(UserFactory(manager=lead), course, due=due)
+        moment = at(due + dt.timedelta(days=20)) if workflow == "ladder" else at(due - dt.timedelta(days=1))
+        func = run_overdue_ladder if workflow == "ladder" else run_due_reminders
+        with CaptureQueriesContext(connection) as queries:
+            summary = func(as_of=moment)
+        return len(queries.captured_queries), summary["notifications"]
+
+    Assignment.objects.filter(course=org["course"]).delete()
+    small, small_new = run(DUE, 2)
+    large, large_new = run(DUE + dt.timedelta(days=200), 30)
+
+    assert small == large
+    assert large_new == 15 * small_new
+
+
+def test_insert_columns_follow_the_compiled_select_list(org):
+    """The INSERT column list is matched against the compiled SELECT, not assumed."""
+    qs = Assignment.objects.annotate(n_kind=Value("reminder"), n_recipient=F("learner_id")).order_by()
+    _compiled(qs.values_list("n_recipient", "n_kind"), ["n_recipient", "n_kind"])
+    with pytest.raises(ValueError, match="does not match"):
+        _compiled(qs.values_list("n_kind", "n_recipient"), ["n_recipient", "n_kind"])
+    required = {f.name for f in Notification._meta.concrete_fields if not f.null and not f.primary_key}
+    assert set(NOTIFICATION_COLUMNS.values()) == required | {"assignment"}
