@@ -5,6 +5,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from escalation.models import EscalationPolicy, EscalationStep, ReviewSession
+from escalation.services import POLICY_FIELDS, STEP_FIELDS
 
 
 class ReminderDaysField(forms.CharField):
@@ -39,21 +40,7 @@ class EscalationPolicyForm(forms.ModelForm):
 
     class Meta:
         model = EscalationPolicy
-        fields = [
-            "name",
-            "course_code",
-            "reminder_days",
-            "notify_learner_on_fail",
-            "notify_manager_on_fail",
-            "notify_manager_on_exhausted",
-            "book_review_session",
-            "attempts_after_review",
-            "retake_deadline_days",
-            "compliance_officer",
-            "clean_slate_month",
-            "clean_slate_day",
-            "clean_slate_due_days",
-        ]
+        fields = POLICY_FIELDS  # one list: what the form edits is what the audit trail records
 
     def __init__(self, *args, course_codes: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,15 +73,7 @@ class EscalationPolicyForm(forms.ModelForm):
 StepFormSet = inlineformset_factory(
     EscalationPolicy,
     EscalationStep,
-    fields=[
-        "days_overdue",
-        "notify_learner",
-        "notify_manager",
-        "notify_managers_manager",
-        "notify_compliance_officer",
-        "warning_letter",
-        "new_deadline_days",
-    ],
+    fields=STEP_FIELDS,
     extra=1,
     can_delete=True,
 )

@@ -28,6 +28,7 @@ STEP_FIELDS = [
     "notify_managers_manager",
     "notify_compliance_officer",
     "warning_letter",
+    "new_deadline_days",
 ]
 
 
