@@ -5,8 +5,10 @@ The state of an assignment is derived, never stored:
 
 1. ``completed`` when the assignment has a completion; ``expiring`` when that completion expires
    within the course's recertification window of today; ``expired`` after its expiry date;
-2. ``failed`` when the attempts ran out (status failed);
-3. ``exempt`` when an exemption covers today for this course code (or all courses) and is not revoked;
+2. ``exempt`` when an exemption covers today for this course code (or all courses) and is not
+   revoked: an exempt learner is excused, never failed or overdue (DESIGN), the same rule as the
+   reports (reports/selectors/state.py);
+3. ``failed`` when the attempts ran out (status failed);
 4. ``overdue`` when today, in the learner's time zone, is after the due date;
 5. ``due`` otherwise.
 
@@ -101,10 +103,10 @@ def derive_state(
             if today >= expires_on - dt.timedelta(days=window_days):
                 return LearnerState.EXPIRING
         return LearnerState.COMPLETED
-    if status == Assignment.Status.FAILED:
-        return LearnerState.FAILED
     if exempt:
         return LearnerState.EXEMPT
+    if status == Assignment.Status.FAILED:
+        return LearnerState.FAILED
     if today > due_date:
         return LearnerState.OVERDUE
     return LearnerState.DUE
@@ -161,8 +163,8 @@ def with_learner_state(qs: QuerySet[Assignment], *, today: dt.date) -> QuerySet[
                 When(completion_id__isnull=False, completion_expires_on__lt=today, then=Value(LearnerState.EXPIRED)),
                 When(completion_id__isnull=False, expiring_from__lte=today, then=Value(LearnerState.EXPIRING)),
                 When(completion_id__isnull=False, then=Value(LearnerState.COMPLETED)),
-                When(status=Assignment.Status.FAILED, then=Value(LearnerState.FAILED)),
                 When(is_exempt=True, then=Value(LearnerState.EXEMPT)),
+                When(status=Assignment.Status.FAILED, then=Value(LearnerState.FAILED)),
                 When(due_date__lt=today, then=Value(LearnerState.OVERDUE)),
                 default=Value(LearnerState.DUE),
                 output_field=models.CharField(),

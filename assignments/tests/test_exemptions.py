@@ -158,3 +158,22 @@ def test_the_nightly_workflow_entry_point_honours_dry_run_and_runs_once():
     assert run_exemption_returns(as_of=as_of)["assignments_moved"] == 0
     assignment.refresh_from_db()
     assert assignment.due_date == dt.date(2026, 2, 25)
+
+
+def test_the_learner_facing_state_excuses_an_exempt_learner_who_failed():
+    """DESIGN: exempt learners count as excused, never as failed; the learner's home and the
+    reports use the same rule."""
+    import datetime as dt
+
+    from assignments.models import Assignment
+    from assignments.selectors_learner import LearnerState, derive_state
+
+    today = dt.date(2026, 3, 10)
+    assert (
+        derive_state(status=Assignment.Status.FAILED, due_date=today - dt.timedelta(days=3), today=today, exempt=True)
+        == LearnerState.EXEMPT
+    )
+    assert (
+        derive_state(status=Assignment.Status.FAILED, due_date=today - dt.timedelta(days=3), today=today, exempt=False)
+        == LearnerState.FAILED
+    )

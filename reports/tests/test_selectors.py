@@ -39,20 +39,21 @@ def test_each_state_is_derived_as_worked_out_by_hand(org):
     }
 
 
-def test_the_report_state_agrees_with_the_learner_state_except_that_exempt_wins(org):
+def test_the_report_state_agrees_with_the_learner_state(org):
     # given the learner-facing annotation of the assignments app
     learner_states = dict(
         with_learner_state(Assignment.objects.filter(archived_at=None), today=D).values_list("pk", "state")
     )
     report_states = dict(scoped_assignments(Scope(), day=D).values_list("pk", "state"))
     renamed = {"completed": "compliant"}
-    # then they agree everywhere but on p3's failed-but-exempt CODE assignment, which reports excuse
+    # then they agree everywhere, including p3's failed-but-exempt CODE assignment (exempt wins in both)
     differences = {
         pk: (learner_states[pk], state)
         for pk, state in report_states.items()
         if renamed.get(learner_states[pk], learner_states[pk]) != state
     }
-    assert differences == {org.a.p3_code.pk: ("failed", "exempt")}
+    assert differences == {}
+    assert learner_states[org.a.p3_code.pk] == "exempt"
 
 
 def test_team_lead_sees_percentages_per_course_and_overall_with_exempt_excused(org):
