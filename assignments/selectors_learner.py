@@ -25,7 +25,6 @@ from django.db import models
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     Func,
     IntegerField,
@@ -40,7 +39,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assignments.models import Assignment, Completion, Exemption
+from assignments.models import Assignment, Completion
+from assignments.selectors import exemption_covering
 from courses.models import Module, ModuleProgress
 
 
@@ -112,19 +112,6 @@ def derive_state(
     return LearnerState.DUE
 
 
-def exemption_covering(*, today: dt.date, learner_ref=None, course_code_ref=None) -> QuerySet[Exemption]:
-    """Exemptions in force on ``today`` for the outer assignment's learner and course code."""
-    learner_ref = learner_ref if learner_ref is not None else OuterRef("learner_id")
-    course_code_ref = course_code_ref if course_code_ref is not None else OuterRef("course_code")
-    return Exemption.objects.filter(
-        Q(course_code="") | Q(course_code=course_code_ref),
-        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
-        learner_id=learner_ref,
-        revoked_at__isnull=True,
-        starts_on__lte=today,
-    )
-
-
 def with_learner_state(qs: QuerySet[Assignment], *, today: dt.date) -> QuerySet[Assignment]:
     """Annotate assignments with ``state`` and its inputs, and with ``progress_percent``.
 
@@ -150,7 +137,7 @@ def with_learner_state(qs: QuerySet[Assignment], *, today: dt.date) -> QuerySet[
     qs = qs.annotate(
         completion_id=Subquery(completion.values("pk")[:1]),
         completion_expires_on=Subquery(completion.values("expires_on")[:1]),
-        is_exempt=Exists(exemption_covering(today=today)),
+        is_exempt=exemption_covering(day=today),
         module_count=Coalesce(Subquery(modules, output_field=IntegerField()), Value(0)),
         modules_done=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
     )

@@ -32,6 +32,24 @@ class Course(TimeStampedModel):
         FROM_PREVIOUS_EXPIRY = "from_previous_expiry", _("From the previous expiry date (early renewers lose nothing)")
         FIXED_DATE = "fixed_date", _("On a fixed date each year")
 
+    # The course's rules: what authoring edits, the audit trail records and the course form shows.
+    RULE_FIELDS = (
+        "pass_mark",
+        "max_attempts",
+        "cooldown_first_minutes",
+        "cooldown_later_minutes",
+        "grading_method",
+        "compliance_critical",
+        "default_due_days",
+        "recertification_months",
+        "recertification_window_days",
+        "expiry_rule",
+        "fixed_expiry_month",
+        "fixed_expiry_day",
+        "grace_days",
+        "cpd_points",
+    )
+
     code = models.SlugField(_("code"), max_length=40, help_text=_("Short, stable identifier, e.g. GDPR-101."))
     version = models.PositiveIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=200)

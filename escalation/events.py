@@ -60,30 +60,6 @@ def _one(assignment, kind: str, reason: str, *, dedupe_key: str | None = None, *
     )
 
 
-def attempt_failed(*, attempt, missed_objectives: list[str]) -> None:
-    _one(
-        attempt.assignment,
-        Kind.ATTEMPT_FAILED,
-        f"Attempt {attempt.number} scored {attempt.score}% (pass mark {attempt.quiz.effective_pass_mark}%).",
-        dedupe_key=f"attempt_failed:{attempt.pk}",
-        detail={"attempt": attempt.pk, "score": str(attempt.score), "missed_objectives": missed_objectives},
-    )
-
-
-def manager_told(*, assignment, manager, why: str, dedupe_key: str) -> None:
-    _one(assignment, Kind.MANAGER_TOLD, why, dedupe_key=dedupe_key, detail={"manager": manager.pk})
-
-
-def attempts_exhausted(*, assignment, retake_deadline: dt.date | None) -> None:
-    _one(
-        assignment,
-        Kind.ATTEMPTS_EXHAUSTED,
-        "All allowed attempts were used without passing.",
-        dedupe_key=f"exhausted:{assignment.pk}:{assignment.failed_at:%Y%m%d%H%M%S}" if assignment.failed_at else None,
-        detail={"retake_deadline": retake_deadline.isoformat() if retake_deadline else None},
-    )
-
-
 def review_booked(*, booking) -> None:
     _one(
         booking.assignment,

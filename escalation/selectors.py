@@ -11,7 +11,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from assignments.models import Assignment, Exemption
 from escalation.models import EscalationPolicy, EscalationStep
@@ -55,19 +55,6 @@ def local_date(as_of: dt.datetime, timezone_name: str) -> dt.date:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     return as_of.astimezone(zone).date()
-
-
-def exempt_on(day: dt.date) -> Exists:
-    """The learner is excused on ``day`` from this assignment's course (or from every course)."""
-    return Exists(
-        Exemption.objects.filter(
-            learner_id=OuterRef("learner_id"),
-            revoked_at__isnull=True,
-            starts_on__lte=day,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .filter(Q(course_code="") | Q(course_code=OuterRef("course_code")))
-    )
 
 
 def excused_on(day: dt.date) -> dict[int, set[str]]:

@@ -40,25 +40,16 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
 
     class Meta:
         model = Course
+        # The rules in model order, with the "unlimited" tick box just before the maximum.
         fields = [
             "code",
             "title",
             "description",
-            "pass_mark",
-            "unlimited_attempts",
-            "max_attempts",
-            "cooldown_first_minutes",
-            "cooldown_later_minutes",
-            "grading_method",
-            "compliance_critical",
-            "default_due_days",
-            "recertification_months",
-            "recertification_window_days",
-            "expiry_rule",
-            "fixed_expiry_month",
-            "fixed_expiry_day",
-            "grace_days",
-            "cpd_points",
+            *[
+                name
+                for rule in Course.RULE_FIELDS
+                for name in (("unlimited_attempts", rule) if rule == "max_attempts" else (rule,))
+            ],
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 

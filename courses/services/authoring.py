@@ -29,50 +29,13 @@ from courses.services.packages import (
 from lms.audit import audit_record, diff, label_of, snapshot
 from lms.models import AuditEntry
 
-COURSE_FIELDS = {
-    "code",
-    "title",
-    "description",
-    "pass_mark",
-    "max_attempts",
-    "cooldown_first_minutes",
-    "cooldown_later_minutes",
-    "grading_method",
-    "compliance_critical",
-    "default_due_days",
-    "recertification_months",
-    "recertification_window_days",
-    "expiry_rule",
-    "fixed_expiry_month",
-    "fixed_expiry_day",
-    "grace_days",
-    "cpd_points",
-}
+COURSE_FIELDS = {"code", "title", "description", *Course.RULE_FIELDS}
 MODULE_FIELDS = {"key", "title", "body", "video_url", "file_url", "estimated_minutes"}
 RESOURCE_FIELDS = {"key", "kind", "title", "url", "body"}
 QUIZ_FIELDS = {"kind", "title", "module", "pass_mark", "shuffle_questions", "shuffle_choices", "retake_missed_only"}
 QUESTION_FIELDS = {"kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"}
 # The course's rules (and what names it), recorded in the audit trail when created or changed.
-AUDITED_COURSE_FIELDS = [
-    "code",
-    "version",
-    "title",
-    "status",
-    "pass_mark",
-    "max_attempts",
-    "cooldown_first_minutes",
-    "cooldown_later_minutes",
-    "grading_method",
-    "compliance_critical",
-    "default_due_days",
-    "recertification_months",
-    "recertification_window_days",
-    "expiry_rule",
-    "fixed_expiry_month",
-    "fixed_expiry_day",
-    "grace_days",
-    "cpd_points",
-]
+AUDITED_COURSE_FIELDS = ["code", "version", "title", "status", *Course.RULE_FIELDS]
 
 
 def course_audit_created(*, course: Course, actor=None, reason: str = "") -> None:
