@@ -104,6 +104,16 @@ class Assignment(TimeStampedModel):
     extra_attempts = models.PositiveSmallIntegerField(_("extra attempts granted"), default=0)
     retake_deadline = models.DateField(_("retake deadline"), null=True, blank=True)
     notified_at = models.DateTimeField(_("assignment notice sent at"), null=True, blank=True)
+    # Progress markers of the nightly escalation workflows (bookkeeping, not evidence: the case file
+    # in escalation.EscalationEvent is the record). Each is claimed in the same transaction that
+    # writes the step's messages and events, so the nightly candidate queries read only open work
+    # through the indexes below instead of anti-joining the ever-growing case file.
+    reminded_days = models.PositiveSmallIntegerField(
+        _("nearest reminder sent (days before due)"), null=True, blank=True, editable=False
+    )
+    ladder_days = models.PositiveSmallIntegerField(
+        _("last overdue-ladder step taken (days overdue)"), null=True, blank=True, editable=False
+    )
 
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     archived_reason = models.CharField(_("archive reason"), max_length=20, choices=ArchiveReason.choices, blank=True)
@@ -136,6 +146,12 @@ class Assignment(TimeStampedModel):
             models.Index(fields=["course_code", "learner"], name="assignment_code_learner_idx"),
             # Nightly jobs and dashboards read active assignments by due date.
             models.Index(fields=["due_date"], condition=Q(archived_at__isnull=True), name="assignment_active_due_idx"),
+            # The overdue ladder: open assignments by the last step taken, then due date.
+            models.Index(
+                fields=["ladder_days", "due_date"],
+                condition=Q(archived_at__isnull=True, status__in=["assigned", "in_progress", "failed"]),
+                name="assignment_ladder_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,13 +116,17 @@ class Notification(TimeStampedModel):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Indexes on this table are kept to what is read (every one costs each of the night's inserts):
+    # the recipient through notification_inbox_idx, the dedupe key through its unique constraint.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     # What the message is about (the learner's assignment), when it is about one.
     assignment = models.ForeignKey(
         "assignments.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    dedupe_key = models.CharField(max_length=200)
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     send_after = models.DateTimeField()
@@ -135,6 +139,7 @@ class Notification(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key_unique")]
         indexes = [
             # The dispatcher's claim: pending rows in recipient order (so a recipient's rows go out as one
             # message), read in index order with LIMIT instead of sorting the whole backlog per batch.
@@ -167,11 +172,14 @@ class EscalationEvent(models.Model):
         ARCHIVED = "archived", _("Archived")
         COMPLETED = "completed", _("Completed")
 
-    assignment = models.ForeignKey("assignments.Assignment", on_delete=models.PROTECT, related_name="events")
+    # Read through event_assignment_idx (assignment, occurred_at); no separate index.
+    assignment = models.ForeignKey(
+        "assignments.Assignment", on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=24, choices=Kind.choices)
     level = models.PositiveSmallIntegerField(default=0)
     # Makes a workflow step recordable once: "overdue:123:2".
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     reason = models.TextField(blank=True)
     detail = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
@@ -181,6 +189,7 @@ class EscalationEvent(models.Model):
 
     class Meta:
         ordering = ["assignment", "occurred_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key_unique")]
         indexes = [models.Index(fields=["assignment", "occurred_at"], name="event_assignment_idx")]
 
     def __str__(self) -> str:
@@ -256,9 +265,12 @@ class WarningLetter(models.Model):
     """A formal warning letter issued by a ladder step (rendered to PDF on demand from this row,
     which records exactly what it said)."""
 
-    assignment = models.ForeignKey("assignments.Assignment", on_delete=models.PROTECT, related_name="warning_letters")
+    # Read through warning_letter_once_per_step (assignment, step); no separate index.
+    assignment = models.ForeignKey(
+        "assignments.Assignment", on_delete=models.PROTECT, related_name="warning_letters", db_index=False
+    )
     step_days_overdue = models.PositiveSmallIntegerField()
-    reference = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=40)
     issued_at = models.DateTimeField()
     deadline_missed = models.DateField()
     new_deadline = models.DateField()
@@ -270,6 +282,7 @@ class WarningLetter(models.Model):
         ordering = ["-issued_at"]
         constraints = [
             models.UniqueConstraint(fields=["assignment", "step_days_overdue"], name="warning_letter_once_per_step"),
+            models.UniqueConstraint(fields=["reference"], name="warning_letter_reference_unique"),
         ]
 
     def __str__(self) -> str:

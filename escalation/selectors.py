@@ -49,6 +49,15 @@ def learner_timezones() -> list[str]:
     return sorted(set(User.objects.filter(is_active=True).values_list("timezone", flat=True).distinct()))
 
 
+def timezones_by_local_date(as_of: dt.datetime) -> dict[dt.date, list[str]]:
+    """The time zones of active learners grouped by their local date at ``as_of`` (at most three
+    dates, however many time zones): the workflows run one set of queries per local date."""
+    by_date: dict[dt.date, list[str]] = {}
+    for timezone_name in learner_timezones():
+        by_date.setdefault(local_date(as_of, timezone_name), []).append(timezone_name)
+    return dict(sorted(by_date.items()))
+
+
 def local_date(as_of: dt.datetime, timezone_name: str) -> dt.date:
     try:
         zone = zoneinfo.ZoneInfo(timezone_name)
@@ -94,15 +103,16 @@ def exclude_excused(qs: QuerySet[Assignment], excused: dict[int, set[str]]) -> Q
 
 
 def open_assignments(
-    *, day: dt.date, timezone_name: str, scope: PolicyScope, excused: dict[int, set[str]] | None = None
+    *, day: dt.date, timezone_names: list[str], scope: PolicyScope, excused: dict[int, set[str]] | None = None
 ) -> QuerySet[Assignment]:
-    """Active, not completed assignments of active, non-exempt learners in one time zone."""
+    """Active, not completed assignments of active, non-exempt learners in the given time zones
+    (those whose local date is ``day``)."""
     qs = Assignment.objects.filter(
         scope.courses,
         archived_at__isnull=True,
         status__in=OPEN_STATUSES,
         learner__is_active=True,
-        learner__timezone=timezone_name,
+        learner__timezone__in=timezone_names,
     )
     return exclude_excused(qs, excused_on(day) if excused is None else excused)
 

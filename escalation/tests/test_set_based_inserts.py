@@ -283,12 +283,18 @@ def test_dry_run_counts_what_a_run_would_insert_and_inserts_nothing(org):
 def test_dry_run_does_not_count_messages_already_in_the_outbox(org):
     a = org["a"]
     run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)))
-    # The step's event is gone (say, restored from an older backup) but its messages are there.
-    EscalationEvent.objects.filter(dedupe_key=f"escalated:{a.pk}:0")._raw_delete(connection.alias)
+    # The step's marker is gone (say, the table restored from an older backup) but its messages
+    # and events are there: the step is a candidate again, and nothing is written twice.
+    Assignment.objects.filter(pk=a.pk).update(ladder_days=None)
+    messages, events = Notification.objects.count(), EscalationEvent.objects.count()
 
     preview = run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)), dry_run=True)
+    real = run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)))
 
-    assert preview["notifications"] == 0 and preview["escalated"] == 1
+    assert (preview["notifications"], preview["escalated"]) == (0, 0)
+    assert (real["notifications"], real["escalated"]) == (0, 0)
+    assert (Notification.objects.count(), EscalationEvent.objects.count()) == (messages, events)
+    assert Assignment.objects.get(pk=a.pk).ladder_days == 0
 
 
 @pytest.mark.parametrize("workflow", ["ladder", "reminders"])

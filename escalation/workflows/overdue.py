@@ -5,10 +5,12 @@ telling the people the step names, and issuing a formal warning letter if it say
 Overdue means the learner's local date is after the effective deadline: the due date, or the
 retake deadline given after a failure when that is later. Exempt learners are skipped.
 
-Rows are written set-based: for each (time zone, policy, step) one ``INSERT ... SELECT ... ON
-CONFLICT DO NOTHING`` per kind of row, straight from the candidate query (building them in Python
-cost 0.4 ms a row: 47 s a night at 1,000,000 assignments). The candidates are the assignments
-without the step's "escalated" event, so that event is written last.
+Claim, then write: for each local date, policy and step, the candidates are claimed in batches by
+setting the assignment's ``ladder_days`` marker (an index on it keeps the steps already taken out
+of every later read), and the batch's rows are written set-based in the same transaction: one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per kind of row (building them in Python cost
+0.4 ms a row: 47 s a night at 1,000,000 assignments). The dedupe keys still make every insert
+idempotent should a marker ever be reset.
 """
 
 from __future__ import annotations
@@ -20,10 +22,8 @@ from django.db.models import (
     Case,
     CharField,
     DateField,
-    Exists,
     F,
     JSONField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -32,11 +32,15 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
 
+from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification, WarningLetter
-from escalation.selectors import excused_on, learner_timezones, local_date, open_assignments, policy_scopes
+from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, full_name
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, insert_from_select
 
+# Assignments claimed per transaction (an id list in each statement; bounded for the databases'
+# parameter limits).
+CLAIM_BATCH = 10_000
 NOTIFICATION_COLUMNS = {
     "n_recipient": "recipient",
     "n_kind": "kind",
@@ -85,43 +89,54 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("overdue_ladder", dry_run)
     now = timezone.now()
     scopes = policy_scopes()
-    excused_by_day: dict = {}
-    for timezone_name in learner_timezones():
-        today = local_date(as_of, timezone_name)
-        excused = excused_by_day.setdefault(today, excused_on(today))
+    for today, zones in timezones_by_local_date(as_of).items():
+        excused = excused_on(today)
         for scope in scopes:
             for level, step in enumerate(scope.steps, start=1):
                 cutoff = today - dt.timedelta(days=step.days_overdue + 1)
-                done = EscalationEvent.objects.filter(
-                    dedupe_key=Concat(
-                        Value("escalated:"), Cast(OuterRef("pk"), CharField()), Value(f":{step.days_overdue}")
-                    )
-                )
                 candidates = (
-                    open_assignments(day=today, timezone_name=timezone_name, scope=scope, excused=excused)
-                    # Written so the partial index on active due dates can serve the range.
+                    open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused)
+                    # Steps already taken are skipped through the ladder index: a quiet night
+                    # reads only what is new, however long the case files grow.
+                    .filter(Q(ladder_days__isnull=True) | Q(ladder_days__lt=step.days_overdue))
                     .filter(due_date__lte=cutoff)
                     .filter(Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))
-                    # Steps already taken are skipped in SQL: a quiet night reads only what is new.
-                    .exclude(Exists(done))
-                    .annotate(
-                        deadline=Greatest("due_date", Coalesce("retake_deadline", "due_date"), output_field=DateField())
-                    )
-                    .annotate(days=DaysBetween(Value(today), F("deadline")))
                     .order_by()
                 )
-                _escalate(
-                    candidates,
-                    scope=scope,
-                    step=step,
-                    level=level,
-                    today=today,
-                    as_of=as_of,
-                    now=now,
-                    dry_run=dry_run,
-                    summary=summary,
-                )
+                options = {"scope": scope, "step": step, "level": level, "today": today, "as_of": as_of, "now": now}
+                if dry_run:
+                    _escalate(_rows(candidates, today), dry_run=True, summary=summary, **options)
+                    continue
+                while True:
+                    with transaction.atomic():  # the claim and the step's writes commit together
+                        claimed = claim(candidates, ladder_days=step.days_overdue)
+                        if claimed:
+                            rows = _rows(Assignment.objects.filter(pk__in=claimed), today)
+                            _escalate(rows, dry_run=False, summary=summary, **options)
+                    if len(claimed) < CLAIM_BATCH:
+                        break
     return summary
+
+
+def claim(candidates: QuerySet, *, size: int = CLAIM_BATCH, **marker) -> list[int]:
+    """Claim up to ``size`` candidates by setting their progress marker; call inside the
+    transaction that writes their messages and events, so that both commit or neither does. Rows
+    another run holds are skipped (SKIP LOCKED) and are no longer candidates once it commits: two
+    runs at once never write the same step twice."""
+    claimed = list(
+        candidates.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)[:size]
+    )
+    if claimed:
+        Assignment.objects.filter(pk__in=claimed).update(**marker)
+    return claimed
+
+
+def _rows(qs: QuerySet, today: dt.date) -> QuerySet:
+    return (
+        qs.annotate(deadline=Greatest("due_date", Coalesce("retake_deadline", "due_date"), output_field=DateField()))
+        .annotate(days=DaysBetween(Value(today), F("deadline")))
+        .order_by()
+    )
 
 
 def _recipients(step, officer_id: int | None) -> list[tuple[str, F | Value, Q]]:
@@ -156,7 +171,6 @@ def _joined(pieces: list) -> Substr | Value:
     return Substr(pieces[0] if len(pieces) == 1 else Concat(*pieces, output_field=CharField()), 3)
 
 
-@transaction.atomic
 def _escalate(
     candidates: QuerySet,
     *,
@@ -267,7 +281,7 @@ def _escalate(
         officer_id=officer.pk if officer else None,
         summary=summary,
     ):
-        return  # nothing to do for this step: a quiet night reads the candidates once, as before
+        return  # nothing to do for this step
 
     notifications, learner_letters = enqueue(outgoing, dry_run=dry_run)
 
@@ -309,7 +323,6 @@ def _escalate(
             dry_run=dry_run,
         )
 
-    # Last: this event is what marks the step as taken for the candidate query above.
     told = _joined([Case(When(condition, then=Value(f", {role}")), default=Value("")) for role, _, condition in roles])
     told_json = _joined(
         [Case(When(condition, then=Value(f', "{role}"')), default=Value("")) for role, _, condition in roles]

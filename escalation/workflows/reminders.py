@@ -2,7 +2,9 @@
 
 Reminder days are bands: with [7, 1], a learner whose due date is 2 to 7 days away gets the
 "7" reminder once, and 0 to 1 day away the "1" reminder once. A night the job did not run is
-caught up the next night; a reminder never repeats (dedupe key per assignment and band).
+caught up the next night; a reminder never repeats: each band is claimed by setting the
+assignment's ``reminded_days`` marker in the transaction that writes it (and the dedupe key per
+assignment and band keeps the insert idempotent).
 """
 
 from __future__ import annotations
@@ -10,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import CharField, Exists, F, JSONField, OuterRef, QuerySet, Value
+from django.db.models import CharField, F, JSONField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, JSONObject, Trim
 from django.utils import timezone
 
 from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification
-from escalation.selectors import excused_on, learner_timezones, local_date, open_assignments, policy_scopes
+from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, full_name
-from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS
+from escalation.workflows.overdue import CLAIM_BATCH, EVENT_COLUMNS, NOTIFICATION_COLUMNS, claim
 from escalation.workflows.sql import DaysBetween, IsoDate, insert_from_select
 
 SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
@@ -28,38 +30,41 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("due_reminders", dry_run)
     now = timezone.now()
     scopes = policy_scopes()
-    excused_by_day: dict = {}
-    for timezone_name in learner_timezones():
-        today = local_date(as_of, timezone_name)
-        excused = excused_by_day.setdefault(today, excused_on(today))
+    for today, zones in timezones_by_local_date(as_of).items():
+        excused = excused_on(today)
         for scope in scopes:
             low = 0
             for band in sorted(set(scope.policy.reminder_days)):
                 candidates = (
-                    open_assignments(day=today, timezone_name=timezone_name, scope=scope, excused=excused)
+                    open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused)
                     .filter(
                         status__in=[Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS],
                         due_date__gte=today + dt.timedelta(days=low),
                         due_date__lte=today + dt.timedelta(days=band),
                     )
-                    .exclude(
-                        Exists(
-                            EscalationEvent.objects.filter(
-                                dedupe_key=Concat(
-                                    Value("reminded:"), Cast(OuterRef("pk"), CharField()), Value(f":{band}")
-                                )
-                            )
-                        )
-                    )
-                    .annotate(days_left=DaysBetween(F("due_date"), Value(today)))
+                    # A nearer reminder sent already makes this one pointless; this one sent, done.
+                    .filter(Q(reminded_days__isnull=True) | Q(reminded_days__gt=band))
                     .order_by()
                 )
-                _remind(candidates, band=band, as_of=as_of, now=now, dry_run=dry_run, summary=summary)
                 low = band + 1
+                options = {"band": band, "as_of": as_of, "now": now, "summary": summary}
+                if dry_run:
+                    _remind(_rows(candidates, today), dry_run=True, **options)
+                    continue
+                while True:
+                    with transaction.atomic():  # the claim and the reminders commit together
+                        claimed = claim(candidates, reminded_days=band)
+                        if claimed:
+                            _remind(_rows(Assignment.objects.filter(pk__in=claimed), today), dry_run=False, **options)
+                    if len(claimed) < CLAIM_BATCH:
+                        break
     return summary
 
 
-@transaction.atomic
+def _rows(qs: QuerySet, today: dt.date) -> QuerySet:
+    return qs.annotate(days_left=DaysBetween(F("due_date"), Value(today))).order_by()
+
+
 def _remind(
     candidates: QuerySet, *, band: int, as_of: dt.datetime, now: dt.datetime, dry_run: bool, summary: Summary
 ) -> None:
@@ -104,7 +109,6 @@ def _remind(
         unique=("dedupe_key", "n_dedupe_key"),
         dry_run=dry_run,
     )
-    # Last: this event is what marks the band as done for the candidate query above.
     recorded = insert_from_select(
         EscalationEvent,
         candidates.annotate(
