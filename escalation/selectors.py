@@ -46,7 +46,7 @@ def policy_for_course(course_code: str) -> EscalationPolicy | None:
 
 
 def learner_timezones() -> list[str]:
-    return sorted(set(User.objects.filter(is_active=True).values_list("timezone", flat=True).distinct()))
+    return sorted(set(User.objects.filter(is_active=True).order_by().values_list("timezone", flat=True).distinct()))
 
 
 def timezones_by_local_date(as_of: dt.datetime) -> dict[dt.date, list[str]]:

@@ -16,6 +16,7 @@ from escalation.reviews import review_attendance_record
 from escalation.tests.conftest import assign, at
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.recertification import run_recertification
+from lms.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 2)  # a Monday
@@ -134,6 +135,40 @@ def test_anniversary_reassigns_before_expiry_exactly_once(team, policy):
     again = run_recertification(as_of=at(dt.date(2026, 1, 22)))
     assert again.get("reassigned", 0) == 0
     assert Assignment.objects.filter(learner=learner).count() == 2
+
+
+def test_imported_and_earned_completions_fall_due_by_their_own_course_window_in_one_read(team, policy):
+    """Two courses with different renewal windows, one completion earned here and one imported
+    (no assignment), one renewed since (not re-assigned) and one in another time zone."""
+    _, lead, (ann, ben, cat) = team
+    dan = UserFactory(manager=lead, email="dan@example.com", timezone="America/New_York")
+    short = make_course(questions=1, recertification_months=12, recertification_window_days=10)
+    long = make_course(questions=1, recertification_months=12, recertification_window_days=40)
+    earned = assign(ann, short, due=dt.date(2025, 3, 1), assigned_on=dt.date(2025, 2, 1), status="completed")
+    CompletionFactory(
+        learner=ann,
+        course=short,
+        assignment=earned,
+        completed_at=at(dt.date(2025, 2, 20)),
+        expires_on=dt.date(2026, 3, 1),
+    )
+    CompletionFactory(learner=ben, course=long, completed_at=at(dt.date(2025, 2, 20)), expires_on=dt.date(2026, 3, 1))
+    CompletionFactory(learner=cat, course=long, completed_at=at(dt.date(2025, 2, 20)), expires_on=dt.date(2026, 3, 1))
+    CompletionFactory(learner=cat, course=long, completed_at=at(dt.date(2026, 1, 5)), expires_on=dt.date(2027, 1, 5))
+    CompletionFactory(learner=dan, course=long, completed_at=at(dt.date(2025, 2, 20)), expires_on=dt.date(2026, 3, 1))
+
+    # 21 Jan: inside the 40-day window of the long course only (ben and dan; cat renewed).
+    first = run_recertification(as_of=at(dt.date(2026, 1, 21)))
+    assert first["reassigned"] == 2
+    assert set(Assignment.objects.filter(course_code=long.code).values_list("learner", flat=True)) == {ben.pk, dan.pk}
+    assert Assignment.objects.get(learner=ben, course_code=long.code).due_date == dt.date(2026, 3, 1)
+    # 19 Feb: inside the 10-day window of the short course too; nothing twice.
+    second = run_recertification(as_of=at(dt.date(2026, 2, 19)))
+    assert second["reassigned"] == 1
+    earned.refresh_from_db()
+    assert earned.archived_reason == "recertification"
+    assert Notification.objects.filter(kind="recertification").count() == 3
+    assert run_recertification(as_of=at(dt.date(2026, 2, 20))).get("reassigned", 0) == 0
 
 
 def test_daily_digest_is_one_message_per_team_leader_with_excused_apart(team, course, policy):

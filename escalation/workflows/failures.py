@@ -14,7 +14,8 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from assignments.models import Assignment, Attempt, AttemptAnswer
@@ -24,6 +25,7 @@ from escalation.models import EscalationEvent, Notification
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import policy_for_course
 from escalation.workflows.common import Summary, chunks
+from escalation.workflows.sql import DatePlusDays
 from lms.audit import audit_record_many, label_of
 from lms.models import AuditEntry
 
@@ -151,7 +153,7 @@ def follow_up_exhausted(
         last_attempts[attempt.assignment_id] = attempt
     missed = _missed_by_attempt([a.pk for a in last_attempts.values()])
 
-    messages, event_rows, deadlines = [], [], {}
+    messages, event_rows, deadlines, policy_days = [], [], {}, {}
     for assignment in assignments:
         policy = policies[assignment.course_code]
         learner = assignment.learner
@@ -165,6 +167,7 @@ def follow_up_exhausted(
                 days=policy.retake_deadline_days
             )
             deadlines[assignment.pk] = assignment.retake_deadline
+            policy_days[assignment.pk] = policy.retake_deadline_days
         attempt = last_attempts.get(assignment.pk)
         items = missed.get(attempt.pk, []) if attempt else []
         objectives = sorted({m["objective"] for m in items if m["objective"]})
@@ -210,26 +213,28 @@ def follow_up_exhausted(
         new = enqueue(messages, dry_run=dry_run)
         if dry_run:
             return new
-        by_deadline: dict[dt.date, list[int]] = defaultdict(list)
-        for pk, deadline in deadlines.items():
-            by_deadline[deadline].append(pk)
-        for deadline, pks in by_deadline.items():
-            # Only where still unset: a concurrent follow-up keeps the first deadline it set.
-            unset = list(
-                Assignment.objects.select_for_update()
-                .filter(pk__in=pks, retake_deadline__isnull=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)
+        # Only where still unset: a concurrent follow-up keeps the first deadline it set. One
+        # UPDATE per policy, the deadline worked out in SQL by the same rule as above.
+        unset = sorted(
+            Assignment.objects.select_for_update()
+            .filter(pk__in=list(deadlines), retake_deadline__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        by_policy: dict[int, list[int]] = defaultdict(list)
+        for pk in unset:
+            by_policy[policy_days[pk]].append(pk)
+        for days, pks in by_policy.items():
+            Assignment.objects.filter(pk__in=pks).update(
+                retake_deadline=DatePlusDays(Greatest("due_date", Value(as_of.date())), Value(days))
             )
-            Assignment.objects.filter(pk__in=unset).update(retake_deadline=deadline)
-            audit_record_many(
-                actor=None,
-                action=AuditEntry.Action.CHANGE,
-                obj_label=label_of(Assignment),
-                entries=[(pk, {"retake_deadline": [None, deadline]}) for pk in unset],
-                reason="Attempts used up: retake deadline set by the escalation policy.",
-                at=as_of,
-            )
+        audit_record_many(
+            actor=None,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(Assignment),
+            entries=[(pk, {"retake_deadline": [None, deadlines[pk]]}) for pk in unset],
+            reason="Attempts used up: retake deadline set by the escalation policy.",
+            at=as_of,
+        )
         events.record(event_rows)
     told = {m.assignment_id for m in new if m.kind == Notification.Kind.ATTEMPTS_EXHAUSTED}
     wants_review = [

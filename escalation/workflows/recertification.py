@@ -16,9 +16,11 @@ Annual clean slate: on the policy's fixed date, every active assignment of the c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from itertools import groupby
 
 from django.db import transaction
-from django.db.models import DateField, Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from assignments.models import Assignment, Completion
@@ -29,7 +31,7 @@ from courses.models import Course
 from escalation import events
 from escalation.models import CleanSlateRun, EscalationEvent, EscalationPolicy, Notification
 from escalation.outbox import Outgoing, enqueue
-from escalation.selectors import learner_timezones, local_date
+from escalation.selectors import timezones_by_local_date
 from escalation.workflows.common import Summary, chunks, full_name
 
 
@@ -42,65 +44,60 @@ def _current_courses() -> dict[str, Course]:
 
 
 def run_recertification(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
+    """One read per local date for the anniversaries and one for imported completions, across
+    every course (the completion's expiry index picks the few that fall due), then the writes in
+    batches per course."""
     summary = Summary("recertification", dry_run)
     current = {code: c for code, c in _current_courses().items() if c.recertification_months}
-    for timezone_name in learner_timezones():
-        today = local_date(as_of, timezone_name)
-        for code, course in current.items():
-            horizon = today + dt.timedelta(days=course.recertification_window_days)
-            expiry = Subquery(
-                Completion.objects.filter(assignment_id=OuterRef("pk"))
-                .order_by("-completed_at")
-                .values("expires_on")[:1],
-                output_field=DateField(),
-            )
-            due_rows = (
-                Assignment.objects.filter(
-                    course_code=code,
-                    archived_at__isnull=True,
-                    status=Assignment.Status.COMPLETED,
-                    learner__is_active=True,
-                    learner__timezone=timezone_name,
-                )
-                .annotate(expires_on=expiry)
-                .filter(expires_on__lte=horizon)
-                .values_list("pk", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
-                .order_by("pk")
-            )
-            for batch in chunks(due_rows.iterator(chunk_size=2000)):
-                _reassign(batch, course=course, today=today, as_of=as_of, dry_run=dry_run, summary=summary)
-
-            later = Completion.objects.filter(
-                learner_id=OuterRef("learner_id"), course_code=code, completed_at__gt=OuterRef("completed_at")
-            )
-            active = Assignment.objects.filter(
-                learner_id=OuterRef("learner_id"), course_code=code, archived_at__isnull=True
-            )
-            imported = (
-                Completion.objects.filter(
-                    course_code=code,
-                    assignment__isnull=True,
-                    expires_on__lte=horizon,
-                    learner__is_active=True,
-                    learner__timezone=timezone_name,
-                )
-                .exclude(Exists(later))
-                .exclude(Exists(active))
-                .values_list("pk", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
-                .order_by("pk")
-            )
-            for batch in chunks(imported.iterator(chunk_size=2000)):
-                # No old assignment to archive: the first element is a completion id here.
-                _reassign(
-                    [(None, *row[1:]) for row in batch],
-                    course=course,
-                    today=today,
-                    as_of=as_of,
-                    dry_run=dry_run,
-                    summary=summary,
-                )
+    if not current:
+        _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
+        return summary
+    for today, zones in timezones_by_local_date(as_of).items():
+        horizons = {code: today + dt.timedelta(days=c.recertification_window_days) for code, c in current.items()}
+        in_window = Q()
+        for code, horizon in horizons.items():
+            in_window |= Q(course_code=code, expires_on__lte=horizon)
+        falling_due = Completion.objects.filter(
+            in_window,
+            # A plain range for the expiry index; the per-course horizons above decide.
+            expires_on__lte=max(horizons.values()),
+            learner__is_active=True,
+            learner__timezone__in=zones,
+        )
+        fields = ("assignment_id", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
+        # Anniversaries: the completion of an active, completed assignment (one per assignment).
+        due_rows = falling_due.filter(
+            assignment__archived_at__isnull=True,
+            assignment__status=Assignment.Status.COMPLETED,
+        ).values_list("course_code", *fields)
+        later = Completion.objects.filter(
+            learner_id=OuterRef("learner_id"),
+            course_code=OuterRef("course_code"),
+            completed_at__gt=OuterRef("completed_at"),
+        )
+        active = Assignment.objects.filter(
+            learner_id=OuterRef("learner_id"), course_code=OuterRef("course_code"), archived_at__isnull=True
+        )
+        # Completions imported from another system (no assignment here), not renewed since.
+        imported = (
+            falling_due.filter(assignment__isnull=True)
+            .exclude(Exists(later))
+            .exclude(Exists(active))
+            .values_list("course_code", *fields)
+        )
+        for rows in (due_rows, imported):
+            for code, batch in _by_course(rows.order_by("course_code", "pk").iterator(chunk_size=2000)):
+                # Imported completions have no old assignment to archive: the first element is None.
+                _reassign(batch, course=current[code], today=today, as_of=as_of, dry_run=dry_run, summary=summary)
     _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
     return summary
+
+
+def _by_course(rows) -> Iterator[tuple[str, list[tuple]]]:
+    """(course code, up to CHUNK rows without the code) from rows ordered by course code."""
+    for code, group in groupby(rows, key=lambda row: row[0]):
+        for batch in chunks(row[1:] for row in group):
+            yield code, batch
 
 
 def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_run: bool, summary: Summary) -> None:
