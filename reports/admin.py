@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from reports.models import ComplianceSnapshot
+from reports.models import ComplianceSnapshot, TeamSnapshot
 
 
 @admin.register(ComplianceSnapshot)
 class ComplianceSnapshotAdmin(admin.ModelAdmin):
     list_display = ["day", "department", "course_code", "required", "compliant", "expiring", "overdue", "failed"]
     list_filter = ["day", "course_code"]
+    date_hierarchy = "day"
+
+
+@admin.register(TeamSnapshot)
+class TeamSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["day", "manager", "course_code", "required", "compliant", "expiring", "overdue", "failed"]
+    list_filter = ["day", "course_code"]
+    list_select_related = ["manager"]
+    raw_id_fields = ["manager"]
     date_hierarchy = "day"

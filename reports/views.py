@@ -91,6 +91,14 @@ def _team_scope(request) -> tuple[TeamFilterForm, Scope]:
     return form, scope
 
 
+def _query_without(request, *names: str) -> str:
+    """The page's query string without the given parameters (for links that change them)."""
+    kept = request.GET.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
+
+
 def _require_manager(request) -> None:
     if not (request.user.is_manager or request.user.is_admin):
         raise Http404
@@ -103,8 +111,11 @@ def team_dashboard(request):
     form, scope = _team_scope(request)
     day = timezone.localdate()
     state = form.value("state")
-    data = selectors.dashboard(scope=scope, day=day, state=state)
+    # A large chain's counts come from tonight's team snapshot; "Count again now" (?live=1) counts them now.
+    data = selectors.dashboard(scope=scope, day=day, state=state, live=bool(request.GET.get("live")))
     summary = data["summary"]
+    others = _query_without(request, "live")
+    other_filters = _query_without(request, "live", "state")
     return render(
         request,
         "reports/team_dashboard.html",
@@ -118,6 +129,9 @@ def team_dashboard(request):
             "expiring_counts": data["expiring_counts"],
             "lists": data.get("lists"),
             "state_rows": data.get("state_rows"),
+            "snapshot_at": data["snapshot_at"],
+            "live_query": f"{others}&live=1" if others else "live=1",
+            "state_prefix": f"{other_filters}&" if other_filters else "",
             "query": request.GET.urlencode(),
             "formats": FORMATS,
         },

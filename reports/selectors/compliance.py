@@ -15,6 +15,7 @@ from lms.models import Department
 from reports.selectors.state import (
     COMPLIANT_STATES,
     STATES,
+    Excused,
     ReportState,
     Scope,
     active_assignments,
@@ -152,7 +153,7 @@ def rows(qs: QuerySet[Assignment]) -> QuerySet:
 
 
 def attention_lists(
-    qs: QuerySet[Assignment], *, day: dt.date, excused: dict[int, set[str]], limit: int = 50, large: bool = True
+    qs: QuerySet[Assignment], *, day: dt.date, excused: Excused, limit: int = 50, large: bool = True
 ) -> dict[str, list[dict]]:
     """The dashboard lists of today, each capped at ``limit`` (one query per list): overdue
     (longest late first), failed (earliest first), valid certificates expiring within 90 days
@@ -184,14 +185,35 @@ def attention_lists(
     return lists
 
 
-def dashboard(*, scope: Scope, day: dt.date, state: str = "", limit: int = 50) -> dict:
-    """Everything the team dashboard shows, in a bounded number of queries."""
+def state_rows(qs: QuerySet[Assignment], state: str, limit: int) -> list[dict]:
+    """The first ``limit`` people in one state, by name (one query)."""
+    return list(rows(qs.filter(state=state)).order_by("learner__last_name", "due_date", "pk")[:limit])
+
+
+def dashboard(*, scope: Scope, day: dt.date, state: str = "", limit: int = 50, live: bool = False) -> dict:
+    """Everything the team dashboard shows, in a bounded number of queries.
+
+    A whole reporting chain (``scope.subtree``) with counts stored tonight (``TeamSnapshot``: large
+    chains only) shows those counts and when they were taken (``snapshot_at``), unless ``live`` or
+    a department filter (the snapshot is per course only) asks for a count now; its lists of people
+    are then not drawn (each is a pass over every assignment of the chain), but a state's list
+    (``state``) is always read live. Otherwise everything is counted now."""
+    from reports.selectors.teams import team_snapshot_summary
+
+    if scope.subtree and scope.manager_id is not None and not scope.department_ids and not live:
+        stored = team_snapshot_summary(manager_id=scope.manager_id, day=day, course_code=scope.course_code)
+        if stored is not None:
+            summary, snapshot_at = stored
+            data = {"summary": summary, "expiring_counts": summary.expiring_counts, "snapshot_at": snapshot_at}
+            if state:
+                data["state_rows"] = state_rows(scoped_assignments(scope.with_people(), day=day), state, limit)
+            return data
     excused = excused_for(day)
-    qs = scoped_assignments(scope, day=day, excused=excused)
+    qs = scoped_assignments(scope.with_people(), day=day, excused=excused)
     summary = summarise(qs, by_department=False, day=day)
-    data = {"summary": summary, "expiring_counts": summary.expiring_counts}
+    data = {"summary": summary, "expiring_counts": summary.expiring_counts, "snapshot_at": None}
     if state:
-        data["state_rows"] = list(rows(qs.filter(state=state)).order_by("learner__last_name", "due_date", "pk")[:limit])
+        data["state_rows"] = state_rows(qs, state, limit)
     else:
         large = scope.manager_id is None or scope.subtree
         data["lists"] = attention_lists(qs, day=day, excused=excused, limit=limit, large=large)
@@ -366,9 +388,9 @@ def snapshot_summary(
     return summary, taken_at
 
 
-def snapshot_counts(*, day: dt.date, history: bool = False) -> list[dict]:
+def snapshot_counts(*, day: dt.date, history: bool = False, excused: Excused | None = None) -> list[dict]:
     """The rows a snapshot stores: counts per department, course code and state (one grouped query)."""
-    qs = scoped_assignments(Scope(), day=day, history=history)
+    qs = scoped_assignments(Scope(), day=day, history=history, excused=excused)
     return list(qs.order_by().values("learner__department_id", "course_code", "state").annotate(n=Count("pk")))
 
 
@@ -379,7 +401,9 @@ def filter_departments() -> QuerySet[Department]:
 
 def filter_courses() -> list[tuple[str, str]]:
     """Every course code in the catalogue with its newest title (one query over a small table)."""
-    titles = course_titles(Course.objects.values_list("code", flat=True))
+    titles: dict[str, str] = {}
+    for code, title in Course.objects.order_by("code", "version").values_list("code", "title"):
+        titles[code] = title  # ordered by version: the newest title wins
     return sorted(titles.items())
 
 

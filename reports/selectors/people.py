@@ -17,7 +17,7 @@ from reports.selectors.state import ReportState, end_of_day, excused_for, with_r
 
 
 def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
-    excused = {person.pk: codes} if (codes := excused_for(day, history=history).get(person.pk)) else {}
+    excused = excused_for(day, history=history)
     assignments = Assignment.objects.filter(learner=person).select_related("course")
     if history:
         assignments = assignments.filter(assigned_at__lt=end_of_day(day))

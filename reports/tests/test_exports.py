@@ -88,6 +88,26 @@ def test_csv_and_xlsx_neutralise_formula_cells(client, org):
     assert by_course[-1][:3] == ("Everyone", 11, 33.3)
 
 
+def test_xlsx_from_a_page_carries_the_first_rows_and_says_so(client, org, monkeypatch, tmp_path):
+    from reports import exports
+
+    monkeypatch.setattr(exports, "XLSX_DETAIL_ROWS", 3)
+    client.force_login(org.admin)
+    response = client.get(reverse("reports_organisation_export", args=["xlsx"]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    people = list(workbook["People"].iter_rows(values_only=True))
+    # the header, the first 3 of the 11 rows in the export's order, and a last row saying so
+    assert len(people) == 5
+    assert [row[2] for row in people[1:4]] == ["olly@example.com", "p1@example.com", "p1@example.com"]
+    note = "Only the first 3 of 11 rows: the CSV export has every row."
+    assert people[-1][0] == note
+    assert note in [row[0] for row in workbook["Report"].iter_rows(values_only=True)]
+    # the command writes every row
+    output = tmp_path / "report.xlsx"
+    call_command("compliance_report", "--format", "xlsx", "--output", str(output))
+    assert len(list(load_workbook(output, read_only=True)["People"].iter_rows(values_only=True))) == 12
+
+
 def test_pdf_has_organisation_date_filters_page_numbers_table_and_chart(client, org, settings):
     settings.ORGANISATION_NAME = "Acme Logistics"
     client.force_login(org.admin)
