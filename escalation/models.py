@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from lms.fields import BulkJSONField
 from lms.models import TimeStampedModel
 
 
@@ -90,15 +91,6 @@ class EscalationStep(models.Model):
         return f"{self.policy}: day {self.days_overdue}"
 
 
-class OutboxJSONField(models.JSONField):
-    """A JSONField bulk-inserted with one placeholder per row instead of Django's UNNEST of arrays
-    on PostgreSQL: psycopg escapes every quote of every JSON document in such an array in Python
-    (measured: about 1.3 s per 2,000 daily digests, against 0.5 s as VALUES rows)."""
-
-    def get_placeholder(self, value, compiler, connection):
-        return "%s"
-
-
 class Notification(TimeStampedModel):
     """The outbox. One row per message per recipient; the dispatcher groups a recipient's pending
     rows of one kind into one email (a manager with five late people gets one message)."""
@@ -136,7 +128,7 @@ class Notification(TimeStampedModel):
         "assignments.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     dedupe_key = models.CharField(max_length=200)
-    context = OutboxJSONField(default=dict, blank=True)
+    context = BulkJSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     send_after = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)
@@ -190,7 +182,7 @@ class EscalationEvent(models.Model):
     # Makes a workflow step recordable once: "overdue:123:2".
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     reason = models.TextField(blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    detail = BulkJSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

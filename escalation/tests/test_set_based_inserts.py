@@ -327,3 +327,26 @@ def test_insert_columns_follow_the_compiled_select_list(org):
         _compiled(qs.values_list("n_kind", "n_recipient"), ["n_recipient", "n_kind"])
     required = {f.name for f in Notification._meta.concrete_fields if not f.null and not f.primary_key}
     assert set(NOTIFICATION_COLUMNS.values()) == required | {"assignment"}
+
+
+@pytest.mark.parametrize("workflow", ["ladder", "reminders"])
+def test_candidates_claimed_in_several_batches_are_each_written_once(org, workflow, monkeypatch):
+    from escalation.workflows import overdue, reminders
+
+    course = make_course(questions=1, title="Fire safety")
+    for _ in range(5):
+        assign(UserFactory(manager=org["lead"]), course, due=DUE + dt.timedelta(days=100))
+    monkeypatch.setattr(overdue, "claim_batch_size", lambda: 2)
+    monkeypatch.setattr(reminders, "claim_batch_size", lambda: 2)
+    moment = at(DUE + dt.timedelta(days=101)) if workflow == "ladder" else at(DUE + dt.timedelta(days=99))
+    func = run_overdue_ladder if workflow == "ladder" else run_due_reminders
+
+    first = func(as_of=moment)
+    second = func(as_of=moment)
+
+    marker = "ladder_days" if workflow == "ladder" else "reminded_days"
+    expected = 0 if workflow == "ladder" else 1
+    assert list(Assignment.objects.filter(course=course).values_list(marker, flat=True)) == [expected] * 5
+    kind = Notification.Kind.OVERDUE if workflow == "ladder" else Notification.Kind.REMINDER
+    assert Notification.objects.filter(kind=kind, assignment__course=course).count() == 5
+    assert first["notifications"] > 0 and second["notifications"] == 0

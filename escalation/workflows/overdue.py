@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -38,9 +38,13 @@ from escalation.selectors import excused_on, open_assignments, policy_scopes, ti
 from escalation.workflows.common import Summary, full_name
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, insert_from_select
 
-# Assignments claimed per transaction (an id list in each statement; bounded for the databases'
-# parameter limits).
-CLAIM_BATCH = 10_000
+
+def claim_batch_size() -> int:
+    """Assignments claimed per transaction: their ids are a list in each statement of the batch.
+    PostgreSQL (client-side binding) has no parameter limit; SQLite allows 32,766 per statement."""
+    return 50_000 if connection.vendor == "postgresql" else 5_000
+
+
 NOTIFICATION_COLUMNS = {
     "n_recipient": "recipient",
     "n_kind": "kind",
@@ -89,6 +93,7 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("overdue_ladder", dry_run)
     now = timezone.now()
     scopes = policy_scopes()
+    batch = claim_batch_size()
     for today, zones in timezones_by_local_date(as_of).items():
         excused = excused_on(today)
         for scope in scopes:
@@ -109,16 +114,16 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                     continue
                 while True:
                     with transaction.atomic():  # the claim and the step's writes commit together
-                        claimed = claim(candidates, ladder_days=step.days_overdue)
+                        claimed = claim(candidates, size=batch, ladder_days=step.days_overdue)
                         if claimed:
                             rows = _rows(Assignment.objects.filter(pk__in=claimed), today)
                             _escalate(rows, dry_run=False, summary=summary, **options)
-                    if len(claimed) < CLAIM_BATCH:
+                    if len(claimed) < batch:
                         break
     return summary
 
 
-def claim(candidates: QuerySet, *, size: int = CLAIM_BATCH, **marker) -> list[int]:
+def claim(candidates: QuerySet, *, size: int, **marker) -> list[int]:
     """Claim up to ``size`` candidates by setting their progress marker; call inside the
     transaction that writes their messages and events, so that both commit or neither does. Rows
     another run holds are skipped (SKIP LOCKED) and are no longer candidates once it commits: two

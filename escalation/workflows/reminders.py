@@ -20,7 +20,7 @@ from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, full_name
-from escalation.workflows.overdue import CLAIM_BATCH, EVENT_COLUMNS, NOTIFICATION_COLUMNS, claim
+from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS, claim, claim_batch_size
 from escalation.workflows.sql import DaysBetween, IsoDate, insert_from_select
 
 SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
@@ -30,6 +30,7 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("due_reminders", dry_run)
     now = timezone.now()
     scopes = policy_scopes()
+    batch = claim_batch_size()
     for today, zones in timezones_by_local_date(as_of).items():
         excused = excused_on(today)
         for scope in scopes:
@@ -53,10 +54,10 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                     continue
                 while True:
                     with transaction.atomic():  # the claim and the reminders commit together
-                        claimed = claim(candidates, reminded_days=band)
+                        claimed = claim(candidates, size=batch, reminded_days=band)
                         if claimed:
                             _remind(_rows(Assignment.objects.filter(pk__in=claimed), today), dry_run=False, **options)
-                    if len(claimed) < CLAIM_BATCH:
+                    if len(claimed) < batch:
                         break
     return summary
 
