@@ -1,7 +1,7 @@
 """The case file: one small function per event type (append-only rows in EscalationEvent).
 
 Workflows that record events for many assignments at once build rows with ``event_row`` and
-``bulk_create(..., ignore_conflicts=True)``: the unique ``dedupe_key`` makes a second run record
+``record`` (``lms.bulk.bulk_insert``): the unique ``dedupe_key`` makes a second run record
 nothing new.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from escalation.models import EscalationEvent
+from lms.bulk import bulk_insert
 
 Kind = EscalationEvent.Kind
 
@@ -42,7 +43,7 @@ def event_row(
 
 def record(rows: list[EscalationEvent]) -> None:
     if rows:
-        EscalationEvent.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        bulk_insert(rows, ignore_conflicts=True)
 
 
 def _one(assignment, kind: str, reason: str, *, dedupe_key: str | None = None, **kwargs) -> None:

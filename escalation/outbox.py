@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from escalation.models import Notification
+from lms.bulk import bulk_insert
 
 BATCH_SIZE = 2000
 
@@ -28,7 +29,7 @@ class Outgoing:
 def enqueue(messages: list[Outgoing], *, dry_run: bool = False) -> list[Outgoing]:
     """Insert the messages not already in the outbox; return the ones that are new.
 
-    One query to find existing keys and one insert per batch. ``ignore_conflicts`` covers a
+    One query to find existing keys and one insert per batch. Conflicts are ignored: that covers a
     concurrent run inserting the same key between the two.
     """
     new: list[Outgoing] = []
@@ -47,7 +48,7 @@ def enqueue(messages: list[Outgoing], *, dry_run: bool = False) -> list[Outgoing
         new.extend(fresh)
         if dry_run or not fresh:
             continue
-        Notification.objects.bulk_create(
+        bulk_insert(
             [
                 Notification(
                     recipient_id=m.recipient_id,
@@ -59,7 +60,6 @@ def enqueue(messages: list[Outgoing], *, dry_run: bool = False) -> list[Outgoing
                 )
                 for m in fresh
             ],
-            batch_size=BATCH_SIZE,
             ignore_conflicts=True,
         )
     return new

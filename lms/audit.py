@@ -32,9 +32,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from lms.bulk import bulk_insert
 from lms.models import AuditEntry
 
-BATCH_SIZE = 2000
 Changes = Mapping[str, tuple[Any, Any] | list[Any]]
 
 
@@ -145,6 +145,5 @@ def audit_record_many(
         )
         for obj_id, changes in entries
     ]
-    if rows:
-        AuditEntry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    bulk_insert(rows)
     return len(rows)

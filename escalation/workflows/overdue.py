@@ -389,7 +389,7 @@ def _sample(
     """Up to 50 of the messages this step sends, for the preview page (one small query, which also
     tells whether the step has any candidate at all)."""
     samples = []
-    rows = list(candidates.values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
+    rows = list(candidates.order_by("pk").values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
     for pk, learner_id, first, last, manager_id, grand_id, title, days in rows:
         learner = full_name(first, last)
         reason = f"{days} day(s) overdue (step {level}, day {step.days_overdue})"

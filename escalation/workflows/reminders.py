@@ -70,7 +70,7 @@ def _remind(
     candidates: QuerySet, *, band: int, as_of: dt.datetime, now: dt.datetime, dry_run: bool, summary: Summary
 ) -> None:
     # A few rows for the preview page; none means nothing to do (a quiet night reads the candidates once).
-    rows = list(candidates.values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
+    rows = list(candidates.order_by("pk").values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
     if not rows:
         return
     summary.add_samples(
