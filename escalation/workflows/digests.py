@@ -21,6 +21,7 @@ from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import excused_on, is_excused, local_date
 from escalation.workflows.common import Summary, chunks, full_name
+from lms.models import User
 
 LIST_LIMIT = 60
 AT_RISK_DAYS = 7
@@ -32,16 +33,18 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
     summary = Summary("checkins_and_digests", dry_run)
     org_today = timezone.localdate(as_of)
     excused = excused_on(org_today)
-    base = Assignment.objects.filter(
-        archived_at__isnull=True,
-        learner__is_active=True,
-        learner__manager__isnull=False,
-        learner__manager__is_active=True,
-    )
+    # The big reads join only the learner; active managers are read once (their time zone and name).
+    base = Assignment.objects.filter(archived_at__isnull=True, learner__is_active=True, learner__manager__isnull=False)
+    managers = {
+        pk: (zone, first)
+        for pk, zone, first in User.objects.filter(
+            is_active=True, pk__in=User.objects.filter(is_active=True).values("manager_id")
+        ).values_list("pk", "timezone", "first_name")
+    }
     teams: dict[int, dict] = {}
     # Counts per manager in one grouped query; the excused are moved out of them below.
     counts = (
-        base.values("learner__manager_id", "learner__manager__timezone", "learner__manager__first_name")
+        base.values("learner__manager_id")
         .annotate(
             completed=Count("pk", filter=Q(status=Assignment.Status.COMPLETED)),
             not_completed=Count("pk", filter=~Q(status=Assignment.Status.COMPLETED)),
@@ -49,9 +52,12 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
         .order_by()
     )
     for row in counts.iterator(chunk_size=5000):
+        manager = managers.get(row["learner__manager_id"])
+        if manager is None:
+            continue  # a deactivated manager gets no digest
         teams[row["learner__manager_id"]] = {
-            "today": local_date(as_of, row["learner__manager__timezone"]),
-            "first_name": row["learner__manager__first_name"],
+            "today": local_date(as_of, manager[0]),
+            "first_name": manager[1],
             "completed": row["completed"],
             "not_completed": row["not_completed"],
             "excused": 0,
@@ -102,6 +108,10 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
         today = team["today"]
         deadline = max(due, retake) if retake else due
         failed = status == Assignment.Status.FAILED
+        listed_here = len(team["outstanding"]) < LIST_LIMIT
+        at_risk = failed or (deadline - today).days <= AT_RISK_DAYS
+        if not (listed_here or at_risk):
+            continue
         item = {
             "learner": full_name(first, last),
             "course": title,
@@ -109,9 +119,9 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             "overdue": today > deadline,
             "failed": failed,
         }
-        if len(team["outstanding"]) < LIST_LIMIT:
+        if listed_here:
             team["outstanding"].append(item)
-        if failed or (deadline - today).days <= AT_RISK_DAYS:
+        if at_risk:
             team["at_risk"].append(item)
     messages = []
     for manager_id, team in teams.items():
