@@ -36,7 +36,7 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 
 run: system-deps seed
 	@echo "Serving at http://$(HOST):$(PORT)/ (Ctrl-C to stop)"

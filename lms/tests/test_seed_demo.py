@@ -16,8 +16,9 @@ def test_seed_demo_builds_teams_under_leaders_and_is_idempotent(capsys):
     for email in ["admin@example.com", "director@example.com", "teamlead@example.com", "learner@example.com"]:
         assert email in output
 
-    call_command("seed_demo", learners=25, seed=7)
+    call_command("seed_demo", learners=25, seed=7, url="http://127.0.0.1:8123/")
     assert User.objects.count() == first
+    assert "Log in at http://127.0.0.1:8123/ " in capsys.readouterr().out
 
     lead = User.objects.get(email="teamlead@example.com")
     assert 6 <= lead.reports.count() <= 12

@@ -11,8 +11,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--learners", type=int, default=120, help="How many learners (default 120).")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed; the same seed gives the same data.")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="Where the server will listen (for the login hint)."
+        )
 
-    def handle(self, *args, learners: int, seed: int, **options):
+    def handle(self, *args, learners: int, seed: int, url: str, **options):
         if learners < 1:
             raise CommandError("--learners must be at least 1.")
         org = seed_demo(learners=learners, seed=seed)
@@ -21,6 +24,6 @@ class Command(BaseCommand):
                 f"Demo organisation ready: {len(org.learners)} learners in {len(org.team_leaders)} teams."
             )
         )
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/ with password '{DEMO_PASSWORD}' as:")
+        self.stdout.write(f"Log in at {url} with password '{DEMO_PASSWORD}' as:")
         for role, email in org.logins:
             self.stdout.write(f"  {role:<20} {email}")
