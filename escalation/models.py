@@ -14,7 +14,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from lms.fields import BulkJSONField
 from lms.models import TimeStampedModel
 
 
@@ -128,7 +127,7 @@ class Notification(TimeStampedModel):
         "assignments.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     dedupe_key = models.CharField(max_length=200)
-    context = BulkJSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     send_after = models.DateTimeField()
     tries = models.PositiveSmallIntegerField(default=0)
@@ -182,7 +181,7 @@ class EscalationEvent(models.Model):
     # Makes a workflow step recordable once: "overdue:123:2".
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     reason = models.TextField(blank=True)
-    detail = BulkJSONField(default=dict, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -11,8 +11,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
-from lms.fields import BulkJSONField
-
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(default=django_timezone.now, editable=False)
@@ -209,7 +207,7 @@ class AuditEntry(models.Model):
     # A plain label ("assignments.assignment") and id: an entry must outlive any table refactoring.
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=64)
-    changes = BulkJSONField(_("changes"), default=dict, blank=True)  # {field: [old, new]}
+    changes = models.JSONField(_("changes"), default=dict, blank=True)  # {field: [old, new]}
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
