@@ -15,7 +15,9 @@ from escalation.models import EscalationEvent, Notification, ReviewBooking, Revi
 from escalation.reviews import review_attendance_record
 from escalation.tests.conftest import assign, at
 from escalation.workflows.digests import run_checkins_and_digests
+from escalation.workflows.failures import run_failure_followup
 from escalation.workflows.recertification import run_recertification
+from lms.models import AuditEntry
 from lms.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,28 @@ def test_attempts_running_out_sets_a_retake_deadline_books_a_review_and_attendan
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.IN_PROGRESS and assignment.extra_attempts == 1
     assert EscalationEvent.objects.filter(assignment=assignment, kind="review_attended").count() == 1
+
+
+def test_the_nightly_catch_up_gives_each_exhausted_assignment_its_own_retake_deadline(team, course, policy):
+    """Several assignments whose attempts ran out, with different due dates, in one batch: each
+    gets max(today, due date) + the policy's days, and the audit trail says the same."""
+    _, _, people = team
+    dues = [DAY - dt.timedelta(days=10), DAY + dt.timedelta(days=4), DAY + dt.timedelta(days=9)]
+    assignments = [assign(person, course, due=due) for person, due in zip(people, dues, strict=True)]
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).update(
+        status=Assignment.Status.FAILED, failed_at=at(DAY - dt.timedelta(days=1), 10)
+    )
+
+    run_failure_followup(as_of=at(DAY))
+
+    days = dt.timedelta(days=policy.retake_deadline_days)
+    expected = {a.pk: max(DAY, due) + days for a, due in zip(assignments, dues, strict=True)}
+    assert dict(Assignment.objects.filter(pk__in=expected).values_list("pk", "retake_deadline")) == expected
+    audited = AuditEntry.objects.filter(object_id__in=[str(pk) for pk in expected], changes__has_key="retake_deadline")
+    assert {int(e.object_id): e.changes["retake_deadline"][1] for e in audited} == {
+        pk: deadline.isoformat() for pk, deadline in expected.items()
+    }
+    assert run_failure_followup(as_of=at(DAY))["notifications"] == 0
 
 
 def test_anniversary_reassigns_before_expiry_exactly_once(team, policy):

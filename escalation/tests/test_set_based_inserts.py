@@ -331,13 +331,12 @@ def test_insert_columns_follow_the_compiled_select_list(org):
 
 @pytest.mark.parametrize("workflow", ["ladder", "reminders"])
 def test_candidates_claimed_in_several_batches_are_each_written_once(org, workflow, monkeypatch):
-    from escalation.workflows import overdue, reminders
+    from escalation.workflows import common
 
     course = make_course(questions=1, title="Fire safety")
     for _ in range(5):
         assign(UserFactory(manager=org["lead"]), course, due=DUE + dt.timedelta(days=100))
-    monkeypatch.setattr(overdue, "claim_batch_size", lambda: 2)
-    monkeypatch.setattr(reminders, "claim_batch_size", lambda: 2)
+    monkeypatch.setattr(common, "claim_batch_size", lambda: 2)
     moment = at(DUE + dt.timedelta(days=101)) if workflow == "ladder" else at(DUE + dt.timedelta(days=99))
     func = run_overdue_ladder if workflow == "ladder" else run_due_reminders
 

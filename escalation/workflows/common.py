@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from assignments.models import Assignment
 
 CHUNK = 2000
 
@@ -10,6 +15,38 @@ def chunks(rows: Iterable, size: int = CHUNK) -> Iterator[list]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def claim_batch_size() -> int:
+    """Assignments claimed per transaction: their ids are a list in each statement of the batch.
+    PostgreSQL (client-side binding) has no parameter limit; SQLite allows 32,766 per statement."""
+    return 50_000 if connection.vendor == "postgresql" else 5_000
+
+
+def claim(candidates: QuerySet, *, size: int, **marker) -> list[int]:
+    """Claim up to ``size`` candidates by setting their progress marker; call inside the
+    transaction that writes their messages and events, so that both commit or neither does. Rows
+    another run holds are skipped (SKIP LOCKED) and are no longer candidates once it commits: two
+    runs at once never write the same step twice."""
+    claimed = list(
+        candidates.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)[:size]
+    )
+    if claimed:
+        Assignment.objects.filter(pk__in=claimed).update(**marker)
+    return claimed
+
+
+def claim_and_write(candidates: QuerySet, write: Callable[[QuerySet], None], **marker) -> None:
+    """Claim the candidates batch by batch (``claim``) and hand each batch's assignments to
+    ``write`` in the same transaction, until none are left."""
+    size = claim_batch_size()
+    while True:
+        with transaction.atomic():
+            claimed = claim(candidates, size=size, **marker)
+            if claimed:
+                write(Assignment.objects.filter(pk__in=claimed))
+        if len(claimed) < size:
+            return
 
 
 def full_name(first: str | None, last: str | None) -> str:

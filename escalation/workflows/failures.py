@@ -14,8 +14,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Value
-from django.db.models.functions import Greatest
+from django.db.models import Case, DateField, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from assignments.models import Assignment, Attempt, AttemptAnswer
@@ -25,7 +24,6 @@ from escalation.models import EscalationEvent, Notification
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import policy_for_course
 from escalation.workflows.common import Summary, chunks
-from escalation.workflows.sql import DatePlusDays
 from lms.audit import audit_record_many, label_of
 from lms.models import AuditEntry
 
@@ -153,7 +151,7 @@ def follow_up_exhausted(
         last_attempts[attempt.assignment_id] = attempt
     missed = _missed_by_attempt([a.pk for a in last_attempts.values()])
 
-    messages, event_rows, deadlines, policy_days = [], [], {}, {}
+    messages, event_rows, deadlines = [], [], {}
     for assignment in assignments:
         policy = policies[assignment.course_code]
         learner = assignment.learner
@@ -167,7 +165,6 @@ def follow_up_exhausted(
                 days=policy.retake_deadline_days
             )
             deadlines[assignment.pk] = assignment.retake_deadline
-            policy_days[assignment.pk] = policy.retake_deadline_days
         attempt = last_attempts.get(assignment.pk)
         items = missed.get(attempt.pk, []) if attempt else []
         objectives = sorted({m["objective"] for m in items if m["objective"]})
@@ -214,18 +211,21 @@ def follow_up_exhausted(
         if dry_run:
             return new
         # Only where still unset: a concurrent follow-up keeps the first deadline it set. One
-        # UPDATE per policy, the deadline worked out in SQL by the same rule as above.
+        # UPDATE for the batch, each row given the deadline worked out above.
         unset = sorted(
             Assignment.objects.select_for_update()
             .filter(pk__in=list(deadlines), retake_deadline__isnull=True)
             .values_list("pk", flat=True)
         )
-        by_policy: dict[int, list[int]] = defaultdict(list)
+        by_deadline: dict[dt.date, list[int]] = defaultdict(list)
         for pk in unset:
-            by_policy[policy_days[pk]].append(pk)
-        for days, pks in by_policy.items():
-            Assignment.objects.filter(pk__in=pks).update(
-                retake_deadline=DatePlusDays(Greatest("due_date", Value(as_of.date())), Value(days))
+            by_deadline[deadlines[pk]].append(pk)
+        if unset:
+            Assignment.objects.filter(pk__in=unset).update(
+                retake_deadline=Case(
+                    *(When(pk__in=pks, then=Value(deadline)) for deadline, pks in by_deadline.items()),
+                    output_field=DateField(),
+                )
             )
         audit_record_many(
             actor=None,

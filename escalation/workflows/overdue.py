@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -32,18 +31,10 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, NullIf, Substr, Trim
 from django.utils import timezone
 
-from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
-from escalation.workflows.common import Summary, full_name
+from escalation.workflows.common import Summary, claim_and_write, full_name
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, insert_from_select
-
-
-def claim_batch_size() -> int:
-    """Assignments claimed per transaction: their ids are a list in each statement of the batch.
-    PostgreSQL (client-side binding) has no parameter limit; SQLite allows 32,766 per statement."""
-    return 50_000 if connection.vendor == "postgresql" else 5_000
-
 
 NOTIFICATION_COLUMNS = {
     "n_recipient": "recipient",
@@ -93,7 +84,6 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("overdue_ladder", dry_run)
     now = timezone.now()
     scopes = policy_scopes()
-    batch = claim_batch_size()
     for today, zones in timezones_by_local_date(as_of).items():
         excused = excused_on(today)
         for scope in scopes:
@@ -112,28 +102,14 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                 if dry_run:
                     _escalate(_rows(candidates, today), dry_run=True, summary=summary, **options)
                     continue
-                while True:
-                    with transaction.atomic():  # the claim and the step's writes commit together
-                        claimed = claim(candidates, size=batch, ladder_days=step.days_overdue)
-                        if claimed:
-                            rows = _rows(Assignment.objects.filter(pk__in=claimed), today)
-                            _escalate(rows, dry_run=False, summary=summary, **options)
-                    if len(claimed) < batch:
-                        break
+                claim_and_write(
+                    candidates,
+                    lambda batch, today=today, options=options: _escalate(
+                        _rows(batch, today), dry_run=False, summary=summary, **options
+                    ),
+                    ladder_days=step.days_overdue,
+                )
     return summary
-
-
-def claim(candidates: QuerySet, *, size: int, **marker) -> list[int]:
-    """Claim up to ``size`` candidates by setting their progress marker; call inside the
-    transaction that writes their messages and events, so that both commit or neither does. Rows
-    another run holds are skipped (SKIP LOCKED) and are no longer candidates once it commits: two
-    runs at once never write the same step twice."""
-    claimed = list(
-        candidates.select_for_update(skip_locked=True, of=("self",)).order_by("pk").values_list("pk", flat=True)[:size]
-    )
-    if claimed:
-        Assignment.objects.filter(pk__in=claimed).update(**marker)
-    return claimed
 
 
 def _rows(qs: QuerySet, today: dt.date) -> QuerySet:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import CharField, F, JSONField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat, JSONObject, Trim
 from django.utils import timezone
@@ -19,8 +18,8 @@ from django.utils import timezone
 from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
-from escalation.workflows.common import Summary, full_name
-from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS, claim, claim_batch_size
+from escalation.workflows.common import Summary, claim_and_write, full_name
+from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS
 from escalation.workflows.sql import DaysBetween, IsoDate, insert_from_select
 
 SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
@@ -30,7 +29,6 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     summary = Summary("due_reminders", dry_run)
     now = timezone.now()
     scopes = policy_scopes()
-    batch = claim_batch_size()
     for today, zones in timezones_by_local_date(as_of).items():
         excused = excused_on(today)
         for scope in scopes:
@@ -52,13 +50,11 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
                 if dry_run:
                     _remind(_rows(candidates, today), dry_run=True, **options)
                     continue
-                while True:
-                    with transaction.atomic():  # the claim and the reminders commit together
-                        claimed = claim(candidates, size=batch, reminded_days=band)
-                        if claimed:
-                            _remind(_rows(Assignment.objects.filter(pk__in=claimed), today), dry_run=False, **options)
-                    if len(claimed) < batch:
-                        break
+                claim_and_write(
+                    candidates,
+                    lambda batch, today=today, options=options: _remind(_rows(batch, today), dry_run=False, **options),
+                    reminded_days=band,
+                )
     return summary
 
 

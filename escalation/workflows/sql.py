@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections
-from django.db.models import BooleanField, CharField, DateField, Exists, Func, IntegerField, Model, OuterRef, QuerySet
+from django.db.models import BooleanField, CharField, Exists, Func, IntegerField, Model, OuterRef, QuerySet
 
 
 class DaysBetween(Func):
@@ -31,22 +31,6 @@ class DaysBetween(Func):
             template="CAST(julianday(%(expressions)s) AS integer)",
             arg_joiner=") - julianday(",
             **extra_context,
-        )
-
-
-class DatePlusDays(Func):
-    """``date + n days`` (``n`` an integer expression), a date on SQLite and PostgreSQL alike."""
-
-    arity = 2
-    template = "(%(expressions)s)"
-    arg_joiner = " + "  # PostgreSQL: date + integer is a date
-
-    def __init__(self, date, days, **extra):
-        super().__init__(date, days, output_field=DateField(), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra_context
         )
 
 
