@@ -187,15 +187,21 @@ class Attempt(TimeStampedModel):
     class Meta:
         ordering = ["assignment", "quiz", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "quiz", "number"], name="attempt_number_unique"),
+            models.UniqueConstraint(
+                fields=["assignment", "quiz", "number"],
+                name="attempt_number_unique",
+                violation_error_message=_("This attempt number is already taken for this assignment and quiz."),
+            ),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
                 name="attempt_score_0_100",
+                violation_error_message=_("A score must be between 0 and 100."),
             ),
             models.CheckConstraint(
                 condition=Q(status="in_progress")
                 | Q(submitted_at__isnull=False, score__isnull=False, passed__isnull=False),
                 name="attempt_submitted_is_scored",
+                violation_error_message=_("A submitted attempt needs a submission time, a score and a result."),
             ),
         ]
 
@@ -212,7 +218,11 @@ class AttemptAnswer(models.Model):
     class Meta:
         ordering = ["attempt", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["attempt", "question"], name="attempt_answer_unique"),
+            models.UniqueConstraint(
+                fields=["attempt", "question"],
+                name="attempt_answer_unique",
+                violation_error_message=_("This question is already answered in this attempt."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -261,9 +271,13 @@ class Completion(models.Model):
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
                 name="completion_score_0_100",
+                violation_error_message=_("A score must be between 0 and 100."),
             ),
             models.UniqueConstraint(
-                fields=["assignment"], condition=Q(assignment__isnull=False), name="completion_one_per_assignment"
+                fields=["assignment"],
+                condition=Q(assignment__isnull=False),
+                name="completion_one_per_assignment",
+                violation_error_message=_("This assignment already has a completion."),
             ),
         ]
         indexes = [
@@ -360,7 +374,11 @@ class ImportJob(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(processed__lte=F("total")), name="importjob_processed_within_total"),
+            models.CheckConstraint(
+                condition=Q(processed__lte=F("total")),
+                name="importjob_processed_within_total",
+                violation_error_message=_("An import cannot have processed more lines than the file holds."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -128,7 +128,11 @@ class Module(TimeStampedModel):
     class Meta:
         ordering = ["course", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "key"], name="module_key_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course", "key"],
+                name="module_key_unique_in_course",
+                violation_error_message=_("This course already has a module with this key."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +157,11 @@ class LearningResource(TimeStampedModel):
     class Meta:
         ordering = ["course", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "key"], name="resource_key_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course", "key"],
+                name="resource_key_unique_in_course",
+                violation_error_message=_("This course already has a resource with this key."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -283,5 +291,9 @@ class ModuleProgress(TimeStampedModel):
     class Meta:
         ordering = ["assignment", "module__order"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "module"], name="module_progress_unique"),
+            models.UniqueConstraint(
+                fields=["assignment", "module"],
+                name="module_progress_unique",
+                violation_error_message=_("This module is already recorded for this assignment."),
+            ),
         ]

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import TimeStampedModel
+
+CAPACITY_MESSAGE = _("A session needs room for at least one person.")
 
 
 class EscalationPolicy(TimeStampedModel):
@@ -83,7 +86,11 @@ class EscalationStep(models.Model):
     class Meta:
         ordering = ["policy", "days_overdue"]
         constraints = [
-            models.UniqueConstraint(fields=["policy", "days_overdue"], name="escalation_step_unique_day"),
+            models.UniqueConstraint(
+                fields=["policy", "days_overdue"],
+                name="escalation_step_unique_day",
+                violation_error_message=_("The ladder already has a step on this day."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +146,13 @@ class Notification(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                name="notification_dedupe_key_unique",
+                violation_error_message=_("This message is already queued."),
+            )
+        ]
         indexes = [
             # The dispatcher's claim: pending rows in recipient order (so a recipient's rows go out as one
             # message), read in index order with LIMIT instead of sorting the whole backlog per batch.
@@ -189,7 +202,13 @@ class EscalationEvent(models.Model):
 
     class Meta:
         ordering = ["assignment", "occurred_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="event_dedupe_key_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                name="event_dedupe_key_unique",
+                violation_error_message=_("This step is already in the case file."),
+            )
+        ]
         indexes = [models.Index(fields=["assignment", "occurred_at"], name="event_assignment_idx")]
 
     def __str__(self) -> str:
@@ -217,7 +236,10 @@ class ReviewSession(TimeStampedModel):
     ends_at = models.DateTimeField(_("ends at"))
     location = models.CharField(_("room or address"), max_length=200, blank=True)
     link = models.URLField(_("joining link"), blank=True)
-    capacity = models.PositiveSmallIntegerField(_("capacity"), default=10)
+    # The validator gives the form a field message before the named constraint is reached.
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=10, validators=[MinValueValidator(1, message=CAPACITY_MESSAGE)]
+    )
     trainer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -235,7 +257,11 @@ class ReviewSession(TimeStampedModel):
                 name="review_session_ends_after_start",
                 violation_error_message=_("A session must end after it starts."),
             ),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="review_session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="review_session_capacity_positive",
+                violation_error_message=CAPACITY_MESSAGE,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -254,7 +280,11 @@ class ReviewBooking(TimeStampedModel):
     class Meta:
         ordering = ["session", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "assignment"], name="review_booking_unique"),
+            models.UniqueConstraint(
+                fields=["session", "assignment"],
+                name="review_booking_unique",
+                violation_error_message=_("This learner is already booked on this session."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -281,8 +311,16 @@ class WarningLetter(models.Model):
     class Meta:
         ordering = ["-issued_at"]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "step_days_overdue"], name="warning_letter_once_per_step"),
-            models.UniqueConstraint(fields=["reference"], name="warning_letter_reference_unique"),
+            models.UniqueConstraint(
+                fields=["assignment", "step_days_overdue"],
+                name="warning_letter_once_per_step",
+                violation_error_message=_("A warning letter was already issued for this step."),
+            ),
+            models.UniqueConstraint(
+                fields=["reference"],
+                name="warning_letter_reference_unique",
+                violation_error_message=_("Another warning letter already has this reference."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,7 +338,13 @@ class CleanSlateRun(models.Model):
 
     class Meta:
         ordering = ["-year", "course_code"]
-        constraints = [models.UniqueConstraint(fields=["course_code", "year"], name="clean_slate_once_per_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course_code", "year"],
+                name="clean_slate_once_per_year",
+                violation_error_message=_("The annual clean slate of this course already ran this year."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.course_code} clean slate {self.year}"

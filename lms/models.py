@@ -217,6 +217,7 @@ class AuditEntry(models.Model):
             models.CheckConstraint(
                 condition=models.Q(action__in=["create", "change", "archive", "delete"]),
                 name="auditentry_action_known",
+                violation_error_message=_("Unknown audit action."),
             ),
         ]
         indexes = [

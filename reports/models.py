@@ -43,12 +43,14 @@ class ComplianceSnapshot(models.Model):
             models.UniqueConstraint(
                 fields=["day", "department", "course_code"],
                 name="snapshot_one_per_day_department_course",
+                violation_error_message=_("The figures for this day, department and course are already stored."),
             ),
             # NULL departments are distinct in a plain unique constraint: people without a department get their own.
             models.UniqueConstraint(
                 fields=["day", "course_code"],
                 condition=Q(department__isnull=True),
                 name="snapshot_one_per_day_course_no_department",
+                violation_error_message=_("The figures for this day and course are already stored."),
             ),
         ]
         indexes = [models.Index(fields=["day"], name="snapshot_day_idx")]
@@ -90,7 +92,11 @@ class TeamSnapshot(models.Model):
         ordering = ["-day", "manager", "course_code"]
         constraints = [
             # Also the index of the dashboard's read: one manager's rows of one day.
-            models.UniqueConstraint(fields=["day", "manager", "course_code"], name="team_snapshot_one_per_day_course"),
+            models.UniqueConstraint(
+                fields=["day", "manager", "course_code"],
+                name="team_snapshot_one_per_day_course",
+                violation_error_message=_("The team figures for this day, manager and course are already stored."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -136,3 +136,23 @@ def test_notifications_page_lists_only_your_own(client, team, course, policy):
     client.force_login(lead)
     page = client.get(reverse("escalation:notifications")).context["page"]
     assert [n.kind for n in page] == ["escalation"]
+
+
+def test_a_review_session_with_capacity_0_gets_a_message_on_the_capacity_field(client):
+    client.force_login(AdminFactory())
+    response = client.post(
+        reverse("escalation:review_session_create"),
+        {
+            "title": "Review",
+            "format": "webinar",
+            "starts_at": "2026-05-04T10:00",
+            "ends_at": "2026-05-04T11:00",
+            "link": "https://meet.example.org/review",
+            "capacity": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"capacity": ["A session needs room for at least one person."]}
+    content = response.content.decode()
+    assert "review_session_capacity_positive" not in content and "is violated" not in content
+    assert not ReviewSession.objects.exists()
