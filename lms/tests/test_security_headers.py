@@ -14,6 +14,9 @@ from lms.tests.factories import AdminFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
+STATIC = Path(settings.BASE_DIR) / "static"
+# `name.0123456789ab.ext` (or `LICENSE.0123456789ab`): ManifestStaticFilesStorage's content hash.
+HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?$")
 
 
 def policy_of(response) -> dict[str, list[str]]:
@@ -83,7 +86,7 @@ def test_every_script_and_stylesheet_in_the_base_layout_is_served_from_our_own_s
     assert not [src for src in sources if src.startswith("//") or "://" in src]
 
 
-def test_production_serves_hashed_static_files_through_whitenoise_behind_gunicorn():
+def test_production_serves_hashed_static_files_through_whitenoise_behind_gunicorn(production_static_root):
     import json
     import os
     import subprocess
@@ -112,3 +115,18 @@ def test_production_serves_hashed_static_files_through_whitenoise_behind_gunicor
     assert result["csp"] is True
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     assert "gunicorn lms.wsgi" in readme and "WhiteNoise" in readme
+
+    # `collectstatic` with that storage (the fixture) wrote a manifest naming every file of static/,
+    # vendored ones included, by a content-hashed name (a file naming a source map or url() that is
+    # not there makes collectstatic fail), and compressed copies where compressing pays (WhiteNoise
+    # keeps none for a file too small to gain).
+    manifest = json.loads((production_static_root / "staticfiles.json").read_text())["paths"]
+    ours = sorted(path.relative_to(STATIC).as_posix() for path in STATIC.rglob("*") if path.is_file())
+    assert "vendor/bootstrap/bootstrap.bundle.min.js" in ours and "vendor/bootstrap/bootstrap.min.css" in ours
+    assert [name for name in ours if name not in manifest] == []
+    assert [name for name in ours if not HASHED_NAME.search(manifest[name])] == []
+    for name in ours:
+        assert (production_static_root / manifest[name]).is_file(), manifest[name]
+    for name in ("vendor/bootstrap/bootstrap.bundle.min.js", "vendor/bootstrap/bootstrap.min.css"):
+        assert (production_static_root / f"{manifest[name]}.gz").is_file()
+        assert (production_static_root / f"{manifest[name]}.br").is_file()
