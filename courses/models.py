@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lms.html import SafeHTMLField
 from lms.models import TimeStampedModel
 
 
@@ -120,7 +121,7 @@ class Module(TimeStampedModel):
     key = models.SlugField(_("key"), max_length=60, help_text=_("Stable reference within the course package."))
     order = models.PositiveIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body (HTML)"), blank=True)
+    body = SafeHTMLField(_("body (HTML)"), blank=True)
     video_url = models.URLField(_("video link"), blank=True)
     file_url = models.URLField(_("file link"), blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=15)
@@ -152,7 +153,7 @@ class LearningResource(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.LINK)
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("link"), blank=True)
-    body = models.TextField(_("body (HTML)"), blank=True)
+    body = SafeHTMLField(_("body (HTML)"), blank=True)
 
     class Meta:
         ordering = ["course", "order", "pk"]

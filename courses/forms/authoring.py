@@ -136,8 +136,9 @@ class ModuleForm(_KeyedForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 12})}
         help_texts = {
             "body": _(
-                "HTML shown to learners exactly as written (only admins author it). Keep to paragraphs, "
-                "h3 headings, lists and strong text."
+                "Simple HTML: paragraphs, h3 and h4 headings, lists, bold and italic text, links (http, https, "
+                "mailto or relative), tables, quotes and code. Anything else (scripts, styles, forms, frames, "
+                "images, attributes other than a link's address) is removed when it is saved."
             )
         }
 
@@ -157,7 +158,10 @@ class ResourceForm(_KeyedForm):
         fields = ["title", "key", "kind", "url", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
         help_texts = {
-            "body": _("Cheat sheets only: HTML shown to learners exactly as written (only admins author it)."),
+            "body": _(
+                "Cheat sheets only: simple HTML as for a module body; anything outside that subset is removed "
+                "when it is saved."
+            ),
         }
 
 

@@ -4,8 +4,9 @@ Only a Draft course can be changed. A published course is changed by creating a 
 (``course_new_version``), so assignments, attempts and completions keep the content they were
 made against; a published course nobody has been assigned yet can go back to Draft.
 
-Module and resource bodies are HTML written by admins (only admins can author or import courses)
-and shown to learners as written; the Content-Security-Policy blocks scripts in them.
+Module and resource bodies are HTML written by admins and shown to learners inside the site's
+pages: they are reduced to the safe subset of ``lms.html.sanitise_html`` before they are checked
+and saved, so a ``<meta http-equiv="refresh">``, ``<form>`` or ``<iframe>`` never reaches a learner.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from courses.services.packages import (
     package_problems,
 )
 from lms.audit import audit_record, diff, label_of, snapshot
+from lms.html import sanitise_html
 from lms.models import AuditEntry
 
 COURSE_FIELDS = {"code", "title", "description", *Course.RULE_FIELDS}
@@ -136,8 +138,20 @@ def _check_key(*, course: Course, key: str, instance: Module | LearningResource)
         raise ValidationError({"key": _("This key is already used by a module or resource of this course.")})
 
 
+def _sanitise_body(instance: Module | LearningResource) -> None:
+    """Reduce the body to the safe subset; refuse a body of which nothing safe is left."""
+    written = instance.body or ""
+    instance.body = sanitise_html(written)
+    needs_body = isinstance(instance, Module) or instance.kind == LearningResource.Kind.CHEAT_SHEET
+    if needs_body and written.strip() and not instance.body.strip():
+        raise ValidationError(
+            {"body": _("Nothing is left of this body once unsafe HTML is removed: write it as text and simple HTML.")}
+        )
+
+
 def _save_module(module: Module) -> Module:
     _check_key(course=module.course, key=module.key, instance=module)
+    _sanitise_body(module)
     module.full_clean()
     module.save()
     return module
@@ -184,6 +198,7 @@ def module_move(*, module: Module, direction: str) -> Module:
 
 def _save_resource(resource: LearningResource) -> LearningResource:
     _check_key(course=resource.course, key=resource.key, instance=resource)
+    _sanitise_body(resource)
     errors = {}
     if resource.kind == LearningResource.Kind.CHEAT_SHEET:
         if not resource.body.strip():

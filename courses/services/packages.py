@@ -3,7 +3,9 @@
 ``course_import_package`` validates a whole package first and imports it in one transaction, so
 a bad package imports nothing; every problem names the path of the bad item, e.g.
 ``quizzes[0].questions[3].choices: a single-choice question needs exactly one correct choice``.
-``course_export_package`` writes a course version back; export(import(package)) == package.
+``course_export_package`` writes a course version back; export(import(package)) == package for
+every package whose bodies are inside the safe HTML subset (bodies are stored reduced to it,
+``lms.html.sanitise_html``, so every export is).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.db.models import Max, Prefetch
 from django.utils.translation import gettext as _
 
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+from lms.html import sanitise_html
 
 FORMAT = "lms-course-package"
 FORMAT_VERSION = 1
@@ -138,6 +141,16 @@ class _Checker:
             return False
         if max_length is not None and len(value) > max_length:
             self.add(path, _("must be at most %(n)d characters") % {"n": max_length})
+            return False
+        return True
+
+    def html(self, value: Any, path: str) -> bool:
+        """A non-empty body that keeps something once reduced to the safe subset (it is stored
+        reduced; see lms.html)."""
+        if not self.string(value, path):
+            return False
+        if not sanitise_html(value).strip():
+            self.add(path, _("has nothing left once unsafe HTML is removed (see the safe HTML subset)"))
             return False
         return True
 
@@ -281,7 +294,7 @@ def package_problems(package: Any) -> list[str]:
                 continue
             claim_key(module["key"], f"{path}.key", module_keys)
             check.string(module["title"], f"{path}.title", max_length=200)
-            check.string(module["body"], f"{path}.body")
+            check.html(module["body"], f"{path}.body")
             check.url(module["video_url"], f"{path}.video_url", null=True)
             check.url(module["file_url"], f"{path}.file_url", null=True)
             check.integer(module["estimated_minutes"], f"{path}.estimated_minutes", minimum=1, maximum=SMALL_MAX)
@@ -298,7 +311,7 @@ def package_problems(package: Any) -> list[str]:
             if resource["kind"] == LearningResource.Kind.CHEAT_SHEET:
                 if resource["url"] is not None:
                     check.add(f"{path}.url", _("must be null for a cheat sheet"))
-                check.string(resource["body"], f"{path}.body")
+                check.html(resource["body"], f"{path}.body")
             else:
                 check.url(resource["url"], f"{path}.url", null=False)
                 if resource["body"] != "":
@@ -427,7 +440,7 @@ def _build_course(package: dict, *, status: str) -> Course:
             key=item["key"],
             order=index,
             title=item["title"],
-            body=item["body"],
+            body=sanitise_html(item["body"]),
             video_url=item["video_url"] or "",
             file_url=item["file_url"] or "",
             estimated_minutes=item["estimated_minutes"],
@@ -442,7 +455,7 @@ def _build_course(package: dict, *, status: str) -> Course:
             kind=item["kind"],
             title=item["title"],
             url=item["url"] or "",
-            body=item["body"],
+            body=sanitise_html(item["body"]),
         )
         for index, item in enumerate(package["resources"])
     }

@@ -4,6 +4,9 @@ import datetime as dt
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+
+from lms.html import sanitise_html
 
 register = template.Library()
 
@@ -22,3 +25,10 @@ def day(value, fmt: str = "j F Y") -> str:
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         return formats.date_format(value, "j F Y, H:i")
     return formats.date_format(value, fmt)
+
+
+@register.filter
+def safe_html(value) -> str:
+    """Authored HTML (a module or cheat-sheet body) shown as HTML: reduced to the safe subset of
+    lms.html again on the way out, so no template ever needs ``|safe``."""
+    return mark_safe(sanitise_html(value))  # noqa: S308 - sanitised to the documented subset just above
