@@ -60,11 +60,14 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Development worker and beat, beside `make run`: the Celery app on its own defaults to the
+# production settings (lms/celery.py), so these name the development settings unless
+# DJANGO_SETTINGS_MODULE is already set.
 worker: venv
-	$(VENV)/bin/celery -A lms worker --loglevel=info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-lms.settings} $(VENV)/bin/celery -A lms worker --loglevel=info
 
 beat: venv
-	$(VENV)/bin/celery -A lms beat --loglevel=info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-lms.settings} $(VENV)/bin/celery -A lms beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

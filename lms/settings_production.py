@@ -1,7 +1,9 @@
 """Production settings: `DJANGO_SETTINGS_MODULE=lms.settings_production`.
 
 Passes `python manage.py check --deploy --fail-level WARNING`. Requires SECRET_KEY and
-ALLOWED_HOSTS from the environment; refuses to start with the development key.
+ALLOWED_HOSTS from the environment; refuses to start with the development key or with DEBUG on.
+The production entry points (`lms.wsgi`, `lms.asgi`, `lms.celery`) use these settings when
+DJANGO_SETTINGS_MODULE is not set.
 """
 
 from __future__ import annotations
@@ -13,10 +15,19 @@ from django.core.exceptions import ImproperlyConfigured
 from lms.settings import *  # noqa: F403
 from lms.settings import INSECURE_DEV_SECRET_KEY, SECRET_KEY, env_bool
 
+_FOR_DEVELOPMENT = "For development use DJANGO_SETTINGS_MODULE=lms.settings (manage.py's default)."
 if SECRET_KEY == INSECURE_DEV_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment for production.")
-
-DEBUG = env_bool("DEBUG", False)
+    raise ImproperlyConfigured(
+        "lms.settings_production: set SECRET_KEY in the environment to a long random value "
+        f"(the development key is public). {_FOR_DEVELOPMENT}"
+    )
+# A DEBUG=1 left in the environment must not turn a production server into debug pages.
+if env_bool("DEBUG", False):
+    raise ImproperlyConfigured(
+        "lms.settings_production: DEBUG is on in the environment; production never runs with DEBUG. "
+        f"Unset DEBUG (or set DEBUG=0). {_FOR_DEVELOPMENT}"
+    )
+DEBUG = False
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from lms.tests.deploy import PRODUCTION_SECRET_KEY, clean_env
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, django; django.setup(); from django.conf import settings; "
@@ -79,3 +83,91 @@ def test_production_settings_refuse_the_development_secret_key():
     )
     assert out.returncode != 0
     assert "SECRET_KEY" in out.stderr
+
+
+# The production entry points: gunicorn (lms.wsgi), an ASGI server (lms.asgi), the Celery worker and
+# beat (lms.celery). Each probe imports the entry point the way its server does, in a process with
+# no DJANGO_SETTINGS_MODULE, then reports the settings it got.
+ENTRY_POINT_PROBE = (
+    "import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+    "import django; django.setup(); from django.conf import settings; "
+    "print(json.dumps({'module': settings.SETTINGS_MODULE, 'debug': settings.DEBUG, "
+    "'dev_key': settings.SECRET_KEY == settings.INSECURE_DEV_SECRET_KEY, 'ssl': settings.SECURE_SSL_REDIRECT}))"
+)
+ENTRY_POINTS = ["lms.wsgi", "lms.asgi", "lms.celery"]
+
+
+def _run_entry_point(module: str, env: dict) -> subprocess.CompletedProcess:
+    assert "DJANGO_SETTINGS_MODULE" not in env
+    return subprocess.run(
+        [sys.executable, "-c", ENTRY_POINT_PROBE, module], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("module", ENTRY_POINTS)
+def test_a_production_entry_point_without_settings_refuses_to_start_with_the_development_key(module):
+    out = _run_entry_point(module, clean_env())
+    assert out.returncode != 0, out.stdout
+    assert "ImproperlyConfigured" in out.stderr and "set SECRET_KEY in the environment" in out.stderr
+    assert "DJANGO_SETTINGS_MODULE=lms.settings" in out.stderr  # says what development uses instead
+
+
+@pytest.mark.parametrize("module", ENTRY_POINTS)
+def test_a_production_entry_point_without_settings_runs_the_production_settings(module):
+    out = _run_entry_point(module, clean_env(SECRET_KEY=PRODUCTION_SECRET_KEY, ALLOWED_HOSTS="lms.example.com"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"module": "lms.settings_production", "debug": False, "dev_key": False, "ssl": True}
+
+
+@pytest.mark.parametrize("module", ENTRY_POINTS)
+def test_a_production_entry_point_refuses_debug_left_on_in_the_environment(module):
+    out = _run_entry_point(module, clean_env(SECRET_KEY=PRODUCTION_SECRET_KEY, DEBUG="1"))
+    assert out.returncode != 0, out.stdout
+    assert "DEBUG is on in the environment; production never runs with DEBUG" in out.stderr
+
+
+def test_production_settings_refuse_debug_even_when_named_explicitly():
+    env = clean_env(DJANGO_SETTINGS_MODULE="lms.settings_production", SECRET_KEY=PRODUCTION_SECRET_KEY, DEBUG="true")
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode != 0 and "production never runs with DEBUG" in out.stderr
+    # DEBUG=0 is what a deployment may well have set: accepted.
+    ok = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**env, "DEBUG": "0"},
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_manage_py_and_its_runserver_keep_the_development_settings():
+    # `make run` is `manage.py runserver`, which serves lms.wsgi's application: it must load under
+    # the development settings (DEBUG on, no SECRET_KEY needed), unlike gunicorn.
+    code = (
+        "import json; from django.conf import settings; "
+        "from django.core.servers.basehttp import get_internal_wsgi_application; get_internal_wsgi_application(); "
+        "print(json.dumps({'module': settings.SETTINGS_MODULE, 'debug': settings.DEBUG}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"module": "lms.settings", "debug": True}
+
+
+def test_make_worker_and_beat_name_the_development_settings_unless_set():
+    out = subprocess.run(["make", "-n", "worker", "beat"], cwd=ROOT, env=clean_env(), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    celery_lines = [line for line in out.stdout.splitlines() if "celery -A lms" in line]
+    assert len(celery_lines) == 2
+    assert all(
+        line.startswith("DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-lms.settings} ") for line in celery_lines
+    )
