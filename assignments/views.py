@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +33,7 @@ from assignments.services import archive, assign, exemptions, imports, rules
 from assignments.tasks import import_job_apply_task, import_job_check_task
 from lms.models import User
 from lms.permissions import admin_required
+from lms.redirects import redirect_next
 from lms.selectors import managers_above, team_members
 
 STATES = ["due", "overdue", "failed", "exempt", "completed"]
@@ -115,7 +115,7 @@ def bulk_action(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(request.POST.get("next") or "assignments:list")
+        return redirect_next(request, "assignments:list")
     chosen = form.cleaned_data["ids"]
     if form.cleaned_data["action"] == "archive":
         count = archive.assignments_archive(
@@ -127,12 +127,7 @@ def bulk_action(request):
     else:
         count = assignment_notice_send(assignments=chosen.filter(archived_at=None))
         messages.success(request, ngettext("%(n)d notice re-sent.", "%(n)d notices re-sent.", count) % {"n": count})
-    return redirect(_safe_next(request) or "assignments:list")
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    return redirect_next(request, "assignments:list")
 
 
 @admin_required
@@ -191,7 +186,7 @@ def assignment_notify(request, pk: int):
     assignment = get_object_or_404(Assignment.objects.select_related("learner"), pk=pk, archived_at=None)
     assignment_notice_send(assignments=[assignment])
     messages.success(request, _("The assignment notice was re-sent to %(learner)s.") % {"learner": assignment.learner})
-    return redirect(_safe_next(request) or reverse("assignments:learner", args=[assignment.learner_id]))
+    return redirect_next(request, "assignments:learner", pk=assignment.learner_id)
 
 
 @admin_required
