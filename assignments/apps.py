@@ -3,6 +3,15 @@ from __future__ import annotations
 import importlib
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_deadline_trigger(sender, using, **kwargs):
+    from django.db import connections
+
+    from assignments.deadlines import ensure_deadline_trigger
+
+    ensure_deadline_trigger(connections[using])
 
 
 class AssignmentsConfig(AppConfig):
@@ -10,6 +19,8 @@ class AssignmentsConfig(AppConfig):
     name = "assignments"
 
     def ready(self):
+        # SQLite drops triggers when a migration rebuilds a table: put the deadline trigger back.
+        post_migrate.connect(_ensure_deadline_trigger, sender=self, dispatch_uid="assignments_deadline_trigger")
         # Home-page sections (`assignments/home.py`) and signal receivers (`assignments/receivers.py`), when the app has them.
         for module in ("home", "receivers"):
             try:

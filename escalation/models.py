@@ -75,7 +75,13 @@ class EscalationStep(models.Model):
     """One rung of the overdue ladder: N days after the due date, tell these people."""
 
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
-    days_overdue = models.PositiveSmallIntegerField(_("days overdue"))
+    # Day 1 is the first day after the deadline: a step at day 7 fires 7 days after it and its
+    # messages say "7 days overdue" (escalation.workflows.overdue).
+    days_overdue = models.PositiveSmallIntegerField(
+        _("days overdue"),
+        validators=[MinValueValidator(1, message=_("Day 1 is the first day overdue (the day after the deadline)."))],
+        help_text=_("Days after the deadline; day 1 is the first day overdue."),
+    )
     notify_learner = models.BooleanField(_("learner"), default=True)
     notify_manager = models.BooleanField(_("manager"), default=True)
     notify_managers_manager = models.BooleanField(_("manager's manager"), default=False)
@@ -295,7 +301,7 @@ class WarningLetter(models.Model):
     """A formal warning letter issued by a ladder step (rendered to PDF on demand from this row,
     which records exactly what it said)."""
 
-    # Read through warning_letter_once_per_step (assignment, step); no separate index.
+    # Read through warning_letter_once_per_step_and_deadline (assignment, step, deadline); no separate index.
     assignment = models.ForeignKey(
         "assignments.Assignment", on_delete=models.PROTECT, related_name="warning_letters", db_index=False
     )
@@ -311,10 +317,11 @@ class WarningLetter(models.Model):
     class Meta:
         ordering = ["-issued_at"]
         constraints = [
+            # Once per step of each deadline: a moved deadline has a ladder of its own.
             models.UniqueConstraint(
-                fields=["assignment", "step_days_overdue"],
-                name="warning_letter_once_per_step",
-                violation_error_message=_("A warning letter was already issued for this step."),
+                fields=["assignment", "step_days_overdue", "deadline_missed"],
+                name="warning_letter_once_per_step_and_deadline",
+                violation_error_message=_("A warning letter was already issued for this step of this deadline."),
             ),
             models.UniqueConstraint(
                 fields=["reference"],

@@ -79,8 +79,9 @@ def review_session_save(*, form) -> ReviewSession:
 
 
 DEFAULT_LADDER = [
-    # days overdue, learner, manager, manager's manager, compliance officer, warning letter
-    (0, True, True, False, False, False),
+    # days overdue (1 = the first day after the deadline), learner, manager, manager's manager,
+    # compliance officer, warning letter
+    (1, True, True, False, False, False),
     (7, True, True, True, False, False),
     (14, True, True, True, True, True),
 ]

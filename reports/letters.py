@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from weasyprint import HTML
 
 from escalation.dispatch import attachment_builder
@@ -13,10 +14,15 @@ from escalation.models import Notification, WarningLetter
 
 def warning_letter_pdf(letter: WarningLetter) -> bytes:
     assignment = letter.assignment
+    # Counted as the ladder counts (escalation.workflows.overdue): the learner's local date of issue
+    # less the deadline, so the letter says what the step's emails say.
+    issued_on = timezone.localdate(letter.issued_at, timezone=assignment.learner.tzinfo)
     html = render_to_string(
         "reports/warning_letter.html",
         {
             "letter": letter,
+            "issued_on": issued_on,
+            "days_overdue": (issued_on - letter.deadline_missed).days,
             "assignment": assignment,
             "learner": assignment.learner,
             "course": assignment.course,

@@ -13,6 +13,7 @@ from escalation.workflows.reminders import run_due_reminders
 
 pytestmark = pytest.mark.django_db
 DUE = dt.date(2026, 3, 20)
+TAG = "20260320"  # the due date in the keys: progress belongs to a deadline
 
 
 def keys(**filters) -> set[str]:
@@ -28,7 +29,7 @@ def test_reminders_fire_once_per_band_and_never_twice(team, course, policy):
 
     summary = run_due_reminders(as_of=at(DUE - dt.timedelta(days=14)))
     assert summary["notifications"] == 1
-    assert keys() == {f"reminder:{assignment.pk}:14"}
+    assert keys() == {f"reminder:{assignment.pk}:{TAG}:14"}
 
     again = run_due_reminders(as_of=at(DUE - dt.timedelta(days=14)))
     assert again["notifications"] == 0
@@ -37,7 +38,7 @@ def test_reminders_fire_once_per_band_and_never_twice(team, course, policy):
 
     run_due_reminders(as_of=at(DUE - dt.timedelta(days=5)))  # the 7-day band, caught up after a missed night
     run_due_reminders(as_of=at(DUE))
-    assert keys() == {f"reminder:{assignment.pk}:{band}" for band in (14, 7, 1)}
+    assert keys() == {f"reminder:{assignment.pk}:{TAG}:{band}" for band in (14, 7, 1)}
     assert EscalationEvent.objects.filter(assignment=assignment, kind="reminded").count() == 3
 
 
@@ -63,7 +64,10 @@ def test_deadline_is_judged_in_the_learners_time_zone(team, course, policy):
     # 13:00 UTC on the 18th is already the 19th in Auckland: one day left there, two in London.
     moment = dt.datetime(2026, 3, 18, 13, 0, tzinfo=dt.UTC)
     run_due_reminders(as_of=moment)
-    assert keys(kind="reminder") == {f"reminder:{far.pk}:1", f"reminder:{Assignment.objects.get(learner=london).pk}:7"}
+    assert keys(kind="reminder") == {
+        f"reminder:{far.pk}:{TAG}:1",
+        f"reminder:{Assignment.objects.get(learner=london).pk}:{TAG}:7",
+    }
 
 
 def test_overdue_ladder_tells_each_step_on_its_day_and_issues_the_letter_once(team, course, policy):
@@ -75,23 +79,29 @@ def test_overdue_ladder_tells_each_step_on_its_day_and_issues_the_letter_once(te
     run_overdue_ladder(as_of=at(DUE))
     assert Notification.objects.count() == 0  # due today is not overdue
 
+    # Day 1 is the first day after the due date; the step at day N fires N days after it.
     run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)))
-    assert keys() == {f"overdue:{assignment.pk}:0:learner", f"overdue:{assignment.pk}:0:manager"}
-    assert Notification.objects.get(dedupe_key__endswith=":0:manager").recipient == lead
+    assert keys() == {f"overdue:{assignment.pk}:{TAG}:1:learner", f"overdue:{assignment.pk}:{TAG}:1:manager"}
+    assert Notification.objects.get(dedupe_key__endswith=":1:manager").recipient == lead
 
+    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=6)))
+    assert Notification.objects.filter(dedupe_key__startswith=f"overdue:{assignment.pk}:{TAG}:7").count() == 0
     run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=7)))
-    assert Notification.objects.filter(dedupe_key__startswith=f"overdue:{assignment.pk}:7").count() == 0
-    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=8)))
-    assert Notification.objects.get(dedupe_key=f"overdue:{assignment.pk}:7:managers_manager").recipient == director
+    step_two = Notification.objects.get(dedupe_key=f"overdue:{assignment.pk}:{TAG}:7:managers_manager")
+    assert step_two.recipient == director and step_two.context["days_overdue"] == 7
 
-    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
-    assert Notification.objects.get(dedupe_key=f"overdue:{assignment.pk}:14:compliance_officer").recipient == officer
+    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=13)))
+    assert not WarningLetter.objects.exists()
+    run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=14)))
+    step_three = Notification.objects.get(dedupe_key=f"overdue:{assignment.pk}:{TAG}:14:compliance_officer")
+    assert step_three.recipient == officer and step_three.context["days_overdue"] == 14
     letter = WarningLetter.objects.get(assignment=assignment)
-    assert letter.deadline_missed == DUE and letter.new_deadline == DUE + dt.timedelta(days=15 + 7)
+    assert letter.deadline_missed == DUE and letter.new_deadline == DUE + dt.timedelta(days=14 + 7)
+    assert letter.reference == f"WL-{assignment.pk}-14-{TAG}"
     assert {n.recipient for n in Notification.objects.filter(kind="warning_letter")} == {learner, lead}
 
     before = Notification.objects.count()
-    again = run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
+    again = run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))  # a day later: nothing new
     assert again["notifications"] == 0 and Notification.objects.count() == before
     assert WarningLetter.objects.count() == 1
     levels = list(
@@ -103,13 +113,13 @@ def test_overdue_ladder_tells_each_step_on_its_day_and_issues_the_letter_once(te
 def test_a_course_policy_overrides_the_default_ladder(team, course, policy):
     _, lead, (learner, *_) = team
     strict = EscalationPolicy.objects.create(course_code=course.code, name="Strict", reminder_days=[3])
-    EscalationStep.objects.create(policy=strict, days_overdue=0, notify_managers_manager=True, warning_letter=True)
+    EscalationStep.objects.create(policy=strict, days_overdue=1, notify_managers_manager=True, warning_letter=True)
     assignment = assign(learner, course, due=DUE)
 
     run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=1)))
 
     assert WarningLetter.objects.filter(assignment=assignment).exists()
-    assert Notification.objects.filter(dedupe_key=f"overdue:{assignment.pk}:0:managers_manager").exists()
+    assert Notification.objects.filter(dedupe_key=f"overdue:{assignment.pk}:{TAG}:1:managers_manager").exists()
 
 
 def test_retake_deadline_after_failure_postpones_the_ladder(team, course, policy):

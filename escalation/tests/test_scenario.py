@@ -68,7 +68,7 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
         retake_deadline_days=3,
         compliance_officer=officer,
     )
-    EscalationStep.objects.create(policy=policy, days_overdue=0, notify_manager=True)
+    EscalationStep.objects.create(policy=policy, days_overdue=1, notify_manager=True)
     EscalationStep.objects.create(policy=policy, days_overdue=3, notify_managers_manager=True)
     EscalationStep.objects.create(
         policy=policy, days_overdue=5, notify_compliance_officer=True, warning_letter=True, new_deadline_days=7
@@ -150,13 +150,14 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
     }
     escalations = {day: people for day, people in escalations.items() if people}
     assert any("Weekly check-in" in subject for subject in (s for sent in days.values() for _, s in sent))
-    # Not before the retake deadline (15 March) has passed; then each step on its day.
+    # Not before the retake deadline (15 March) has passed; then each step on its day: day N is N
+    # days after the deadline (day 1 = 16 March, day 3 = 18 March, day 5 = 20 March).
     assert min(escalations) == dt.date(2026, 3, 16)
     assert lead.email in escalations[dt.date(2026, 3, 16)]
-    assert director.email in escalations[dt.date(2026, 3, 19)]
-    assert officer.email in escalations[dt.date(2026, 3, 21)]
+    assert director.email in escalations[dt.date(2026, 3, 18)]
+    assert officer.email in escalations[dt.date(2026, 3, 20)]
     letter = assignment.warning_letters.get()
-    assert letter.deadline_missed == dt.date(2026, 3, 15) and letter.new_deadline == dt.date(2026, 3, 28)
+    assert letter.deadline_missed == dt.date(2026, 3, 15) and letter.new_deadline == dt.date(2026, 3, 27)
     letter_mail = [m for m in mail.outbox if m.to == [learner.email] and "Formal warning" in m.subject][0]
     assert letter_mail.attachments[0][0] == f"{letter.reference}.pdf"
 

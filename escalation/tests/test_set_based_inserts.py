@@ -25,6 +25,7 @@ from lms.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 DUE = dt.date(2026, 3, 20)
+TAG = "20260320"  # the deadline in keys and references: progress belongs to a deadline
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_ladder_writes_the_same_rows_as_before(org):
         }
 
     def letter(learner, pk, **extra):
-        reference = f"WL-{pk}-14"
+        reference = f"WL-{pk}-14-{TAG}"
         return (
             context(
                 learner,
@@ -88,29 +89,33 @@ def test_ladder_writes_the_same_rows_as_before(org):
         )
 
     expected = {}
-    for level, days in ((1, 0), (2, 7), (3, 14)):
-        expected[f"overdue:{a.pk}:{days}:learner"] = (sam.pk, "overdue", context("Sam Stone", level, days))
-        expected[f"overdue:{b.pk}:{days}:learner"] = (loner.pk, "overdue", context("Lee Alone", level, days))
-        expected[f"overdue:{a.pk}:{days}:manager"] = (
+    for level, days in ((1, 1), (2, 7), (3, 14)):
+        expected[f"overdue:{a.pk}:{TAG}:{days}:learner"] = (sam.pk, "overdue", context("Sam Stone", level, days))
+        expected[f"overdue:{b.pk}:{TAG}:{days}:learner"] = (loner.pk, "overdue", context("Lee Alone", level, days))
+        expected[f"overdue:{a.pk}:{TAG}:{days}:manager"] = (
             lead.pk,
             "escalation",
             context("Sam Stone", level, days, role="manager"),
         )
     for days, level in ((7, 2), (14, 3)):
-        expected[f"overdue:{a.pk}:{days}:managers_manager"] = (
+        expected[f"overdue:{a.pk}:{TAG}:{days}:managers_manager"] = (
             director.pk,
             "escalation",
             context("Sam Stone", level, days, role="managers_manager"),
         )
     for pk, name in ((a.pk, "Sam Stone"), (b.pk, "Lee Alone")):
-        expected[f"overdue:{pk}:14:compliance_officer"] = (
+        expected[f"overdue:{pk}:{TAG}:14:compliance_officer"] = (
             officer.pk,
             "escalation",
             context(name, 3, 14, role="compliance_officer"),
         )
-    expected[f"letter:WL-{a.pk}-14:learner"] = (sam.pk, "warning_letter", letter("Sam Stone", a.pk))
-    expected[f"letter:WL-{a.pk}-14:manager"] = (lead.pk, "warning_letter", letter("Sam Stone", a.pk, is_copy=True))
-    expected[f"letter:WL-{b.pk}-14:learner"] = (loner.pk, "warning_letter", letter("Lee Alone", b.pk))
+    expected[f"letter:WL-{a.pk}-14-{TAG}:learner"] = (sam.pk, "warning_letter", letter("Sam Stone", a.pk))
+    expected[f"letter:WL-{a.pk}-14-{TAG}:manager"] = (
+        lead.pk,
+        "warning_letter",
+        letter("Sam Stone", a.pk, is_copy=True),
+    )
+    expected[f"letter:WL-{b.pk}-14-{TAG}:learner"] = (loner.pk, "warning_letter", letter("Lee Alone", b.pk))
     assert outbox() == expected
     assert set(Notification.objects.values_list("status", "tries", "last_error", "claim_token")) == {
         ("pending", 0, "", "")
@@ -123,49 +128,61 @@ def test_ladder_writes_the_same_rows_as_before(org):
     }
     past = "15 day(s) past the deadline of 20 Mar 2026"
     assert events == {
-        f"escalated:{a.pk}:0": (
+        f"escalated:{a.pk}:{TAG}:1": (
             a.pk,
             "escalated",
             1,
             f"{past}: step 1 told manager",
-            {"told": ["manager"], "step_days": 0},
+            {"told": ["manager"], "step_days": 1},
         ),
-        f"escalated:{a.pk}:7": (
+        f"escalated:{a.pk}:{TAG}:7": (
             a.pk,
             "escalated",
             2,
             f"{past}: step 2 told manager, managers_manager",
             {"told": ["manager", "managers_manager"], "step_days": 7},
         ),
-        f"escalated:{a.pk}:14": (
+        f"escalated:{a.pk}:{TAG}:14": (
             a.pk,
             "escalated",
             3,
             f"{past}: step 3 told manager, managers_manager, compliance_officer",
             {"told": ["manager", "managers_manager", "compliance_officer"], "step_days": 14},
         ),
-        f"escalated:{b.pk}:0": (b.pk, "escalated", 1, f"{past}: step 1 told nobody else", {"told": [], "step_days": 0}),
-        f"escalated:{b.pk}:7": (b.pk, "escalated", 2, f"{past}: step 2 told nobody else", {"told": [], "step_days": 7}),
-        f"escalated:{b.pk}:14": (
+        f"escalated:{b.pk}:{TAG}:1": (
+            b.pk,
+            "escalated",
+            1,
+            f"{past}: step 1 told nobody else",
+            {"told": [], "step_days": 1},
+        ),
+        f"escalated:{b.pk}:{TAG}:7": (
+            b.pk,
+            "escalated",
+            2,
+            f"{past}: step 2 told nobody else",
+            {"told": [], "step_days": 7},
+        ),
+        f"escalated:{b.pk}:{TAG}:14": (
             b.pk,
             "escalated",
             3,
             f"{past}: step 3 told compliance_officer",
             {"told": ["compliance_officer"], "step_days": 14},
         ),
-        f"letter:WL-{a.pk}-14": (
+        f"letter:WL-{a.pk}-14-{TAG}": (
             a.pk,
             "warning_letter",
             3,
-            f"Formal warning letter WL-{a.pk}-14 issued; new deadline 11 Apr 2026.",
-            {"reference": f"WL-{a.pk}-14"},
+            f"Formal warning letter WL-{a.pk}-14-{TAG} issued; new deadline 11 Apr 2026.",
+            {"reference": f"WL-{a.pk}-14-{TAG}"},
         ),
-        f"letter:WL-{b.pk}-14": (
+        f"letter:WL-{b.pk}-14-{TAG}": (
             b.pk,
             "warning_letter",
             3,
-            f"Formal warning letter WL-{b.pk}-14 issued; new deadline 11 Apr 2026.",
-            {"reference": f"WL-{b.pk}-14"},
+            f"Formal warning letter WL-{b.pk}-14-{TAG} issued; new deadline 11 Apr 2026.",
+            {"reference": f"WL-{b.pk}-14-{TAG}"},
         ),
     }
     assert set(EscalationEvent.objects.filter(kind="escalated").values_list("occurred_at", flat=True)) == {
@@ -177,8 +194,8 @@ def test_ladder_writes_the_same_rows_as_before(org):
         )
     )
     assert letters == {
-        (a.pk, 14, f"WL-{a.pk}-14", DUE, dt.date(2026, 4, 11), lead.pk),
-        (b.pk, 14, f"WL-{b.pk}-14", DUE, dt.date(2026, 4, 11), None),
+        (a.pk, 14, f"WL-{a.pk}-14-{TAG}", DUE, dt.date(2026, 4, 11), lead.pk),
+        (b.pk, 14, f"WL-{b.pk}-14-{TAG}", DUE, dt.date(2026, 4, 11), None),
     }
     assert (summary["notifications"], summary["escalated"], summary["letters"], summary["events"]) == (16, 6, 2, 8)
     assert len(summary["samples"]) == 16
@@ -227,12 +244,12 @@ def test_reminders_write_the_same_rows_and_render(org):
         }
 
     assert outbox() == {
-        f"reminder:{a.pk}:7": (org["sam"].pk, "reminder", context("Sam Stone")),
-        f"reminder:{b.pk}:7": (org["loner"].pk, "reminder", context("Lee Alone")),
+        f"reminder:{a.pk}:{TAG}:7": (org["sam"].pk, "reminder", context("Sam Stone")),
+        f"reminder:{b.pk}:{TAG}:7": (org["loner"].pk, "reminder", context("Lee Alone")),
     }
     rows = EscalationEvent.objects.order_by("dedupe_key").values_list("dedupe_key", "kind", "level", "reason", "detail")
     assert list(rows) == [
-        (f"reminded:{pk}:7", "reminded", 0, "Reminder: due on 2026-03-20 (5 day(s) left).", {})
+        (f"reminded:{pk}:{TAG}:7", "reminded", 0, "Reminder: due on 2026-03-20 (5 day(s) left).", {})
         for pk in sorted((a.pk, b.pk), key=str)
     ]
     assert (summary["notifications"], summary["events"], len(summary["samples"])) == (2, 2, 2)
@@ -294,7 +311,7 @@ def test_dry_run_does_not_count_messages_already_in_the_outbox(org):
     assert (preview["notifications"], preview["escalated"]) == (0, 0)
     assert (real["notifications"], real["escalated"]) == (0, 0)
     assert (Notification.objects.count(), EscalationEvent.objects.count()) == (messages, events)
-    assert Assignment.objects.get(pk=a.pk).ladder_days == 0
+    assert Assignment.objects.get(pk=a.pk).ladder_days == 1
 
 
 @pytest.mark.parametrize("workflow", ["ladder", "reminders"])
@@ -344,7 +361,7 @@ def test_candidates_claimed_in_several_batches_are_each_written_once(org, workfl
     second = func(as_of=moment)
 
     marker = "ladder_days" if workflow == "ladder" else "reminded_days"
-    expected = 0 if workflow == "ladder" else 1
+    expected = 1  # the ladder's first step is day 1; the nearest reminder band is 1
     assert list(Assignment.objects.filter(course=course).values_list(marker, flat=True)) == [expected] * 5
     kind = Notification.Kind.OVERDUE if workflow == "ladder" else Notification.Kind.REMINDER
     assert Notification.objects.filter(kind=kind, assignment__course=course).count() == 5

@@ -74,7 +74,7 @@ def test_policy_form_saves_policy_and_ladder_together_and_rejects_bad_days(clien
         "steps-INITIAL_FORMS": 0,
         "steps-MIN_NUM_FORMS": 0,
         "steps-MAX_NUM_FORMS": 1000,
-        "steps-0-days_overdue": 0,
+        "steps-0-days_overdue": 1,
         "steps-0-notify_managers_manager": "on",
         "steps-0-warning_letter": "on",
         "steps-0-new_deadline_days": 5,
@@ -82,13 +82,18 @@ def test_policy_form_saves_policy_and_ladder_together_and_rejects_bad_days(clien
     bad = client.post(reverse("escalation:policy_create"), {**base, "reminder_days": "7, soon"})
     assert bad.status_code == 200 and "soon" in str(bad.context["form"].errors["reminder_days"])
     assert not EscalationPolicy.objects.filter(course_code=course.code).exists()
+    # Day 1 is the first day overdue: a step at day 0 would fire on the deadline day, which is not late.
+    day_zero = client.post(reverse("escalation:policy_create"), {**base, "steps-0-days_overdue": 0})
+    assert day_zero.status_code == 200
+    assert "Day 1 is the first day overdue" in str(day_zero.context["steps"].forms[0].errors["days_overdue"])
+    assert not EscalationPolicy.objects.filter(course_code=course.code).exists()
 
     ok = client.post(reverse("escalation:policy_create"), base)
     assert ok.status_code == 302
     policy = EscalationPolicy.objects.get(course_code=course.code)
     assert policy.reminder_days == [7, 2]
     assert list(EscalationStep.objects.filter(policy=policy).values_list("days_overdue", "warning_letter")) == [
-        (0, True)
+        (1, True)
     ]
 
 

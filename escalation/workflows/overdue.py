@@ -1,9 +1,17 @@
-"""3. The overdue ladder: each step of the policy fires once per assignment, on the day the
+"""3. The overdue ladder: each step of the policy fires once per deadline, on the day the
 assignment has been overdue for that many days (or the first run after, should a night be missed),
 telling the people the step names, and issuing a formal warning letter if it says so.
 
 Overdue means the learner's local date is after the effective deadline: the due date, or the
-retake deadline given after a failure when that is later. Exempt learners are skipped.
+retake deadline given after a failure when that is later. Exempt learners are skipped. Days are
+counted as the editor says: the day after the deadline is day 1 overdue, so a step at day 7 fires
+7 days after the deadline and its messages say "7 days overdue" (a step saved at day 0 before
+steps started at 1 fires on day 1).
+
+Progress belongs to a deadline, not to the assignment: when the due date or retake deadline moves
+(an exemption return, an admin, a retake deadline), a database trigger clears ``ladder_days`` (and
+``reminded_days``; migration assignments 0006), and every dedupe key, letter reference and case-file
+key carries the deadline, so the steps fire again for the new deadline and never twice for one.
 
 Claim, then write: for each local date, policy and step, the candidates are claimed in batches by
 setting the assignment's ``ladder_days`` marker (an index on it keeps the steps already taken out
@@ -28,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, NullIf, Substr, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, NullIf, Replace, Substr, Trim
 from django.utils import timezone
 
 from escalation.models import EscalationEvent, Notification, WarningLetter
@@ -77,6 +85,7 @@ SAMPLE_FIELDS = (
     "learner__manager__manager_id",
     "course__title",
     "days",
+    "deadline",
 )
 
 
@@ -88,7 +97,7 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
         excused = excused_on(today)
         for scope in scopes:
             for level, step in enumerate(scope.steps, start=1):
-                cutoff = today - dt.timedelta(days=step.days_overdue + 1)
+                cutoff = today - dt.timedelta(days=first_day(step.days_overdue))
                 candidates = (
                     open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused)
                     # Steps already taken are skipped through the ladder index: a quiet night
@@ -112,12 +121,23 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     return summary
 
 
+def first_day(days_overdue: int) -> int:
+    """The number of days after the deadline on which a step fires: its own number (day 1 is the
+    first day overdue); a step saved as day 0 fires on day 1 (the deadline day is not overdue)."""
+    return max(days_overdue, 1)
+
+
 def _rows(qs: QuerySet, today: dt.date) -> QuerySet:
     return (
         qs.annotate(deadline=Greatest("due_date", Coalesce("retake_deadline", "due_date"), output_field=DateField()))
         .annotate(days=DaysBetween(Value(today), F("deadline")))
         .order_by()
     )
+
+
+def _deadline_tag():
+    """The deadline as YYYYMMDD, for the keys and references of one deadline's steps."""
+    return Replace(IsoDate(F("deadline")), Value("-"), Value(""))
 
 
 def _recipients(step, officer_id: int | None) -> list[tuple[str, F | Value, Q]]:
@@ -169,8 +189,18 @@ def _escalate(
     roles = _recipients(step, officer.pk if officer else None)
     new_deadline = today + dt.timedelta(days=step.new_deadline_days)
     learner = Trim(Concat("learner__first_name", Value(" "), "learner__last_name", output_field=CharField()))
-    key = Concat(Value("overdue:"), Cast("pk", CharField()), Value(f":{days}:"), output_field=CharField())
-    reference = Concat(Value("WL-"), Cast("pk", CharField()), Value(f"-{days}"), output_field=CharField())
+    # Keys and references carry the deadline: a moved deadline gets its own steps (module docstring).
+    key = Concat(
+        Value("overdue:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        _deadline_tag(),
+        Value(f":{days}:"),
+        output_field=CharField(),
+    )
+    reference = Concat(
+        Value("WL-"), Cast("pk", CharField()), Value(f"-{days}-"), _deadline_tag(), output_field=CharField()
+    )
     context = {
         "learner": learner,
         "first_name": F("learner__first_name"),
@@ -181,7 +211,9 @@ def _escalate(
         "days_overdue": F("days"),
         "level": Value(level),
         "reason": Concat(
-            Cast("days", CharField()), Value(f" day(s) overdue (step {level}, day {days})"), output_field=CharField()
+            Cast("days", CharField()),
+            Value(f" day(s) overdue (step {level}, day {first_day(days)})"),
+            output_field=CharField(),
         ),
     }
     letter_context = {
@@ -315,7 +347,12 @@ def _escalate(
             e_kind=Value(EscalationEvent.Kind.ESCALATED.value),
             e_level=Value(level),
             e_dedupe_key=Concat(
-                Value("escalated:"), Cast("pk", CharField()), Value(f":{days}"), output_field=CharField()
+                Value("escalated:"),
+                Cast("pk", CharField()),
+                Value(":"),
+                _deadline_tag(),
+                Value(f":{days}"),
+                output_field=CharField(),
             ),
             e_reason=Concat(
                 Cast("days", CharField()),
@@ -366,9 +403,9 @@ def _sample(
     tells whether the step has any candidate at all)."""
     samples = []
     rows = list(candidates.order_by("pk").values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
-    for pk, learner_id, first, last, manager_id, grand_id, title, days in rows:
+    for pk, learner_id, first, last, manager_id, grand_id, title, days, deadline in rows:
         learner = full_name(first, last)
-        reason = f"{days} day(s) overdue (step {level}, day {step.days_overdue})"
+        reason = f"{days} day(s) overdue (step {level}, day {first_day(step.days_overdue)})"
         if step.notify_learner:
             samples.append((learner_id, Notification.Kind.OVERDUE, reason, learner, title))
         for role in roles:
@@ -376,7 +413,7 @@ def _sample(
             if recipient and recipient != learner_id:
                 samples.append((recipient, Notification.Kind.ESCALATION, reason, learner, title))
         if step.warning_letter:
-            letter = f"formal warning letter WL-{pk}-{step.days_overdue}"
+            letter = f"formal warning letter WL-{pk}-{step.days_overdue}-{deadline:%Y%m%d}"
             samples.append((learner_id, Notification.Kind.WARNING_LETTER, letter, learner, title))
             if manager_id:
                 samples.append((manager_id, Notification.Kind.WARNING_LETTER, letter, learner, title))

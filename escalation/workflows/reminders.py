@@ -2,9 +2,11 @@
 
 Reminder days are bands: with [7, 1], a learner whose due date is 2 to 7 days away gets the
 "7" reminder once, and 0 to 1 day away the "1" reminder once. A night the job did not run is
-caught up the next night; a reminder never repeats: each band is claimed by setting the
-assignment's ``reminded_days`` marker in the transaction that writes it (and the dedupe key per
-assignment and band keeps the insert idempotent).
+caught up the next night; a reminder never repeats for one due date: each band is claimed by
+setting the assignment's ``reminded_days`` marker in the transaction that writes it (and the dedupe
+key per assignment, due date and band keeps the insert idempotent). When the due date moves, a
+database trigger clears the marker (migration assignments 0006): the reminders start again for the
+new date, each band that is still ahead sent once.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import CharField, F, JSONField, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat, JSONObject, Trim
+from django.db.models.functions import Cast, Concat, JSONObject, Replace, Trim
 from django.utils import timezone
 
 from assignments.models import Assignment
@@ -76,6 +78,8 @@ def _remind(
         ]
     )
     days_left = Cast("days_left", CharField())
+    # The keys carry the due date (YYYYMMDD): a moved due date gets its own reminders.
+    due_tag = Replace(IsoDate(F("due_date")), Value("-"), Value(""))
     new = insert_from_select(
         Notification,
         candidates.annotate(
@@ -83,7 +87,12 @@ def _remind(
             n_kind=Value(Notification.Kind.REMINDER.value),
             n_assignment=F("pk"),
             n_dedupe_key=Concat(
-                Value("reminder:"), Cast("pk", CharField()), Value(f":{band}"), output_field=CharField()
+                Value("reminder:"),
+                Cast("pk", CharField()),
+                Value(":"),
+                due_tag,
+                Value(f":{band}"),
+                output_field=CharField(),
             ),
             n_context=JSONObject(
                 learner=Trim(Concat("learner__first_name", Value(" "), "learner__last_name", output_field=CharField())),
@@ -113,7 +122,12 @@ def _remind(
             e_kind=Value(EscalationEvent.Kind.REMINDED.value),
             e_level=Value(0),
             e_dedupe_key=Concat(
-                Value("reminded:"), Cast("pk", CharField()), Value(f":{band}"), output_field=CharField()
+                Value("reminded:"),
+                Cast("pk", CharField()),
+                Value(":"),
+                due_tag,
+                Value(f":{band}"),
+                output_field=CharField(),
             ),
             e_reason=Concat(
                 Value("Reminder: due on "),
