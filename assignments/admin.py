@@ -1,34 +1,33 @@
-"""Django admin: read-mostly views for support staff. Writes that mean something go through the
-services and the app's own pages; completions are evidence and cannot be edited here."""
+"""Django admin: views for support staff. Assignments, rules, completions and exemptions are
+compliance evidence (lms.audit.EVIDENCE_MODELS): read-only here, changed only through the app's
+own pages and services, which record every change in the audit trail."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
+from lms.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["learner", "course_code", "due_date", "status", "source", "archived_at", "archived_reason"]
     list_filter = ["status", "source", "archived_reason", "course_code"]
     search_fields = ["learner__email", "learner__last_name", "course_code"]
     raw_id_fields = ["learner", "course", "rule", "assigned_by", "archived_by"]
     date_hierarchy = "assigned_at"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(admin.ModelAdmin):
+class AssignmentRuleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "course", "department", "job_title", "due_mode", "due_days", "is_active"]
     list_filter = ["is_active", "due_mode"]
     raw_id_fields = ["course", "department", "created_by"]
 
 
 @admin.register(Completion)
-class CompletionAdmin(admin.ModelAdmin):
+class CompletionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "certificate_number",
         "learner",
@@ -41,18 +40,9 @@ class CompletionAdmin(admin.ModelAdmin):
     list_filter = ["source", "course_code"]
     search_fields = ["certificate_number", "learner__email"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(Exemption)
-class ExemptionAdmin(admin.ModelAdmin):
+class ExemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["learner", "course_code", "starts_on", "ends_on", "reason", "approved_by", "revoked_at"]
     list_filter = ["reason"]
     raw_id_fields = ["learner", "approved_by"]

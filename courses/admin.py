@@ -1,15 +1,26 @@
 """The Django admin as a fallback for course authoring (the purpose-built pages live at
-/courses/authoring/). Content of a course that is not a Draft is read-only here too, and
-publishing goes through the same validation as everywhere else."""
+/courses/authoring/). Content of a course that is not a Draft is read-only here too. A course's
+rules are compliance evidence (lms.audit.EVIDENCE_MODELS): the course is created, changed,
+published and versioned through ``courses.services.authoring``, which validates and records each
+change in the audit trail; a course is never deleted here."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Choice, Course, LearningResource, Module, ModuleProgress, Question, Quiz
-from courses.services.authoring import course_new_version, course_publish
+from courses.services.authoring import (
+    COURSE_FIELDS,
+    course_create,
+    course_new_version,
+    course_publish,
+    course_update,
+)
+from courses.services.packages import course_rule_problems
+from lms.admin import ReadOnlyAdminMixin, adopt_saved
 
 
 def _course_of(obj) -> Course | None:
@@ -75,21 +86,60 @@ class ChoiceInline(DraftOnlyInlineMixin, admin.TabularInline):
     fields = ["order", "text", "is_correct", "feedback"]
 
 
+class AdminCourseForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = ["code", "title", "description", *Course.RULE_FIELDS]
+
+    def clean(self):
+        # The service's own rule checks, as field messages here (the service would refuse them).
+        cleaned = super().clean()
+        code = cleaned.get("code")
+        if self.instance.pk is None and code and Course.objects.filter(code__iexact=code).exists():
+            self.add_error("code", _("A course with this code already exists: create a new version of it instead."))
+        if cleaned.get("expiry_rule"):
+            for message in course_rule_problems(
+                expiry_rule=cleaned["expiry_rule"],
+                recertification_months=cleaned.get("recertification_months"),
+                fixed_expiry_month=cleaned.get("fixed_expiry_month"),
+                fixed_expiry_day=cleaned.get("fixed_expiry_day"),
+            ):
+                self.add_error("expiry_rule", message[0].upper() + message[1:] + ".")
+        return cleaned
+
+
 @admin.register(Course)
 class CourseAdmin(DraftOnlyMixin, admin.ModelAdmin):
+    form = AdminCourseForm
     list_display = ["code", "version", "title", "status", "compliance_critical", "updated_at"]
     list_filter = ["status", "compliance_critical"]
     search_fields = ["code", "title"]
     # Status changes only through the publish action, which validates the content first.
-    readonly_fields = ["status"]
+    readonly_fields = ["version", "status"]
     inlines = [ModuleInline, LearningResourceInline, QuizInline]
     actions = ["publish_selected", "new_version_of_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.version > 1:
+            return [*self.readonly_fields, "code"]  # the code ties the versions together
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data if name in COURSE_FIELDS}
+            course_update(course=obj, data=data, actor=request.user)
+        else:
+            data = {name: value for name, value in form.cleaned_data.items() if name in COURSE_FIELDS}
+            adopt_saved(obj, course_create(data=data, actor=request.user))
 
     @admin.action(description=_("Publish the selected Draft courses"))
     def publish_selected(self, request, queryset):
         for course in queryset:
             try:
-                course_publish(course=course)
+                course_publish(course=course, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{course}: " + " ".join(error.messages), level=messages.ERROR)
             else:
@@ -99,7 +149,7 @@ class CourseAdmin(DraftOnlyMixin, admin.ModelAdmin):
     def new_version_of_selected(self, request, queryset):
         for course in queryset:
             try:
-                new = course_new_version(course=course)
+                new = course_new_version(course=course, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, f"{course}: " + " ".join(error.messages), level=messages.ERROR)
             else:
@@ -147,14 +197,8 @@ class ChoiceAdmin(DraftOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ModuleProgress)
-class ModuleProgressAdmin(admin.ModelAdmin):
+class ModuleProgressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Learner progress is written by the course player; here it is read-only."""
 
     list_display = ["assignment", "module", "completed_at", "tested_out"]
     list_select_related = ["assignment__learner", "module"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

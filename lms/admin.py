@@ -1,16 +1,56 @@
+"""Django admin for people. A person's manager and whether they are active are compliance
+evidence (lms.audit.EVIDENCE_MODELS): the admin saves them through ``lms.services``, which
+validate, record an audit row and tell the other apps (assignment rules, leavers' training)."""
+
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import Department, User
-from lms.services import check_manager_chain
+from lms.services import (
+    USER_EDITABLE_FIELDS,
+    check_manager_chain,
+    user_create,
+    user_deactivate,
+    user_reactivate,
+    user_update,
+)
+
+# Saved by the admin itself: who may use the admin, with no compliance meaning.
+ADMIN_ACCESS_FIELDS = ("is_superuser",)
+
+
+class ReadOnlyAdminMixin:
+    """For evidence the admin must not write: listed and viewed, never added, changed or deleted
+    (the services write it, each change with an audit row)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def adopt_saved(obj: models.Model, saved: models.Model) -> None:
+    """Let the admin carry on with ``obj`` (related fields, its log entry, the redirect) after a
+    service created ``saved`` from the form's values."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj._state.db = saved._state.db
 
 
 class AdminUserChangeForm(forms.ModelForm):
+    password = ReadOnlyPasswordHashField(label=_("Password"))
+
     class Meta:
         model = User
         fields = (
@@ -30,9 +70,6 @@ class AdminUserChangeForm(forms.ModelForm):
             "is_superuser",
             "groups",
             "user_permissions",
-            "last_login",
-            "date_joined",
-            "deactivated_at",
         )
 
     def clean(self):
@@ -48,14 +85,12 @@ class AdminUserChangeForm(forms.ModelForm):
 class AdminUserCreationForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ("email", "first_name", "last_name")
+        fields = ("email", "first_name", "last_name", "manager", "department")
 
     def save(self, commit=True):
-        user = super().save(commit=False)
-        user.set_unusable_password()
         if commit:
-            user.save()
-        return user
+            raise NotImplementedError("People are created by lms.services.user_create (UserAdmin.save_model).")
+        return super().save(commit=False)
 
 
 @admin.register(User)
@@ -67,6 +102,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("is_staff", "is_active", "department")
     search_fields = ("email", "first_name", "last_name", "employee_id")
     autocomplete_fields = ("manager",)
+    readonly_fields = ("last_login", "date_joined", "deactivated_at")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "employee_id", "job_title", "hire_date")}),
@@ -74,7 +110,44 @@ class UserAdmin(BaseUserAdmin):
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Dates"), {"fields": ("last_login", "date_joined", "deactivated_at")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "first_name", "last_name", "manager", "department")}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # A leaver is deactivated, never deleted: deleting would clear their reports' manager
+        # without an audit row, and their training records must stay.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            created = user_create(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                manager=data.get("manager"),
+                department=data.get("department"),
+                actor=request.user,
+            )
+            adopt_saved(obj, created)
+            return
+        # The form has already put its values on ``obj``; the services read what is stored, so
+        # that they record (and signal) exactly what changes.
+        stored = User.objects.get(pk=obj.pk)
+        wants_active = data.get("is_active", stored.is_active)
+        obj.is_active, obj.deactivated_at = stored.is_active, stored.deactivated_at
+        if not wants_active:
+            user_deactivate(user=obj, actor=request.user)
+        changes = {name: data[name] for name in form.changed_data if name in USER_EDITABLE_FIELDS}
+        if changes:
+            user_update(user=obj, data=changes, actor=request.user)
+        access = [name for name in form.changed_data if name in ADMIN_ACCESS_FIELDS]
+        if access:
+            obj.save(update_fields=access)
+        if wants_active:
+            # After the update, so that the training given back follows the new department.
+            user_reactivate(user=obj, actor=request.user)
 
 
 @admin.register(Department)

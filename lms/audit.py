@@ -8,14 +8,18 @@ with it. On PostgreSQL a trigger refuses UPDATE and DELETE of the table (lms mig
 What is recorded, and by which service:
 
 - assignments: created (``assignments_create``), archived (``assignments_archive``), changed
-  (restored by a rule, due dates moved when an exemption ends);
+  (restored by a rule or on a leaver's return, due dates moved when an exemption ends);
 - attempts: created when started, changed when submitted (score and result);
 - completions: created (earned, recorded or imported); never changed or deleted;
 - exemptions: granted, revoked, ended;
 - assignment rules and course rules (pass mark, attempts, cooldowns, expiry...): created, changed,
   published, new version;
 - escalation policies: created, changed (with the ladder);
-- a person's manager: set at creation, changed by an admin or an import.
+- a person's manager: set at creation, changed by an admin or an import;
+- a person deactivated (a leaver) or re-activated: who is in compliance scope.
+
+Nothing else writes these records with an audit row missing: the Django admin shows them
+read-only or saves through the same services (``EVIDENCE_MODELS`` below).
 
 An assignment's derived status (in progress, completed, failed) is not recorded separately: the
 attempt or completion entry that caused it is the record.
@@ -36,6 +40,29 @@ from lms.bulk import bulk_insert
 from lms.models import AuditEntry
 
 Changes = Mapping[str, tuple[Any, Any] | list[Any]]
+
+# The one list of the models that carry compliance evidence or decide who must train, by label
+# (lms sits below the apps that define most of them). They are written only by services that
+# record each change above; the Django admin shows them read-only or saves through those services
+# (lms/tests/test_admin_evidence.py walks every model registered in the admin against this list).
+EVIDENCE_MODELS = frozenset(
+    {
+        "lms.user",  # the manager, and whether the person is active (who is in scope)
+        "lms.auditentry",
+        "courses.course",  # the course's rules
+        "assignments.assignment",
+        "assignments.assignmentrule",
+        "assignments.attempt",
+        "assignments.attemptanswer",
+        "assignments.completion",
+        "assignments.exemption",
+        "escalation.escalationpolicy",
+        "escalation.escalationstep",
+        "escalation.escalationevent",
+        "escalation.reviewbooking",
+        "escalation.warningletter",
+    }
+)
 
 
 def jsonable(value: Any) -> Any:

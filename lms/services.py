@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from lms.audit import audit_record, label_of
 from lms.models import AuditEntry, Department, User
 from lms.selectors import managers_above
-from lms.signals import user_deactivated, user_org_changed
+from lms.signals import user_deactivated, user_org_changed, user_reactivated
 
 USER_EDITABLE_FIELDS = {
     "email",
@@ -109,17 +109,16 @@ def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) 
         raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
     if "manager" in data:
         check_manager_chain(user=user, manager=data["manager"])
-    before = {name: getattr(user, name) for name in data}
     # Read from the database: a bound ModelForm has already put the new values on ``user``.
-    manager_before = (
-        User.objects.filter(pk=user.pk).values_list("manager_id", flat=True).first() if "manager" in data else None
-    )
+    attnames = {name: User._meta.get_field(name).attname for name in data}
+    stored = User.objects.filter(pk=user.pk).values(*attnames.values()).get()
+    manager_before = stored.get("manager_id")
     for name, value in data.items():
         if name == "employee_id":
             value = value or None
         setattr(user, name, value)
     _validate_and_save(user)
-    changed = {name for name in data if before[name] != getattr(user, name)}
+    changed = {name for name, attname in attnames.items() if stored[attname] != getattr(user, attname)}
     if "manager" in data and user.manager_id != manager_before:
         audit_record(
             actor=actor,
@@ -137,24 +136,48 @@ def user_set_manager(*, user: User, manager: User | None, actor: User | None = N
     return user_update(user=user, data={"manager": manager}, actor=actor)
 
 
+def _set_active(*, user: User, active: bool, actor: User | None, reason: str) -> tuple[bool, dt.datetime | None]:
+    """Lock the row and set ``is_active``, recording the change. Reads the stored state: the Django
+    admin's form has already ticked the box on ``user``. Returns (changed, the deactivation time
+    it replaced)."""
+    stored = User.objects.select_for_update().filter(pk=user.pk).values("is_active", "deactivated_at").get()
+    if stored["is_active"] == active:
+        user.is_active, user.deactivated_at = stored["is_active"], stored["deactivated_at"]
+        return False, stored["deactivated_at"]
+    user.is_active = active
+    user.deactivated_at = None if active else timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CHANGE,
+        obj_label=label_of(User),
+        obj_id=user.pk,
+        changes={
+            "is_active": [stored["is_active"], active],
+            "deactivated_at": [stored["deactivated_at"], user.deactivated_at],
+        },
+        reason=reason,
+    )
+    return True, stored["deactivated_at"]
+
+
 @transaction.atomic
 def user_deactivate(*, user: User, actor: User | None = None, reason: str = "left") -> User:
     """Deactivate a leaver: they can no longer log in (their session ends on the next request)
     and their records stay. Listeners archive their active assignments."""
-    if not user.is_active:
-        return user
-    user.is_active = False
-    user.deactivated_at = timezone.now()
-    user.save(update_fields=["is_active", "deactivated_at"])
-    user_deactivated.send(sender=User, user=user, actor=actor, reason=reason)
+    changed, _since = _set_active(user=user, active=False, actor=actor, reason=f"Deactivated ({reason})")
+    if changed:
+        user_deactivated.send(sender=User, user=user, actor=actor, reason=reason)
     return user
 
 
 @transaction.atomic
-def user_reactivate(*, user: User) -> User:
-    user.is_active = True
-    user.deactivated_at = None
-    user.save(update_fields=["is_active", "deactivated_at"])
+def user_reactivate(*, user: User, actor: User | None = None) -> User:
+    """A leaver comes back: they can log in again, and listeners give back the training their
+    assignment rules require (the assignment archived when they left, or a new one)."""
+    changed, away_since = _set_active(user=user, active=True, actor=actor, reason="Re-activated")
+    if changed:
+        user_reactivated.send(sender=User, user=user, actor=actor, away_since=away_since)
     return user
 
 

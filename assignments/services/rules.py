@@ -4,9 +4,10 @@
 set-based (a fixed number of queries however many people and rules) and is called for one user
 by the org-chart receivers, for many by the user import, and for everyone when a rule is saved.
 
-- A matching learner without an active assignment of the course gets one; if they had a
-  rule-sourced assignment archived as ``rule_ended`` (they moved out and back), that same
-  assignment is restored, with its progress, instead of a fresh one.
+- A matching learner without an active assignment of the course gets one; if they had an
+  assignment of the course archived as ``rule_ended`` (they moved out and back) or ``left`` (a
+  leaver re-activated), the newest such is restored, with its progress, instead of a fresh one.
+  A leaver's unfinished deadline moves by the days they were away, as after an exemption.
 - A learner who no longer matches an active rule has that rule's active assignment archived with
   reason ``rule_ended``.
 - Deactivating or deleting a rule never touches the assignments it made.
@@ -57,6 +58,21 @@ class RuleDue:
         return max(due, assigned_on)
 
 
+# Archived for these reasons, an assignment comes back when a rule covers its learner again.
+RESTORABLE_REASONS = (Assignment.ArchiveReason.RULE_ENDED, Assignment.ArchiveReason.LEFT)
+
+
+def due_after_time_away(assignment: Assignment, learner: User) -> dt.date:
+    """The due date of a leaver's assignment restored on their return: moved by the days they were
+    away when it is unfinished and was not already late when they left (as ``exemption_end``)."""
+    if assignment.status not in (Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS):
+        return assignment.due_date
+    left_on = timezone.localtime(assignment.archived_at, learner.tzinfo).date()
+    if assignment.due_date < left_on:
+        return assignment.due_date
+    return assignment.due_date + dt.timedelta(days=max((learner_today(learner) - left_on).days, 0))
+
+
 @dataclass
 class RuleSyncResult:
     created: list[Assignment] = field(default_factory=list)
@@ -100,9 +116,10 @@ def rule_matches(rule: AssignmentRule, user: User, subtrees: dict[int, set[int]]
 
 @transaction.atomic
 def rules_sync_for_users(
-    *, user_ids: list[int] | None = None, rules: list[AssignmentRule] | None = None
+    *, user_ids: list[int] | None = None, rules: list[AssignmentRule] | None = None, dispatch_soon: bool = True
 ) -> RuleSyncResult:
-    """Bring ``user_ids`` (default: every active user) in line with ``rules`` (default: all active)."""
+    """Bring ``user_ids`` (default: every active user) in line with ``rules`` (default: all active).
+    ``dispatch_soon=False``: the new assignments' notices wait for the dispatcher (an import)."""
     result = RuleSyncResult()
     if rules is None:
         rules = list(AssignmentRule.objects.filter(is_active=True).select_related("course"))
@@ -143,25 +160,34 @@ def rules_sync_for_users(
     missing = {key: rule for key, rule in wanted.items() if key not in active}
     if not missing:
         return result
-    # Moved out and back: the newest rule_ended assignment of the course comes back.
+    # Moved out and back, or left and came back: the newest such assignment of the course returns.
     restorable: dict[tuple[int, str], Assignment] = {}
     for a in Assignment.objects.filter(
         learner_id__in={key[0] for key in missing},
         course_code__in={key[1] for key in missing},
-        archived_reason=Assignment.ArchiveReason.RULE_ENDED,
+        archived_reason__in=RESTORABLE_REASONS,
         archived_at__isnull=False,
-    ).order_by("archived_at"):
+    ).order_by("archived_at", "pk"):
         restorable[(a.learner_id, a.course_code)] = a
     to_restore = [restorable[key] for key in missing if key in restorable]
+    by_person = {person.pk: person for person in people}
     if to_restore:
         entries = []
         for a in to_restore:
-            entries.append((a.pk, {"archived_at": [a.archived_at, None], "archived_reason": [a.archived_reason, ""]}))
+            changes = {"archived_at": [a.archived_at, None], "archived_reason": [a.archived_reason, ""]}
+            if a.archived_reason == Assignment.ArchiveReason.LEFT:
+                due = due_after_time_away(a, by_person[a.learner_id])
+                if due != a.due_date:
+                    changes["due_date"] = [a.due_date, due]
+                    a.due_date = due
+            entries.append((a.pk, changes))
             a.archived_at = None
             a.archived_reason = ""
             a.archive_note = ""
             a.archived_by = None
-        Assignment.objects.bulk_update(to_restore, ["archived_at", "archived_reason", "archive_note", "archived_by"])
+        Assignment.objects.bulk_update(
+            to_restore, ["archived_at", "archived_reason", "archive_note", "archived_by", "due_date"]
+        )
         audit_record_many(
             actor=None,
             action=AuditEntry.Action.CHANGE,
@@ -171,7 +197,6 @@ def rules_sync_for_users(
         )
         result.restored = to_restore
 
-    by_person = {person.pk: person for person in people}
     new_by_rule: dict[int, list[User]] = defaultdict(list)
     rule_by_id = {rule.pk: rule for rule in rules}
     for key, rule in missing.items():
@@ -186,6 +211,7 @@ def rules_sync_for_users(
             source=Assignment.Source.RULE,
             assigned_by=None,
             rule=rule,
+            dispatch_soon=dispatch_soon,
         )
         result.created.extend(created.created)
     return result
@@ -216,7 +242,7 @@ def rule_preview(*, rule: AssignmentRule) -> RulePreview:
     }
     restorable = set(
         Assignment.objects.filter(
-            course_code=code, archived_reason=Assignment.ArchiveReason.RULE_ENDED, archived_at__isnull=False
+            course_code=code, archived_reason__in=RESTORABLE_REASONS, archived_at__isnull=False
         ).values_list("learner_id", flat=True)
     )
     dues: Counter[dt.date] = Counter()

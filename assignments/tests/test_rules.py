@@ -4,13 +4,15 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from assignments.models import Assignment, AssignmentRule
 from assignments.services.rules import rule_deactivate, rule_preview, rule_save
 from courses.models import ModuleProgress
 from courses.tests.factories import AssignmentFactory, CourseFactory, make_course
-from lms.services import user_create, user_update
-from lms.tests.factories import DepartmentFactory, UserFactory
+from lms.models import AuditEntry
+from lms.services import user_create, user_deactivate, user_reactivate, user_update
+from lms.tests.factories import AdminFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +194,111 @@ def test_course_due_period_preview_counts_the_due_dates_a_change_would_touch():
 
     assert (preview.active_unfinished, preview.would_change, preview.rules) == (2, 1, 1)
     assert (preview.earliest, preview.latest) == (dt.date(2026, 3, 15), dt.date(2026, 3, 15))
+
+
+# A leaver who comes back (issue 12, item 19): re-activation gives back the rule-based training.
+
+
+def _rule_and_leaver(**rule_fields):
+    dept = DepartmentFactory(name="Warehouse")
+    rule = make_rule(department=dept, due_mode=AssignmentRule.DueMode.FROM_ASSIGNMENT, due_days=30, **rule_fields)
+    person = UserFactory(department=dept)
+    rule_save(rule=rule)
+    return rule, person
+
+
+def test_a_reactivated_leaver_gets_back_the_assignment_archived_when_they_left_with_the_time_away_added():
+    rule, person = _rule_and_leaver()
+    original = active(person, rule.course)
+    assert original.due_date == dt.date(2026, 4, 1)
+    user_deactivate(user=person)
+    assert active(person, rule.course) is None
+
+    with time_machine.travel(dt.datetime(2026, 3, 12, 10, 0, tzinfo=dt.UTC), tick=False):
+        user_reactivate(user=person)
+
+    restored = active(person, rule.course)
+    assert restored is not None and restored.pk == original.pk
+    assert restored.due_date == dt.date(2026, 4, 11)  # ten days away, ten days more
+    assert Assignment.objects.filter(learner=person, course_code=rule.course.code).count() == 1
+    row = AuditEntry.objects.filter(object_type="assignments.assignment", object_id=str(original.pk)).latest("pk")
+    assert row.changes["archived_reason"] == ["left", ""]
+    assert row.changes["due_date"] == ["2026-04-01", "2026-04-11"]
+    person.refresh_from_db()
+    assert person.is_active and person.deactivated_at is None
+
+
+def test_a_deadline_already_missed_when_they_left_is_not_moved_on_their_return():
+    rule, person = _rule_and_leaver()
+    Assignment.objects.filter(learner=person).update(assigned_on=dt.date(2026, 1, 1), due_date=dt.date(2026, 2, 1))
+    user_deactivate(user=person)
+
+    with time_machine.travel(dt.datetime(2026, 3, 12, 10, 0, tzinfo=dt.UTC), tick=False):
+        user_reactivate(user=person)
+
+    assert active(person, rule.course).due_date == dt.date(2026, 2, 1)
+
+
+def test_a_reactivated_leaver_gets_a_new_assignment_when_there_is_nothing_to_restore():
+    dept = DepartmentFactory(name="Warehouse")
+    person = UserFactory(department=dept)
+    user_deactivate(user=person)
+    # The rule is made while they are away: nothing of theirs was archived.
+    rule = make_rule(department=dept, due_mode=AssignmentRule.DueMode.FROM_ASSIGNMENT, due_days=30)
+    assert active(person, rule.course) is None
+
+    user_reactivate(user=person)
+
+    assignment = active(person, rule.course)
+    assert assignment.source == Assignment.Source.RULE and assignment.rule == rule
+    assert assignment.due_date == dt.date(2026, 4, 1)
+
+
+def test_reactivating_someone_already_active_changes_nothing():
+    rule, person = _rule_and_leaver()
+    before = AuditEntry.objects.count()
+
+    user_reactivate(user=person)
+
+    assert AuditEntry.objects.count() == before
+    assert Assignment.objects.filter(learner=person).count() == 1
+
+
+def test_replay_autoenrol_70_moved_out_left_and_brought_back_into_the_rule_gets_the_same_assignment_back():
+    # bobopinna/moodle-enrol_autoenrol#70: an enrolment suspended because the profile stopped
+    # matching the rule is not re-activated when it matches again. Here: moved out of the
+    # department (archived as rule_ended), left, moved back while away, then re-activated.
+    rule, person = _rule_and_leaver()
+    original = active(person, rule.course)
+    office = DepartmentFactory(name="Office")
+    user_update(user=person, data={"department": office})
+    user_deactivate(user=person)
+    user_update(user=person, data={"department": rule.department})
+    assert active(person, rule.course) is None  # nobody trains while they are away
+
+    user_reactivate(user=person)
+
+    assert active(person, rule.course).pk == original.pk
+
+
+def test_moving_a_person_on_the_person_form_applies_the_rules_of_their_new_department(client):
+    rule, person = _rule_and_leaver()
+    office = DepartmentFactory(name="Office")
+    office_rule = make_rule(name="Office safety", department=office)
+    client.force_login(AdminFactory())
+
+    response = client.post(
+        reverse("person_edit", args=[person.pk]),
+        {
+            "email": person.email,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "department": office.pk,
+            "job_title": person.job_title,
+            "timezone": "Europe/London",
+        },
+    )
+
+    assert response.status_code == 302
+    assert active(person, office_rule.course) is not None
+    assert active(person, rule.course) is None
