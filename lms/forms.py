@@ -3,10 +3,11 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lms.lockout import password_confirm
 from lms.models import Department, User, validate_timezone
 from lms.services import check_department_parent, check_manager_chain
 
@@ -22,6 +23,23 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": _("That email address and password do not match an active account. Please try again."),
         "inactive": _("That email address and password do not match an active account. Please try again."),
     }
+
+
+class CheckedPasswordChangeForm(PasswordChangeForm):
+    """The old password is checked through the login lockout (``lms.lockout.password_confirm``):
+    wrong guesses count and are logged like failed logins, and none is checked while locked out."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        try:
+            password_confirm(request=self.request, user=self.user, password=old_password, field="old_password")
+        except ValidationError as error:
+            raise ValidationError(error.error_dict["old_password"]) from None
+        return old_password
 
 
 class UserForm(forms.ModelForm):
@@ -59,7 +77,17 @@ class UserForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.order_by("name")
 
     def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
+        email = self.cleaned_data["email"].strip().lower()
+        # The field's message before the case-insensitive constraint (user_email_unique_ci).
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("A user with this email address already exists."))
+        return email
+
+    def clean_employee_id(self):
+        employee_id = (self.cleaned_data.get("employee_id") or "").strip()
+        if employee_id and User.objects.filter(employee_id=employee_id).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("Another user already has this employee id."))
+        return employee_id or None
 
     def clean(self):
         cleaned = super().clean()
@@ -82,6 +110,13 @@ class DepartmentForm(forms.ModelForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        # The field's message before the case-insensitive constraint (department_name_unique_ci).
+        if Department.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("A department with this name already exists."))
+        return name
 
     def clean(self):
         cleaned = super().clean()

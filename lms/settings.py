@@ -134,13 +134,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock out after 5 failures for the same username from the same IP, for one hour.
+# Lock out after 5 failures for the same person (email trimmed and case-folded) from the same IP,
+# for one hour. Re-entered passwords (attestation, password change) count too: see lms.lockout.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "lms.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "lms.lockout.lockout_response"
+# Every failed password check is kept (identity, IP, page), not only the running counter.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# Password-reset emails: at most 3 an hour per address (however spelt) and 20 an hour per IP
+# (lms.accounts). The counters live in the default cache: set CACHE_URL (Redis) in production so
+# that every web process shares them.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "3"))
+PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "20"))
+PASSWORD_RESET_LIMIT_WINDOW = 60 * 60
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    }
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English (UK)")), ("en", _("English (US)"))]

@@ -20,6 +20,7 @@ from courses.forms.player import AttemptForm
 from courses.models import Quiz
 from courses.selectors import learner as selectors
 from courses.services.progress import module_progress_complete
+from lms.lockout import password_confirm
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -147,6 +148,8 @@ def attempt_take(request, attempt_pk: int):
     form = AttemptForm(request.POST or None, questions=questions, attest_as=_attest_as(attempt))
     if request.method == "POST" and form.is_valid():
         try:
+            if form.needs_attestation:  # through the login lockout first, outside the submit's transaction
+                password_confirm(request=request, user=request.user, password=form.cleaned_data["password"])
             result = attempt_submit(
                 attempt=attempt,
                 answers=form.answers(),

@@ -1,0 +1,97 @@
+"""The password-reset form is limited per address and per IP (``lms.accounts``), and answers the
+same for a known address, an unknown one and a limited request: nothing on the page says which
+addresses exist or that a limit was reached.
+
+Replays: openedx-platform#23837 (limit by the address, not only by IP, or rotating IPs floods one
+inbox) and LemmyNet/lemmy#3344 (unlimited reset emails to one address).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+
+from lms.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PER_ADDRESS = settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+PER_IP = settings.PASSWORD_RESET_LIMIT_PER_IP
+
+
+def ask(client, email: str, ip: str = "10.1.0.1"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+
+
+def answer(response) -> tuple[int, str]:
+    return response.status_code, response["Location"]
+
+
+def test_the_documented_limits():
+    assert (PER_ADDRESS, PER_IP, settings.PASSWORD_RESET_LIMIT_WINDOW) == (3, 20, 3600)
+
+
+def test_one_address_gets_at_most_three_emails_an_hour_and_the_fourth_answer_is_the_same(client, mailoutbox):
+    UserFactory(email="reset@example.com")
+    answers = [answer(ask(client, "reset@example.com")) for _ in range(PER_ADDRESS)]
+    assert len(mailoutbox) == PER_ADDRESS
+    limited = answer(ask(client, "reset@example.com"))
+    assert len(mailoutbox) == PER_ADDRESS
+    assert set(answers) == {limited} == {(302, reverse("password_reset_done"))}
+
+
+def test_every_spelling_of_an_address_and_every_ip_share_the_address_limit(client, mailoutbox):
+    UserFactory(email="reset@example.com")
+    for index, spelling in enumerate(["reset@example.com", "RESET@example.com", " Reset@Example.COM "]):
+        ask(client, spelling, ip=f"10.2.0.{index}")
+    assert len(mailoutbox) == PER_ADDRESS
+    ask(client, "reSet@example.com", ip="10.2.0.99")
+    assert len(mailoutbox) == PER_ADDRESS
+
+
+def test_the_address_may_ask_again_after_the_hour(client, mailoutbox):
+    UserFactory(email="reset@example.com")
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        for _ in range(PER_ADDRESS + 1):
+            ask(client, "reset@example.com")
+        assert len(mailoutbox) == PER_ADDRESS
+        traveller.shift(dt.timedelta(seconds=settings.PASSWORD_RESET_LIMIT_WINDOW + 1))
+        ask(client, "reset@example.com")
+    assert len(mailoutbox) == PER_ADDRESS + 1
+
+
+def test_one_ip_gets_at_most_twenty_requests_an_hour_whatever_the_addresses(client, mailoutbox):
+    for index in range(PER_IP + 1):
+        UserFactory(email=f"person{index}@example.org")
+    for index in range(PER_IP):
+        ask(client, f"person{index}@example.org", ip="10.3.0.1")
+    assert len(mailoutbox) == PER_IP
+    limited = ask(client, f"person{PER_IP}@example.org", ip="10.3.0.1")
+    assert answer(limited) == (302, reverse("password_reset_done"))
+    assert len(mailoutbox) == PER_IP
+    # The same address from another IP is still served.
+    ask(client, f"person{PER_IP}@example.org", ip="10.3.0.2")
+    assert len(mailoutbox) == PER_IP + 1
+
+
+def test_unknown_addresses_count_toward_the_ip_limit_and_get_the_same_answer(client, mailoutbox):
+    UserFactory(email="known@example.com")
+    unknown = [answer(ask(client, f"nobody{index}@example.com", ip="10.4.0.1")) for index in range(PER_IP)]
+    assert mailoutbox == []
+    limited_known = answer(ask(client, "known@example.com", ip="10.4.0.1"))
+    assert mailoutbox == []
+    known_elsewhere = answer(ask(client, "known@example.com", ip="10.4.0.2"))
+    assert len(mailoutbox) == 1
+    assert set(unknown) == {limited_known} == {known_elsewhere}
+
+
+def test_the_page_after_a_limited_request_reads_like_any_other(client, mailoutbox):
+    UserFactory(email="reset@example.com")
+    for _ in range(PER_ADDRESS):
+        ask(client, "reset@example.com")
+    sent_page = client.get(reverse("password_reset_done")).content
+    ask(client, "reset@example.com")
+    assert client.get(reverse("password_reset_done")).content == sent_page
