@@ -200,6 +200,14 @@ class ExemptionForm(forms.ModelForm):
         self.fields["course_code"].choices = [("", _("All courses")), *[(code, code) for code in codes]]
         self.fields["starts_on"].initial = timezone.localdate()
 
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            # The field's message before the named constraint (exemption_ends_after_start).
+            self.add_error("ends_on", _("An exemption cannot end before it starts."))
+        return cleaned
+
     def _post_clean(self):
         # The service validates and saves (approver, overlaps); no model instance is built here.
         pass

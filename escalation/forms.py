@@ -55,6 +55,13 @@ class EscalationPolicyForm(forms.ModelForm):
             )
         self.fields["compliance_officer"].queryset = self.fields["compliance_officer"].queryset.filter(is_active=True)
 
+    def clean_course_code(self):
+        code = self.cleaned_data.get("course_code") or ""
+        # The field's message before the named constraint (escalation_policy_one_per_course).
+        if EscalationPolicy.objects.filter(course_code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This course already has an escalation policy."))
+        return code
+
     def clean(self):
         cleaned = super().clean()
         month, day = cleaned.get("clean_slate_month"), cleaned.get("clean_slate_day")

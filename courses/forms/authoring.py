@@ -6,7 +6,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MinValueValidator, URLValidator
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +60,11 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
         self.fields["default_due_days"].widget.attrs["min"] = 1
         self.fields["cpd_points"].min_value = 0
         self.fields["cpd_points"].widget.attrs["min"] = 0
+        # The field's message before the named constraint (course_max_attempts_positive).
+        self.fields["max_attempts"].validators.append(
+            MinValueValidator(1, message=_("Maximum attempts must be at least 1, or empty for unlimited."))
+        )
+        self.fields["max_attempts"].widget.attrs["min"] = 1
         if self.instance.pk:
             self.initial["unlimited_attempts"] = self.instance.max_attempts is None
             if self.instance.version > 1:
@@ -178,7 +183,19 @@ class QuizForm(_CrispyMixin, forms.ModelForm):
 
     def __init__(self, *args, course: Course, **kwargs):
         super().__init__(*args, **kwargs)
+        self.course = course
         self.fields["module"].queryset = Module.objects.filter(course=course).order_by("order", "pk")
+
+    def clean_kind(self):
+        kind = self.cleaned_data["kind"]
+        # The field's message before the named constraints (quiz_one_final_per_course, ..._pretest_...).
+        once = {
+            Quiz.Kind.FINAL: _("A course has at most one final assessment."),
+            Quiz.Kind.PRETEST: _("A course has at most one diagnostic pre-test."),
+        }
+        if kind in once and self.course.quizzes.filter(kind=kind).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(once[kind])
+        return kind
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
