@@ -182,7 +182,7 @@ def timed_night(label: str, as_of, rows: list) -> tuple[float, int]:
             elapsed = time.perf_counter() - started
         total += elapsed
         queries_total += counter.count
-        made = summary.get("notifications", summary.get("sent", 0))
+        made = summary.get("notifications", summary.get("emails_sent", 0))
         rows.append((label, name, elapsed, counter.count, made))
         print(f"  {label:<8} {name:<22} {elapsed:8.2f} s {counter.count:7d} queries {made:>8}", flush=True)
     rows.append((label, "whole night", total, queries_total, None))
@@ -213,7 +213,7 @@ def dispatch_throughput(sample: int, rows: list) -> float:
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         started = time.perf_counter()
-        sent = run_dispatch(as_of=timezone.now())["sent"]
+        sent = run_dispatch(as_of=timezone.now())["emails_sent"]
         elapsed = time.perf_counter() - started
     rows.append(("backlog", f"dispatch {sent} messages", elapsed, counter.count, sent))
     print(f"  dispatch sample: {sent} messages in {elapsed:.2f} s", flush=True)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections import defaultdict
+from collections import Counter
 from itertools import groupby
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -93,13 +93,14 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
     return message
 
 
-def _deliver(token: str, now: dt.datetime) -> tuple[int, int, int]:
+def _deliver(token: str, now: dt.datetime) -> Counter:
+    """Send the claimed rows, one email per recipient and kind; the figures of ``run_dispatch``."""
     rows = list(
         Notification.objects.filter(claim_token=token, status=Notification.Status.SENDING)
         .select_related("recipient")
         .order_by("recipient_id", "kind", "pk")
     )
-    sent = failed = cancelled = 0
+    totals = Counter()
     for (recipient_id, kind), group in groupby(rows, key=lambda r: (r.recipient_id, r.kind)):
         group = list(group)
         ids = [row.pk for row in group]
@@ -108,7 +109,7 @@ def _deliver(token: str, now: dt.datetime) -> tuple[int, int, int]:
             Notification.objects.filter(pk__in=ids, claim_token=token).update(
                 status=Notification.Status.CANCELLED, last_error="recipient inactive"
             )
-            cancelled += len(ids)
+            totals["notifications_cancelled"] += len(ids)
             continue
         try:
             render_message(recipient, kind, group).send()
@@ -122,30 +123,55 @@ def _deliver(token: str, now: dt.datetime) -> tuple[int, int, int]:
                 send_after=now + dt.timedelta(minutes=5 * 2**tries),
                 claim_token="",
             )
-            failed += len(ids)
+            totals["emails_failed"] += 1
             continue
         Notification.objects.filter(pk__in=ids, claim_token=token).update(
             status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
         )
-        sent += len(ids)
-    return sent, failed, cancelled
+        totals["emails_sent"] += 1
+        totals["notifications_sent"] += len(ids)
+    return totals
+
+
+def _predict(now: dt.datetime) -> Counter:
+    """The figures a run at ``now`` would report, sending nothing: one email per recipient and kind
+    among the rows it would claim (due, or back from a lapsed lease), none to an inactive recipient
+    or one without an address (those rows are cancelled). A failure cannot be foreseen."""
+    lapsed = Q(status=Notification.Status.SENDING, claimed_at__lt=now - LEASE)
+    due = Q(status=Notification.Status.PENDING, send_after__lte=now) | lapsed
+    totals = Counter(notifications_recovered=Notification.objects.filter(lapsed).count())
+    groups = (
+        Notification.objects.filter(due)
+        .values("recipient_id", "kind", "recipient__is_active", "recipient__email")
+        .annotate(rows=Count("pk"))
+        .order_by()
+    )
+    for group in groups:
+        if group["recipient__is_active"] and group["recipient__email"]:
+            totals["emails_sent"] += 1
+            totals["notifications_sent"] += group["rows"]
+        else:
+            totals["notifications_cancelled"] += group["rows"]
+    return totals
+
+
+FIGURES = ("emails_sent", "notifications_sent", "emails_failed", "notifications_cancelled", "notifications_recovered")
 
 
 def run_dispatch(*, as_of: dt.datetime | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE) -> dict:
+    """Send what is due. The figures say what they count: ``emails_sent`` and ``emails_failed`` are
+    emails (one per recipient and kind), ``notifications_*`` are outbox rows (those the sent emails
+    listed, those cancelled for an inactive recipient, those back from a lapsed lease). A dry run
+    reports the same figures for what a run would do, and sends and changes nothing."""
     now = as_of or timezone.now()
     if dry_run:
-        pending = Notification.objects.filter(status=Notification.Status.PENDING, send_after__lte=now)
-        by_kind = defaultdict(int)
-        for (kind,) in pending.values_list("kind"):
-            by_kind[kind] += 1
-        return {"would_send": sum(by_kind.values()), "by_kind": dict(by_kind)}
-    recovered = Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - LEASE).update(
-        status=Notification.Status.PENDING, claim_token=""
-    )
-    totals = {"sent": 0, "failed": 0, "cancelled": 0, "recovered": recovered}
-    while (token := _claim(now, batch_size)) is not None:
-        sent, failed, cancelled = _deliver(token, now)
-        totals["sent"] += sent
-        totals["failed"] += failed
-        totals["cancelled"] += cancelled
-    return totals
+        totals = _predict(now)
+    else:
+        totals = Counter(
+            notifications_recovered=Notification.objects.filter(
+                status=Notification.Status.SENDING, claimed_at__lt=now - LEASE
+            ).update(status=Notification.Status.PENDING, claim_token="")
+        )
+        while (token := _claim(now, batch_size)) is not None:
+            totals.update(_deliver(token, now))
+    return {figure: totals[figure] for figure in FIGURES}

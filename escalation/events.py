@@ -41,9 +41,24 @@ def event_row(
     )
 
 
-def record(rows: list[EscalationEvent]) -> None:
-    if rows:
-        bulk_insert(rows, ignore_conflicts=True)
+def record(rows: list[EscalationEvent], *, count: bool = False) -> int:
+    """Insert the rows whose dedupe key is not in the case file yet. With ``count``, return how many
+    that was (one more query: the keys already there), for the figures a workflow reports; else 0."""
+    if not rows:
+        return 0
+    new = 0
+    if count:
+        keys = [row.dedupe_key for row in rows if row.dedupe_key]
+        existing = set(EscalationEvent.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        seen: set[str] = set()
+        for row in rows:
+            if row.dedupe_key is None:
+                new += 1
+            elif row.dedupe_key not in existing and row.dedupe_key not in seen:
+                seen.add(row.dedupe_key)
+                new += 1
+    bulk_insert(rows, ignore_conflicts=True)
+    return new
 
 
 def _one(assignment, kind: str, reason: str, *, dedupe_key: str | None = None, **kwargs) -> None:

@@ -16,6 +16,7 @@ from escalation import selectors, services
 from escalation.forms import EscalationPolicyForm, ReviewSessionForm, StepFormSet
 from escalation.models import EscalationPolicy, Notification, ReviewBooking, ReviewSession, WarningLetter
 from escalation.nightly import run_nightly
+from escalation.rehearsal import NightlyRunInProgress
 from escalation.reviews import review_attendance_record
 from lms.models import User
 from lms.permissions import admin_required
@@ -49,7 +50,11 @@ def policy_edit(request, pk: int | None = None):
 @admin_required
 def preview(request):
     """What tonight's run would send, to whom and why, computed by a dry run."""
-    results = run_nightly(dry_run=True)
+    try:
+        results = run_nightly(dry_run=True)
+    except NightlyRunInProgress as busy:
+        messages.warning(request, str(busy))
+        results = []
     recipient_ids = {s["recipient_id"] for r in results for s in r.get("samples", [])}
     names = {u.pk: u for u in User.objects.filter(pk__in=recipient_ids)}
     for result in results:

@@ -227,7 +227,7 @@ def test_run_nightly_twice_for_the_same_day_inserts_and_sends_nothing_the_second
     assert Notification.objects.count() == first_rows
     assert len(mail.outbox) == first_mail
     assert EscalationEvent.objects.count() == events
-    assert "dispatch: sent=0" in capsys.readouterr().out
+    assert "dispatch: emails_sent=0, notifications_sent=0" in capsys.readouterr().out
 
 
 def test_dry_run_changes_and_sends_nothing(team, course, policy, capsys):

@@ -112,24 +112,37 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
     return messages, event_rows
 
 
-def follow_up_attempts(attempt_ids: list[int], *, dry_run: bool = False) -> list[Outgoing]:
+def follow_up_attempts(
+    attempt_ids: list[int], *, dry_run: bool = False, summary: Summary | None = None
+) -> list[Outgoing]:
+    """Tell of failed attempts; returns the new messages (and adds them, with the case-file events
+    written, to ``summary`` when given)."""
     messages, event_rows = attempt_failure_messages(attempt_ids)
+    recorded = 0
     with transaction.atomic():
         new = enqueue(messages, dry_run=dry_run)
         if not dry_run:
-            events.record(event_rows)
+            recorded = events.record(event_rows, count=summary is not None)
+    if summary is not None:
+        summary.add(new, events=recorded)
     return new
 
 
 def follow_up_exhausted(
-    assignment_ids: list[int], *, as_of: dt.datetime | None = None, dry_run: bool = False
+    assignment_ids: list[int],
+    *,
+    as_of: dt.datetime | None = None,
+    dry_run: bool = False,
+    summary: Summary | None = None,
 ) -> list[Outgoing]:
     """Retake deadline, manager email and review booking for assignments whose attempts ran out.
+    Returns the new messages; ``summary``, when given, gets them with the review bookings' and the
+    case-file events written.
 
     Set-based for a batch: a few queries for the batch, plus one booking transaction per learner
     newly told (sessions are locked while booking) when review sessions with room exist.
     """
-    from escalation.models import ReviewSession
+    from escalation.models import ReviewBooking, ReviewSession
     from escalation.reviews import review_book_next
 
     as_of = as_of or timezone.now()
@@ -209,6 +222,8 @@ def follow_up_exhausted(
     with transaction.atomic():
         new = enqueue(messages, dry_run=dry_run)
         if dry_run:
+            if summary is not None:
+                summary.add(new)
             return new
         # Only where still unset: a concurrent follow-up keeps the first deadline it set. One
         # UPDATE for the batch, each row given the deadline worked out above.
@@ -235,16 +250,26 @@ def follow_up_exhausted(
             reason="Attempts used up: retake deadline set by the escalation policy.",
             at=as_of,
         )
-        events.record(event_rows)
+        recorded = events.record(event_rows, count=summary is not None)
     told = {m.assignment_id for m in new if m.kind == Notification.Kind.ATTEMPTS_EXHAUSTED}
     wants_review = [
         a
         for a in assignments
         if a.pk in told and policies[a.course_code] is not None and policies[a.course_code].book_review_session
     ]
+    booked = 0
     if wants_review and ReviewSession.objects.filter(starts_at__gt=as_of).exists():
+        already = set(
+            ReviewBooking.objects.filter(
+                assignment__in=wants_review, session__starts_at__gt=as_of, attended__isnull=True
+            ).values_list("assignment_id", flat=True)
+        )
         for assignment in wants_review:
-            review_book_next(assignment=assignment, after=as_of)
+            if review_book_next(assignment=assignment, after=as_of) is not None and assignment.pk not in already:
+                booked += 1  # a new booking: its invitation and its case-file event
+    if summary is not None:
+        summary.add(new, events=recorded + booked, review_bookings=booked)
+        summary.add_counts(notifications=booked)
     return new
 
 
@@ -260,7 +285,7 @@ def run_failure_followup(*, as_of: dt.datetime, dry_run: bool = False) -> Summar
         assignment__archived_at__isnull=True,
     ).values_list("pk", flat=True)
     for batch in chunks(attempt_ids.order_by("pk").iterator(chunk_size=2000)):
-        summary.add(follow_up_attempts(batch, dry_run=dry_run))
+        follow_up_attempts(batch, dry_run=dry_run, summary=summary)
     already_followed_up = EscalationEvent.objects.filter(
         assignment_id=OuterRef("pk"),
         kind=EscalationEvent.Kind.ATTEMPTS_EXHAUSTED,
@@ -274,5 +299,5 @@ def run_failure_followup(*, as_of: dt.datetime, dry_run: bool = False) -> Summar
         .values_list("pk", flat=True)
     )
     for batch in chunks(exhausted_ids.order_by("pk").iterator(chunk_size=2000)):
-        summary.add(follow_up_exhausted(batch, as_of=as_of, dry_run=dry_run))
+        follow_up_exhausted(batch, as_of=as_of, dry_run=dry_run, summary=summary)
     return summary

@@ -181,8 +181,8 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
                     assignment.pk,
                 )
             )
-        events.record(event_rows)
-        summary.add(enqueue(messages), reassigned=len(created))
+        recorded = events.record(event_rows, count=True)
+        summary.add(enqueue(messages), events=recorded, reassigned=len(created))
 
 
 def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> None:
@@ -242,8 +242,8 @@ def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> Non
             assignments_audit_created(
                 assignments=created_rows, actor=None, at=as_of, reason=f"Annual clean slate {today.year}"
             )
-            assignment_notice_send(assignments=created_rows)
-            events.record(
+            notices = assignment_notice_send(assignments=created_rows)
+            recorded = events.record(
                 [
                     events.event_row(
                         assignment_id=old,
@@ -253,7 +253,13 @@ def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> Non
                         dedupe_key=f"clean_slate:{old}",
                     )
                     for old, _ in learners
-                ]
+                ],
+                count=True,
             )
             CleanSlateRun.objects.filter(pk=run.pk).update(archived=archived, reassigned=len(created_rows))
-            summary.add([], clean_slate_archived=archived, clean_slate_reassigned=len(created_rows))
+            summary.add_counts(
+                notifications=notices,
+                events=recorded,
+                clean_slate_archived=archived,
+                clean_slate_reassigned=len(created_rows),
+            )
