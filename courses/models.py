@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from lms.html import SafeHTMLField
@@ -91,9 +93,12 @@ class Course(TimeStampedModel):
     class Meta:
         ordering = ["code", "-version"]
         constraints = [
+            # Codes are compared without regard to letter case everywhere (imports, completions,
+            # assignments): HS-101 and hs-101 are one code, so they cannot share a version.
             models.UniqueConstraint(
-                fields=["code", "version"],
-                name="course_code_version_unique",
+                Lower("code"),
+                "version",
+                name="course_code_version_unique_ci",
                 violation_error_message=_("This course code already has this version."),
             ),
             models.CheckConstraint(
@@ -110,6 +115,29 @@ class Course(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}: {self.title}"
+
+    @classmethod
+    def other_spelling(cls, code: str, *, exclude_pk: int | None = None) -> str | None:
+        """The code as the catalogue spells it when ``code`` differs from it only in letter case."""
+        others = cls.objects.filter(code__iexact=code).exclude(code=code)
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        return others.order_by("code").values_list("code", flat=True).first()
+
+    def clean(self) -> None:
+        super().clean()
+        other = self.other_spelling(self.code, exclude_pk=self.pk) if self.code else None
+        if other:
+            # A field error also keeps full_clean from repeating it as the constraint's message.
+            raise ValidationError(
+                {
+                    "code": _(
+                        "The course code %(other)s exists already, and codes are the same whatever their letter "
+                        "case. Use a different code, or make a new version of %(other)s."
+                    )
+                    % {"other": other}
+                }
+            )
 
     @property
     def final_quiz(self) -> Quiz | None:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import unicodedata
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -61,6 +63,41 @@ COMPLETION_COLUMNS = ["email", "course_code", "completed_at", "score", "certific
 ACTIONS = ("assign", "archive", "reassign")
 TIMEZONES = zoneinfo.available_timezones()
 PREVIEW_LINES = 200
+# The dates a file may hold (hire, due and completion dates): wider is a typing mistake, and
+# date arithmetic on year 9999 overflows.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+SCORE_PATTERN = re.compile(r"[0-9]+(\.[0-9]+)?")
+# The model field each column is stored in: its max_length is the column's limit, so a value too
+# long for the database is a line error, never an error at insert (PostgreSQL) or a silently
+# longer value (SQLite).
+COLUMN_FIELDS: dict[str, tuple[type, str]] = {
+    "email": (User, "email"),
+    "manager_email": (User, "email"),
+    "first_name": (User, "first_name"),
+    "last_name": (User, "last_name"),
+    "employee_id": (User, "employee_id"),
+    "department": (Department, "name"),
+    "job_title": (User, "job_title"),
+    "timezone": (User, "timezone"),
+    "course_code": (Course, "code"),
+    "certificate_number": (Completion, "certificate_number"),
+}
+# Names for the invisible characters people meet in files; others are named by Unicode.
+INVISIBLE_NAMES = {
+    "\ufeff": "byte-order mark",
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u2060": "word joiner",
+    "\u00a0": "no-break space",
+    "\u00ad": "soft hyphen",
+    "\u200e": "left-to-right mark",
+    "\u200f": "right-to-left mark",
+    "\t": "tab",
+    "\n": "line break",
+    "\r": "carriage return",
+}
 
 
 @dataclass(frozen=True)
@@ -90,22 +127,18 @@ class ImportOutcome:
 
 
 def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str, str]]], list[LineError]]:
-    """Lines as (line number, {column: stripped value}); the header is line 1."""
+    """Lines as (line number, {column: stripped value}); the header is line 1.
+
+    Each cell is also checked against what every import needs: no invisible characters (named,
+    and left out of the value so that they do not cause a second, puzzling error) and no more
+    characters than the column's model field holds."""
     problem = binary_problem(data, expected="CSV")
     if problem:
         return [], [LineError(1, "", problem)]
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        return [], [
-            LineError(
-                line,
-                "",
-                _("The file is not UTF-8 text (byte %(byte)d). Save it as “CSV UTF-8” and upload it again.")
-                % {"byte": error.start + 1},
-            )
-        ]
+    except UnicodeDecodeError:
+        return [], _encoding_errors(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -116,11 +149,9 @@ def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str,
     names = [name.strip().lower() for name in header]
     missing = [column for column in columns if column not in names]
     if missing:
-        return [], [
-            LineError(1, column, _("Missing column “%(column)s” in the header row.") % {"column": column})
-            for column in missing
-        ]
+        return [], _header_errors(text, names, columns, missing)
     index = {name: names.index(name) for name in columns}
+    limits = {name: _max_length(name) for name in columns}
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[LineError] = []
     line = 1
@@ -145,8 +176,135 @@ def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str,
                 )
             )
             continue
-        rows.append((line, {name: (values[i].strip() if i < len(values) else "") for name, i in index.items()}))
+        cells = {name: (values[i].strip() if i < len(values) else "") for name, i in index.items()}
+        for name, value in cells.items():
+            if value and not (value.isascii() and value.isprintable()):
+                cells[name] = _without_invisible(line, name, value, errors)
+            if limits[name] and len(cells[name]) > limits[name]:
+                errors.append(
+                    LineError(
+                        line,
+                        name,
+                        _("This value has %(length)d characters; the %(column)s column holds at most %(limit)d.")
+                        % {"length": len(cells[name]), "column": name, "limit": limits[name]},
+                    )
+                )
+        rows.append((line, cells))
     return rows, errors
+
+
+def _encoding_errors(data: bytes) -> list[LineError]:
+    """Every line that is not UTF-8, each with its first bad byte (a file saved in a Windows
+    code page usually has many: all are named, so the person sees the whole extent at once)."""
+    errors = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            errors.append(
+                LineError(
+                    number,
+                    "",
+                    _(
+                        "This line is not UTF-8 text (byte 0x%(byte)02X at character %(position)d). Save the file "
+                        "as “CSV UTF-8” and upload it again."
+                    )
+                    % {"byte": raw[error.start], "position": len(raw[: error.start].decode("utf-8", "replace")) + 1},
+                )
+            )
+    return errors or [LineError(1, "", _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."))]
+
+
+SEPARATORS = {";": "“;” (semicolon)", "\t": "tabs", "|": "“|” (vertical bar)"}
+
+
+def _header_errors(text: str, names: list[str], columns: list[str], missing: list[str]) -> list[LineError]:
+    """Why the header lacks columns: another separator than the comma, an invisible character in a
+    column name, or columns that are really missing."""
+    found = len(columns) - len(missing)
+    for separator, label in SEPARATORS.items():
+        try:
+            other = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        except (StopIteration, csv.Error):
+            continue
+        if sum(1 for column in columns if column in {n.strip().lower() for n in other}) > max(found, 1):
+            return [
+                LineError(
+                    1,
+                    "",
+                    _(
+                        "The file seems to use %(separator)s between columns; this import needs commas. Save it "
+                        "as “CSV UTF-8 (comma delimited)” and upload it again."
+                    )
+                    % {"separator": label},
+                )
+            ]
+    cleaned = {_strip_invisible(name): name for name in names}
+    errors = []
+    for column in missing:
+        if column in cleaned:
+            errors.append(
+                LineError(
+                    1,
+                    column,
+                    _("The column name “%(name)s” %(problem)s")
+                    % {"name": _show_invisible(cleaned[column]), "problem": _invisible_problem(cleaned[column])},
+                )
+            )
+        else:
+            errors.append(
+                LineError(1, column, _("Missing column “%(column)s” in the header row.") % {"column": column})
+            )
+    return errors
+
+
+def _max_length(column: str) -> int | None:
+    if column not in COLUMN_FIELDS:
+        return None
+    model, name = COLUMN_FIELDS[column]
+    return model._meta.get_field(name).max_length
+
+
+def _is_invisible(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category in {"Cc", "Cf", "Zl", "Zp"} or (category == "Zs" and char != " ")
+
+
+def _strip_invisible(value: str) -> str:
+    return "".join(char for char in value if not _is_invisible(char)).strip()
+
+
+def _show_invisible(value: str) -> str:
+    return "".join(f"[U+{ord(char):04X}]" if _is_invisible(char) else char for char in value)
+
+
+def _invisible_problem(value: str) -> str:
+    found = list(dict.fromkeys(char for char in value if _is_invisible(char)))
+    described = ", ".join(
+        f"U+{ord(char):04X} ({INVISIBLE_NAMES.get(char) or unicodedata.name(char, 'control character').lower()})"
+        for char in found
+    )
+    if len(found) == 1:
+        message = _("contains an invisible character %(characters)s: delete it and upload the file again.")
+    else:
+        message = _("contains invisible characters %(characters)s: delete them and upload the file again.")
+    return message % {"characters": described}
+
+
+def _without_invisible(line: int, column: str, value: str, errors: list[LineError]) -> str:
+    """The value without invisible characters, each reported (shown as [U+XXXX] where it stands)."""
+    if not any(_is_invisible(char) for char in value):
+        return value
+    errors.append(
+        LineError(
+            line,
+            column,
+            _("“%(value)s” %(problem)s") % {"value": _show_invisible(value), "problem": _invisible_problem(value)},
+        )
+    )
+    return _strip_invisible(value)
 
 
 def _parse_date(value: str) -> dt.date:
@@ -155,6 +313,17 @@ def _parse_date(value: str) -> dt.date:
 
 def _bad_date(line: int, column: str, value: str) -> LineError:
     return LineError(line, column, _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": value})
+
+
+def _date_out_of_range(line: int, column: str, value: dt.date) -> LineError | None:
+    if EARLIEST_DATE <= value <= LATEST_DATE:
+        return None
+    return LineError(
+        line,
+        column,
+        _("%(date)s is outside the dates this system takes (%(earliest)s to %(latest)s).")
+        % {"date": value.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+    )
 
 
 def _check_email(line: int, column: str, value: str, errors: list[LineError], *, required: bool = True) -> str:
@@ -208,6 +377,10 @@ def parse_users(data: bytes) -> tuple[list[UserRow], list[LineError]]:
                 hire_date = _parse_date(values["hire_date"])
             except ValueError:
                 errors.append(_bad_date(line, "hire_date", values["hire_date"]))
+            else:
+                if out_of_range := _date_out_of_range(line, "hire_date", hire_date):
+                    errors.append(out_of_range)
+                    hire_date = None
         tz = values["timezone"]
         if tz and tz not in TIMEZONES:
             errors.append(
@@ -289,7 +462,11 @@ def _cycle_errors(rows: list[UserRow], existing: dict[str, User], managers: dict
         me = node(row.email)
         label[me] = row.email
         line_of[me] = row.line
-        parent[me] = node(row.manager_email) if row.manager_email else None
+        if row.manager_email:
+            parent[me] = node(row.manager_email)
+        elif me[0] == "new":
+            parent[me] = None
+        # else: a blank manager column keeps an existing person's manager (read above), as the import does.
     for email, person in managers.items():
         label.setdefault(("id", person.pk), email)
 
@@ -338,10 +515,11 @@ def plan_users(rows: list[UserRow]) -> tuple[UsersPlan, list[LineError]]:
                     % {"email": row.manager_email},
                 )
             )
-    employee_ids = [row.employee_id for row in rows if row.employee_id]
+    # Lines with other errors are checked too (and for cycles below), so one round names every bad line.
+    employee_ids = [row.employee_id for row in all_rows if row.employee_id]
     if employee_ids:
         owners = dict(User.objects.filter(employee_id__in=employee_ids).values_list("employee_id", Lower("email")))
-        for row in rows:
+        for row in all_rows:
             owner = owners.get(row.employee_id)
             if row.employee_id and owner and owner != row.email:
                 errors.append(
@@ -351,8 +529,11 @@ def plan_users(rows: list[UserRow]) -> tuple[UsersPlan, list[LineError]]:
                         _("Employee id %(id)s already belongs to %(email)s.") % {"id": row.employee_id, "email": owner},
                     )
                 )
-    if not errors:
-        errors.extend(_cycle_errors(rows, existing, managers))
+    first_of_each: dict[str, UserRow] = {}
+    for row in all_rows:
+        first_of_each.setdefault(row.email, row)
+    in_database = {email: people[email] for email in first_of_each if email in people}
+    errors.extend(_cycle_errors(list(first_of_each.values()), in_database, managers))
 
     departments = {d.name.casefold(): d for d in Department.objects.all()}
     new_departments: list[str] = []
@@ -509,7 +690,9 @@ def parse_assignments(data: bytes, *, today: dt.date | None = None) -> tuple[lis
             except ValueError:
                 errors.append(_bad_date(line, "due_date", values["due_date"]))
             else:
-                if due < today and action != "archive":
+                if out_of_range := _date_out_of_range(line, "due_date", due):
+                    errors.append(out_of_range)
+                elif due < today and action != "archive":
                     errors.append(
                         LineError(line, "due_date", _("The due date %(date)s is in the past.") % {"date": due})
                     )
@@ -553,6 +736,36 @@ def _latest_courses(codes: set[str], *, published_only: bool) -> dict[str, Cours
     return found
 
 
+def _ambiguous_codes(codes: set[str]) -> dict[str, str]:
+    """Codes of the file that the catalogue spells in more than one way (HS-101 and hs-101, in any
+    version or status, from before codes were unique whatever their case), by casefolded code, with
+    the spellings: such a line could credit or assign either course, so it is refused."""
+    if not codes:
+        return {}
+    spellings: dict[str, set[str]] = defaultdict(set)
+    for code in (
+        Course.objects.annotate(code_lower=Lower("code"))
+        .filter(code_lower__in={c.casefold() for c in codes})
+        .order_by()
+        .values_list("code", flat=True)
+        .distinct()
+    ):
+        spellings[code.casefold()].add(code)
+    return {key: _(" and ").join(sorted(found)) for key, found in spellings.items() if len(found) > 1}
+
+
+def _ambiguous_code_error(row: AssignmentRow | CompletionRow, spellings: str) -> LineError:
+    return LineError(
+        row.line,
+        "course_code",
+        _(
+            "Course code %(code)s is ambiguous: the catalogue has %(spellings)s, which differ only in letter "
+            "case. Give one of them another code, then upload the file again."
+        )
+        % {"code": row.course_code, "spellings": spellings},
+    )
+
+
 def _learners(emails: set[str]) -> dict[str, User]:
     return {
         person.email_lower: person
@@ -563,7 +776,12 @@ def _learners(emails: set[str]) -> dict[str, User]:
 def plan_assignments(rows: list[AssignmentRow]) -> tuple[AssignmentsPlan, list[LineError]]:
     errors: list[LineError] = []
     learners = _learners({row.email for row in rows})
-    courses = _latest_courses({row.course_code for row in rows}, published_only=True)
+    ambiguous = _ambiguous_codes({row.course_code for row in rows})
+    courses = {
+        key: course
+        for key, course in _latest_courses({row.course_code for row in rows}, published_only=True).items()
+        if key not in ambiguous
+    }
     known_codes: set[str] = set()
     if len(courses) < len({row.course_code.casefold() for row in rows}):
         known_codes = set(
@@ -585,7 +803,9 @@ def plan_assignments(rows: list[AssignmentRow]) -> tuple[AssignmentsPlan, list[L
             errors.append(LineError(row.line, "email", _("Unknown user %(email)s.") % {"email": row.email}))
         elif not person.is_active:
             errors.append(LineError(row.line, "email", _("%(email)s is deactivated.") % {"email": row.email}))
-        if course is None:
+        if course is None and row.course_code.casefold() in ambiguous:
+            errors.append(_ambiguous_code_error(row, ambiguous[row.course_code.casefold()]))
+        elif course is None:
             if row.course_code.casefold() in known_codes:
                 message = _("Course %(code)s has no published version.")
             else:
@@ -709,6 +929,19 @@ def _parse_completed_at(value: str) -> dt.datetime:
     return moment
 
 
+def _parse_score(value: str) -> Decimal | None:
+    """A percentage written with digits and an optional decimal point, 0 to 100; None otherwise.
+
+    Decimal() alone also reads NaN, sNaN, Infinity, exponents and underscores, and NaN cannot even
+    be compared, so the text is matched first."""
+    if not SCORE_PATTERN.fullmatch(value):
+        return None
+    score = Decimal(value)
+    if not Decimal(0) <= score <= Decimal(100):
+        return None
+    return score.quantize(Decimal("0.01"))
+
+
 def parse_completions(data: bytes, *, now: dt.datetime | None = None) -> tuple[list[CompletionRow], list[LineError]]:
     now = now or timezone.now()
     raw, errors = read_csv(data, COMPLETION_COLUMNS)
@@ -735,25 +968,22 @@ def parse_completions(data: bytes, *, now: dt.datetime | None = None) -> tuple[l
                     )
                 )
             else:
-                if completed_at > now:
+                if out_of_range := _date_out_of_range(line, "completed_at", completed_at.date()):
+                    errors.append(out_of_range)
+                elif completed_at > now:
                     errors.append(LineError(line, "completed_at", _("The completion date is in the future.")))
         score = None
         if values["score"]:
-            try:
-                score = Decimal(values["score"])
-            except InvalidOperation:
-                errors.append(LineError(line, "score", _("“%(value)s” is not a number.") % {"value": values["score"]}))
-            else:
-                if not (0 <= score <= 100):
-                    errors.append(LineError(line, "score", _("The score must be between 0 and 100.")))
-                score = score.quantize(Decimal("0.01"))
+            score = _parse_score(values["score"])
+            if score is None:
+                errors.append(
+                    LineError(
+                        line, "score", _("“%(value)s” is not a number between 0 and 100.") % {"value": values["score"]}
+                    )
+                )
         number = values["certificate_number"]
         if number:
-            if len(number) > 64:
-                errors.append(
-                    LineError(line, "certificate_number", _("The certificate number is longer than 64 characters."))
-                )
-            elif number in certificates:
+            if number in certificates:
                 errors.append(
                     LineError(
                         line,
@@ -781,7 +1011,12 @@ class CompletionsPlan:
 def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[LineError]]:
     errors: list[LineError] = []
     learners = _learners({row.email for row in rows})
-    courses = _latest_courses({row.course_code for row in rows}, published_only=False)
+    ambiguous = _ambiguous_codes({row.course_code for row in rows})
+    courses = {
+        key: course
+        for key, course in _latest_courses({row.course_code for row in rows}, published_only=False).items()
+        if key not in ambiguous
+    }
     numbers = [row.certificate_number for row in rows if row.certificate_number]
     taken = set(Completion.objects.filter(certificate_number__in=numbers).values_list("certificate_number", flat=True))
     ids = [person.pk for person in learners.values()]
@@ -799,7 +1034,9 @@ def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[L
         course = courses.get(row.course_code.casefold())
         if person is None:
             errors.append(LineError(row.line, "email", _("Unknown user %(email)s.") % {"email": row.email}))
-        if course is None:
+        if course is None and row.course_code.casefold() in ambiguous:
+            errors.append(_ambiguous_code_error(row, ambiguous[row.course_code.casefold()]))
+        elif course is None:
             errors.append(
                 LineError(row.line, "course_code", _("Unknown course code %(code)s.") % {"code": row.course_code})
             )

@@ -137,6 +137,12 @@ def test_any_bytes_give_rows_or_line_errors_never_an_exception(data):
 
 CELL = st.one_of(
     st.sampled_from(["", "x", "2026-04-01", "2025-06-01", "90", "abc", "a,b", '"q"', "Europe/London", "Mars/Base"]),
+    # What outside eyes typed (issue 12): numbers Decimal reads but cannot compare, dates far off,
+    # values longer than their column, invisible characters, another separator.
+    st.sampled_from(
+        ["NaN", "sNaN", "Infinity", "-1e999", "9999-12-31", "0001-01-01", "x" * 200, "E" * 65]
+        + ["\ufeffann@example.com", "ann\u200b@example.com", "FIRE\u00a0-1", "a;b;c", "\t"]
+    ),
     st.text(max_size=12),
 )
 

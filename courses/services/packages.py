@@ -68,6 +68,12 @@ QUESTION_KEYS = ("kind", "text", "explanation", "objective", "remediation", "cho
 REMEDIATION_KEYS = ("module", "resource")
 CHOICE_KEYS = ("text", "correct", "feedback")
 
+
+def max_length(model, name: str) -> int:
+    """A text's limit is its model field's (module and resource keys and links share theirs)."""
+    return model._meta.get_field(name).max_length
+
+
 DAYS_IN_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
 
 
@@ -179,7 +185,7 @@ class _Checker:
         return True
 
     def url(self, value: Any, path: str, *, null: bool) -> bool:
-        if not self.string(value, path, null=null, max_length=200) or value is None:
+        if not self.string(value, path, null=null, max_length=max_length(Module, "video_url")) or value is None:
             return value is None
         try:
             self._url(value)
@@ -189,7 +195,7 @@ class _Checker:
         return True
 
     def key(self, value: Any, path: str) -> bool:
-        if not self.string(value, path, max_length=60):
+        if not self.string(value, path, max_length=max_length(Module, "key")):
             return False
         if not KEY_PATTERN.match(value):
             self.add(path, _("must be a slug: lowercase letters, digits and single hyphens"))
@@ -268,10 +274,11 @@ def package_problems(package: Any) -> list[str]:
 
     course = package["course"]
     if check.object(course, "course", COURSE_KEYS):
-        if check.string(course["code"], "course.code", max_length=40) and not CODE_PATTERN.match(course["code"]):
+        code_ok = check.string(course["code"], "course.code", max_length=max_length(Course, "code"))
+        if code_ok and not CODE_PATTERN.match(course["code"]):
             check.add("course.code", _("must contain only letters, digits, hyphens and underscores"))
         check.integer(course["version"], "course.version", minimum=1, maximum=INT_MAX)
-        check.string(course["title"], "course.title", max_length=200)
+        check.string(course["title"], "course.title", max_length=max_length(Course, "title"))
         check.string(course["description"], "course.description")
         _check_rules(check, course["rules"])
 
@@ -293,7 +300,7 @@ def package_problems(package: Any) -> list[str]:
             if not check.object(module, path, MODULE_KEYS):
                 continue
             claim_key(module["key"], f"{path}.key", module_keys)
-            check.string(module["title"], f"{path}.title", max_length=200)
+            check.string(module["title"], f"{path}.title", max_length=max_length(Module, "title"))
             check.html(module["body"], f"{path}.body")
             check.url(module["video_url"], f"{path}.video_url", null=True)
             check.url(module["file_url"], f"{path}.file_url", null=True)
@@ -305,7 +312,7 @@ def package_problems(package: Any) -> list[str]:
             if not check.object(resource, path, RESOURCE_KEYS):
                 continue
             claim_key(resource["key"], f"{path}.key", resource_keys)
-            check.string(resource["title"], f"{path}.title", max_length=200)
+            check.string(resource["title"], f"{path}.title", max_length=max_length(LearningResource, "title"))
             if not check.one_of(resource["kind"], f"{path}.kind", LearningResource.Kind.values):
                 continue
             if resource["kind"] == LearningResource.Kind.CHEAT_SHEET:
@@ -332,7 +339,7 @@ def package_problems(package: Any) -> list[str]:
             path = f"quizzes[{index}]"
             if not check.object(quiz, path, QUIZ_KEYS):
                 continue
-            check.string(quiz["title"], f"{path}.title", max_length=200)
+            check.string(quiz["title"], f"{path}.title", max_length=max_length(Quiz, "title"))
             for flag in ("shuffle_questions", "shuffle_choices", "retake_missed_only"):
                 check.boolean(quiz[flag], f"{path}.{flag}")
             if check.one_of(quiz["kind"], f"{path}.kind", Quiz.Kind.values):
@@ -375,7 +382,7 @@ def _check_question(check: _Checker, question: Any, path: str, reference, module
         c_path = f"{path}.choices[{c_index}]"
         if not check.object(choice, c_path, CHOICE_KEYS):
             return
-        text_ok = check.string(choice["text"], f"{c_path}.text", max_length=500)
+        text_ok = check.string(choice["text"], f"{c_path}.text", max_length=max_length(Choice, "text"))
         correct_ok = check.boolean(choice["correct"], f"{c_path}.correct")
         check.string(choice["feedback"], f"{c_path}.feedback", empty=True)
         if not (text_ok and correct_ok):
@@ -395,14 +402,37 @@ def package_loads(content: str | bytes) -> Any:
     try:
         if isinstance(content, bytes):
             content = content.decode("utf-8")
-        return json.loads(content)
+        return json.loads(content, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text."))
+    except RecursionError:
+        # The parser recurses once per level: 100,000 nested "[" exhaust the stack. A package
+        # nests seven levels (quizzes[].questions[].choices[]), so this is never one.
+        raise ValidationError(
+            _("The file is not a valid course package: its arrays and objects are nested too deeply.")
+        )
     except json.JSONDecodeError as error:
         raise ValidationError(
             _("The file is not valid JSON (line %(line)d, column %(column)d: %(message)s).")
             % {"line": error.lineno, "column": error.colno, "message": error.msg}
         )
+    except _NotAJSONNumber as error:
+        raise ValidationError(
+            _("The file is not valid JSON: %(value)s is not a number (JSON has no NaN or Infinity).")
+            % {"value": error.args[0]}
+        )
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (int_max_str_digits).
+        raise ValidationError(_("The file holds a number too long to be read."))
+
+
+class _NotAJSONNumber(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    """Python's json reads NaN, Infinity and -Infinity, which JSON itself does not allow."""
+    raise _NotAJSONNumber(name)
 
 
 def package_dumps(package: dict) -> str:
@@ -504,6 +534,20 @@ def course_import_package(*, package: Any, publish: bool = False, actor=None) ->
     if problems:
         raise ValidationError(problems)
     code, version = package["course"]["code"], package["course"]["version"]
+    other = Course.other_spelling(code)
+    if other:
+        # One code, one spelling: a package for hs-101 beside HS-101 would make a code that
+        # imports and completions could not tell apart.
+        raise ValidationError(
+            [
+                "course.code: "
+                + _(
+                    "the catalogue spells this code %(other)s; course codes are the same whatever their letter "
+                    "case, so use %(other)s (for a new version) or another code."
+                )
+                % {"other": other}
+            ]
+        )
     latest = Course.objects.filter(code=code).aggregate(latest=Max("version"))["latest"]
     if Course.objects.filter(code=code, version=version).exists():
         raise ValidationError(
