@@ -9,7 +9,13 @@ duplicate is a kill between the mail server accepting a message and the ``sent``
 one message. Failures are retried with back-off up to MAX_TRIES, with the last error recorded.
 
 A recipient's pending rows of one kind are sent as one email listing every item: a manager with
-five late people gets one message.
+five late people gets one message. It lists each thing once (``message_items``): rows about the
+same assignment (one person told in two roles, two ladder steps caught up in one night) are one
+item, so each learner appears once per course whatever roles the recipient holds. Its subject
+covers what it holds (escalation.subjects).
+
+Subjects and text parts are plain text, rendered without HTML autoescaping (an apostrophe in a
+course title stays an apostrophe); the HTML part escapes them exactly once.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from escalation.models import Notification
+from escalation.subjects import Held, subject_for
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +75,60 @@ def _claim(now: dt.datetime, batch_size: int) -> str | None:
     return token
 
 
+# The item of a row, beyond its assignment: kinds whose rows about one assignment are each their
+# own event (two failed attempts, two letters, two bookings). For every other kind the rows about
+# one assignment are one item: the latest, e.g. the manager's manager who is also the
+# compliance officer, or two ladder steps of one learner caught up in the same night.
+ITEM_IDENTITY = {
+    Notification.Kind.ATTEMPT_FAILED: "attempt",
+    Notification.Kind.MANAGER_ATTEMPT_FAILED: "attempt",
+    Notification.Kind.WARNING_LETTER: "reference",
+    Notification.Kind.REVIEW_BOOKED: "booking",
+}
+
+
+def message_items(kind: str, rows: list[Notification]) -> list[Notification]:
+    """The rows one message lists: one per thing it is about, in the order first written, each
+    the latest row about that thing (rows come in primary-key order)."""
+    identity = ITEM_IDENTITY.get(kind)
+    chosen: dict[tuple, Notification] = {}
+    for row in rows:
+        if row.assignment_id is None:
+            key = ("row", row.pk)
+        else:
+            key = (row.assignment_id, row.context.get(identity) if identity else None)
+        chosen[key] = row  # a later row about the same thing replaces the earlier, in its place
+    return list(chosen.values())
+
+
+def _learners(rows: list[Notification]) -> list[object]:
+    """The learner each row is about (None for a row about no learner, such as a digest): the
+    assignment's learner, read with the rows when they come from ``_deliver``; for a row without
+    an assignment, the learner it names."""
+    missing = [row.assignment_id for row in rows if row.assignment_id and not hasattr(row, "learner_of")]
+    if missing:
+        from assignments.models import Assignment
+
+        known = dict(Assignment.objects.filter(pk__in=missing).values_list("pk", "learner_id"))
+        for row in rows:
+            if row.assignment_id and not hasattr(row, "learner_of"):
+                row.learner_of = known.get(row.assignment_id)
+    return [
+        getattr(row, "learner_of", None) if row.assignment_id else (row.context.get("learner") or None) for row in rows
+    ]
+
+
+def render_text(template_name: str, context: dict) -> str:
+    """A plain-text template (an email's text part) rendered without HTML autoescaping.
+
+    Returned as a plain ``str``, not the SafeString a template renders: the text is not safe HTML,
+    and the HTML part (``{{ text|linebreaks }}``) must escape it."""
+    rendered = get_template(template_name).template.render(Context(context, autoescape=False))
+    return str.__str__(rendered)
+
+
 def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMultiAlternatives:
+    rows = message_items(kind, rows)
     items = [row.context for row in rows]
     context = {
         "recipient": recipient,
@@ -78,8 +138,8 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
         "site_url": settings.SITE_URL,
     }
     with translation.override(recipient.locale or settings.LANGUAGE_CODE), timezone.override(recipient.tzinfo):
-        subject = " ".join(render_to_string(f"escalation/email/{kind}_subject.txt", context).split())
-        text = render_to_string(f"escalation/email/{kind}.txt", context)
+        subject = subject_for(kind, Held(items, _learners(rows)))
+        text = render_text(f"escalation/email/{kind}.txt", context)
         try:
             html = render_to_string(f"escalation/email/{kind}.html", {**context, "subject": subject})
         except TemplateDoesNotExist:
@@ -98,6 +158,7 @@ def _deliver(token: str, now: dt.datetime) -> Counter:
     rows = list(
         Notification.objects.filter(claim_token=token, status=Notification.Status.SENDING)
         .select_related("recipient")
+        .annotate(learner_of=F("assignment__learner_id"))
         .order_by("recipient_id", "kind", "pk")
     )
     totals = Counter()

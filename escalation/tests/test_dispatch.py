@@ -47,7 +47,8 @@ def test_a_manager_with_several_late_people_gets_one_message_listing_them():
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [manager.email]
-    assert "3 items" in message.subject
+    # the subject counts the people it is about (issue 12 item 22: never "items" of one person)
+    assert message.subject == "Overdue training: 3 people in your reporting line"
     for i in range(3):
         assert f"Person {i}" in message.body
     assert message.alternatives and "Person 2" in message.alternatives[0][0]

@@ -209,21 +209,24 @@ def test_ladder_contexts_render_into_the_emails(org):
     run_dispatch(as_of=timezone.now() + dt.timedelta(minutes=1))
 
     sent = {(m.to[0], m.subject): m.body for m in mail.outbox}
-    assert sent[("sam@example.com", "3 overdue courses")] == (
+    # Three steps caught up in one night are one item per message: the course once to the
+    # learner, the learner once to each manager, at the latest step (issue 12 item 22).
+    assert sent[("sam@example.com", "Overdue: Data protection")] == (
         "Hello Sam,\n\n"
-        + "- Data protection was due on 20 March 2026 and is 15 days overdue.\n" * 3
-        + f"\nPlease complete them now at {settings.SITE_URL}/. Your manager is being kept informed.\n"
+        + "- Data protection was due on 20 March 2026 and is 15 days overdue.\n"
+        + f"\nPlease complete it now at {settings.SITE_URL}/. Your manager is being kept informed.\n"
     )
-    lead_body = sent[("lead@example.com", "Overdue training: 3 items in your reporting line")]
-    for level in (1, 2, 3):
+    for manager in ("lead", "director"):
+        body = sent[(f"{manager}@example.com", "Overdue training: Sam Stone (Data protection)")]
+        assert body.count("Sam Stone") == 1
         assert (
-            f"- Sam Stone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue "
-            f"(escalation step {level}).\n"
-        ) in lead_body
+            "- Sam Stone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue "
+            "(escalation step 3).\n"
+        ) in body
     assert "A copy of formal warning letter" in sent[("lead@example.com", "Copy: formal warning letter for Sam Stone")]
     learner_letter = sent[("sam@example.com", "Formal warning: Data protection overdue")]
     assert "Deadline missed: 20 March 2026. New deadline: 11 April 2026." in learner_letter
-    officer_body = sent[("officer@example.com", "Overdue training: 2 items in your reporting line")]
+    officer_body = sent[("officer@example.com", "Overdue training: 2 people in your reporting line")]
     assert "- Lee Alone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue" in officer_body
 
 

@@ -64,6 +64,7 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             "outstanding": [],
             "excused_people": [],
             "at_risk": [],
+            "at_risk_people": set(),
         }
     if excused:
         rows = base.filter(learner_id__in=list(excused)).values_list(
@@ -123,6 +124,7 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             team["outstanding"].append(item)
         if at_risk:
             team["at_risk"].append(item)
+            team["at_risk_people"].add(learner_id)
     messages = []
     for manager_id, team in teams.items():
         today = team["today"]
@@ -158,6 +160,8 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
                         "date": today.isoformat(),
                         "at_risk": team["at_risk"][:LIST_LIMIT],
                         "count": len(team["at_risk"]),
+                        # people, not assignments: the subject counts people (escalation.subjects)
+                        "people": len(team["at_risk_people"]),
                         "reason": f"weekly check-in: {len(team['at_risk'])} at risk",
                     },
                 )

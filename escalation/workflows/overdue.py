@@ -165,6 +165,33 @@ def _recipients(step, officer_id: int | None) -> list[tuple[str, F | Value, Q]]:
     return roles
 
 
+def _once_per_person(roles: list[tuple[str, F | Value, Q]]) -> list[tuple[str, F | Value, Q]]:
+    """The roles with each condition narrowed so that a person who holds several of them (the
+    manager's manager who is also the compliance officer) gets the step's message once, in the
+    first role: one outbox row per person, learner and step."""
+    narrowed = []
+    for index, (role, recipient, condition) in enumerate(roles):
+        for _earlier, other, _ in roles[:index]:
+            same = _same_person(recipient, other)
+            if same is True:
+                break
+            if same is not False:
+                condition &= ~same
+        else:
+            narrowed.append((role, recipient, condition))
+    return narrowed
+
+
+def _same_person(a: F | Value, b: F | Value) -> Q | bool:
+    if isinstance(a, Value) and isinstance(b, Value):
+        return a.value == b.value
+    if isinstance(a, Value):
+        a, b = b, a
+    if isinstance(b, Value):
+        return Q(**{a.name: b.value})
+    return Q(**{a.name: F(b.name), f"{b.name}__isnull": False})
+
+
 def _joined(pieces: list) -> Substr | Value:
     """The concatenation of ", x" pieces without the leading ", " ('' when none)."""
     if not pieces:
@@ -249,7 +276,7 @@ def _escalate(
                 message(Notification.Kind.OVERDUE, F("learner_id"), Concat(key, Value("learner")), context),
             )
         )
-    for role, recipient, condition in roles:
+    for role, recipient, condition in _once_per_person(roles):
         outgoing.append(
             (
                 False,
@@ -408,9 +435,11 @@ def _sample(
         reason = f"{days} day(s) overdue (step {level}, day {first_day(step.days_overdue)})"
         if step.notify_learner:
             samples.append((learner_id, Notification.Kind.OVERDUE, reason, learner, title))
+        told = set()  # once per person, whatever roles they hold (as _once_per_person)
         for role in roles:
             recipient = {"manager": manager_id, "managers_manager": grand_id, "compliance_officer": officer_id}[role]
-            if recipient and recipient != learner_id:
+            if recipient and recipient != learner_id and recipient not in told:
+                told.add(recipient)
                 samples.append((recipient, Notification.Kind.ESCALATION, reason, learner, title))
         if step.warning_letter:
             letter = f"formal warning letter WL-{pk}-{step.days_overdue}-{deadline:%Y%m%d}"
