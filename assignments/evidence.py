@@ -8,9 +8,10 @@ import secrets
 from django.utils import timezone
 
 
-def new_certificate_number(*, course_code: str, completed_at: dt.datetime | None = None) -> str:
-    """Readable and unique: COURSE-YYYYMMDD-XXXXXXXX, dated by the completion (random part from a
-    CSPRNG; the unique constraint on Completion.certificate_number is the final guard)."""
+def new_certificate_number(*, course_code: str, completed_at: dt.date | dt.datetime | None = None) -> str:
+    """Readable and unique: COURSE-YYYYMMDD-XXXXXXXX, dated by the completion (give its date, the
+    learner's local date; random part from a CSPRNG; the unique constraint on
+    Completion.certificate_number is the final guard)."""
     stamp = (completed_at or timezone.now()).strftime("%Y%m%d")
     return f"{course_code.upper()}-{stamp}-{secrets.token_hex(4).upper()}"
 

@@ -10,10 +10,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import Department, TimeStampedModel
@@ -299,6 +302,14 @@ class Completion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Completions are permanent evidence and cannot be deleted."))
+
+    @property
+    def completed_on(self) -> dt.date:
+        """The date of the completion: the learner's local date when they passed. The one date
+        shown on the certificate, the verification page, the learner record, exports and emails
+        (a New York learner passing at 19:53 on 13 Nov completed on 13 Nov, whoever looks, from
+        wherever). Read with ``select_related("learner")`` where completions are listed."""
+        return timezone.localdate(self.completed_at, timezone=self.learner.tzinfo)
 
 
 class Exemption(TimeStampedModel):

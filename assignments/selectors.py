@@ -80,7 +80,9 @@ def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
         today=today,
     ).order_by("-assigned_at", "-pk")
     completions = (
-        Completion.objects.filter(learner=learner).select_related("course", "assignment").order_by("-completed_at")
+        Completion.objects.filter(learner=learner)
+        .select_related("course", "assignment", "learner")
+        .order_by("-completed_at")
     )
     exemptions = Exemption.objects.filter(learner=learner).select_related("approved_by").order_by("-starts_on")
     return {"assignments": assignments, "completions": completions, "exemptions": exemptions}

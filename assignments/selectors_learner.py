@@ -185,7 +185,7 @@ def learner_completion_history(*, learner, today: dt.date | None = None) -> Quer
     today = today or learner_today(learner)
     return (
         Completion.objects.filter(learner=learner)
-        .select_related("course")
+        .select_related("course", "learner")
         .annotate(
             is_expired=Case(
                 When(expires_on__lt=today, then=Value(True)),

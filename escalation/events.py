@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from escalation.models import EscalationEvent
 from lms.bulk import bulk_insert
+from lms.scores import score_text
 
 Kind = EscalationEvent.Kind
 
@@ -102,6 +103,6 @@ def completed(*, completion) -> None:
         _one(
             completion.assignment,
             Kind.COMPLETED,
-            f"Passed with {completion.score}%; certificate {completion.certificate_number}.",
+            f"Passed with {score_text(completion.score)}%; certificate {completion.certificate_number}.",
             dedupe_key=f"completed:{completion.pk}",
         )

@@ -32,7 +32,7 @@ def certificate_context(completion: Completion, *, base_url: str = "") -> dict:
         "completion": completion,
         "learner_name": learner.get_full_name() or learner.email,
         "course": completion.course,
-        "completed_on": timezone.localdate(completion.completed_at, timezone=tz),
+        "completed_on": completion.completed_on,
         "attested_at": timezone.localtime(completion.attested_at, timezone=tz) if completion.attested_at else None,
         "organisation_name": settings.ORGANISATION_NAME,
         "verification_url": base_url + reverse("certificate_verify", args=[completion.verification_code]),

@@ -4,9 +4,11 @@ pages use, turned into titled tables."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator
 
 from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports import charts, selectors
@@ -41,7 +43,7 @@ def export_headers() -> list[str]:
         _("Course"),
         _("State"),
         _("Due date"),
-        _("Completed at"),
+        _("Completed on"),
         _("Expires on"),
     ]
 
@@ -59,16 +61,29 @@ class DetailRows:
         self.qs = (
             qs.annotate(manager_email=F("learner__manager__email"))
             .order_by("learner__last_name", "learner__first_name", "learner_id", "course_code", "pk")
-            .values_list(*EXPORT_FIELDS)
+            .values_list(*EXPORT_FIELDS, "learner__timezone")
         )
         self.chunk_size = chunk_size
         self.labels = {s: state_label(s) for s in STATES}
         self.state_at = EXPORT_FIELDS.index("state")
+        self.completed_at = EXPORT_FIELDS.index("report_completed_at")
+        self.zones: dict[str, dt.tzinfo] = {}
 
     def _row(self, row) -> list:
-        row = list(row)
+        *row, zone = row
         row[self.state_at] = self.labels.get(row[self.state_at], row[self.state_at])
+        if row[self.completed_at] is not None:
+            # The completion's date is the learner's local date (Completion.completed_on).
+            row[self.completed_at] = timezone.localdate(row[self.completed_at], timezone=self._zone(zone))
         return row
+
+    def _zone(self, name: str) -> dt.tzinfo:
+        if name not in self.zones:
+            try:
+                self.zones[name] = zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                self.zones[name] = zoneinfo.ZoneInfo("UTC")
+        return self.zones[name]
 
     def __iter__(self) -> Iterator[list]:
         for row in self.qs.iterator(chunk_size=self.chunk_size):

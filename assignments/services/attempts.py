@@ -21,7 +21,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,6 +35,7 @@ from assignments.services.completions import assignment_grade, completion_create
 from courses.models import Choice, Course, Question, Quiz
 from lms.audit import audit_record, label_of
 from lms.models import AuditEntry
+from lms.scores import score_cut
 
 _shuffler = random.SystemRandom()
 
@@ -279,9 +280,11 @@ def _check_attestation(*, attempt: Attempt, assignment: Assignment, password: st
 
 
 def _percentage(correct: int, total: int) -> Decimal:
+    """The score, cut to two decimals (lms.scores): rounding up would store 79.995 as 80.00 and
+    pass it at a pass mark of 80, and show a failing score as the pass mark."""
     if total == 0:
         return Decimal("0.00")
-    return (Decimal(correct) * 100 / Decimal(total)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return score_cut(Decimal(correct) * 100 / Decimal(total))
 
 
 @transaction.atomic

@@ -56,9 +56,9 @@ def emit_on_commit(signal: Signal, **kwargs) -> None:
     transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
 
 
-def _unique_certificate_number(course_code: str) -> str:
+def _unique_certificate_number(course_code: str, completed_on: dt.date) -> str:
     for _try in range(_MAX_NUMBER_TRIES):
-        number = new_certificate_number(course_code=course_code)
+        number = new_certificate_number(course_code=course_code, completed_at=completed_on)
         if not Completion.objects.filter(certificate_number=number).exists():
             return number
     raise RuntimeError("Could not draw an unused certificate number.")
@@ -120,7 +120,7 @@ def completion_record(
         attempt=attempt,
         completed_at=completed_at,
         score=None if score is None else Decimal(str(score)).quantize(Decimal("0.01")),
-        certificate_number=certificate_number or _unique_certificate_number(course.code),
+        certificate_number=certificate_number or _unique_certificate_number(course.code, completed_on),
         verification_code=new_verification_code(),
         expires_on=compute_expiry(course=course, completed_on=completed_on, previous_expiry=previous),
         source=source,

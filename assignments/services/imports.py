@@ -917,6 +917,8 @@ class CompletionRow:
     completed_at: dt.datetime
     score: Decimal | None
     certificate_number: str
+    # A date without a time: that date where the learner is (made noon there once they are known).
+    date_only: bool = False
 
 
 def _parse_completed_at(value: str) -> dt.datetime:
@@ -927,6 +929,14 @@ def _parse_completed_at(value: str) -> dt.datetime:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, dt.UTC)
     return moment
+
+
+def _is_date(value: str) -> bool:
+    try:
+        _parse_date(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_score(value: str) -> Decimal | None:
@@ -995,7 +1005,8 @@ def parse_completions(data: bytes, *, now: dt.datetime | None = None) -> tuple[l
             else:
                 certificates[number] = line
         if len(errors) == bad:
-            rows.append(CompletionRow(line, email, values["course_code"], completed_at, score, number))
+            date_only = _is_date(values["completed_at"])
+            rows.append(CompletionRow(line, email, values["course_code"], completed_at, score, number, date_only))
     return rows, errors
 
 
@@ -1026,7 +1037,11 @@ def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[L
         learner_id__in=ids, course_code__in=codes
     ).values_list("learner_id", "course_code", "completed_at", "expires_on"):
         history[(learner_id, code)].append((completed_at, expires_on))
-    recorded = {(key, when.date()) for key, items in history.items() for when, _exp in items}
+    # A completion's date is the learner's local date (Completion.completed_on), here too.
+    zones = {person.pk: person.tzinfo for person in learners.values()}
+    recorded = {
+        (key, timezone.localdate(when, timezone=zones[key[0]])) for key, items in history.items() for when, _ in items
+    }
 
     valid: list[tuple[CompletionRow, User, Course]] = []
     for row in rows:
@@ -1050,14 +1065,17 @@ def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[L
             )
         if person is None or course is None or row.certificate_number in taken:
             continue
-        key = ((person.pk, course.code), row.completed_at.date())
+        if row.date_only:
+            noon = dt.datetime.combine(row.completed_at.date(), dt.time(12, 0))
+            row.completed_at = min(timezone.make_aware(noon, person.tzinfo), timezone.now())
+        key = ((person.pk, course.code), timezone.localdate(row.completed_at, timezone=person.tzinfo))
         if key in recorded:
             errors.append(
                 LineError(
                     row.line,
                     "completed_at",
                     _("%(email)s already has a %(code)s completion on %(date)s.")
-                    % {"email": row.email, "code": course.code, "date": row.completed_at.date()},
+                    % {"email": row.email, "code": course.code, "date": key[1]},
                 )
             )
             continue
@@ -1070,18 +1088,19 @@ def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[L
         key = (person.pk, course.code)
         earlier = [exp for when, exp in history[key] if when < row.completed_at and exp]
         previous = max(earlier) if earlier else None
-        expiry[row.line] = compute_expiry(course=course, completed_on=row.completed_at.date(), previous_expiry=previous)
+        completed_on = timezone.localdate(row.completed_at, timezone=person.tzinfo)
+        expiry[row.line] = compute_expiry(course=course, completed_on=completed_on, previous_expiry=previous)
         history[key].append((row.completed_at, expiry[row.line]))
     changes = [
         {
             "line": row.line,
             "email": row.email,
             "course": course.code,
-            "completed_on": row.completed_at.date().isoformat(),
+            "completed_on": timezone.localdate(row.completed_at, timezone=person.tzinfo).isoformat(),
             "expires_on": expiry[row.line].isoformat() if expiry[row.line] else "",
             "certificate_number": row.certificate_number or _("(new number)"),
         }
-        for row, _person, course in valid
+        for row, person, course in valid
     ]
     return CompletionsPlan(rows, learners, courses, expiry, changes), errors
 
@@ -1099,7 +1118,10 @@ def apply_completions(plan: CompletionsPlan, *, actor: User | None = None) -> di
                 completed_at=row.completed_at,
                 score=row.score,
                 certificate_number=row.certificate_number
-                or new_certificate_number(course_code=course.code, completed_at=row.completed_at),
+                or new_certificate_number(
+                    course_code=course.code,
+                    completed_at=timezone.localdate(row.completed_at, timezone=plan.learners[row.email].tzinfo),
+                ),
                 verification_code=new_verification_code(),
                 expires_on=plan.expiry[row.line],
                 source=Completion.Source.IMPORTED,

@@ -26,6 +26,7 @@ from escalation.selectors import policy_for_course
 from escalation.workflows.common import Summary, chunks
 from lms.audit import audit_record_many, label_of
 from lms.models import AuditEntry
+from lms.scores import score_text
 
 CATCH_UP = dt.timedelta(days=14)
 
@@ -72,7 +73,7 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
             "missed": missed[attempt.pk],
             "missed_objectives": objectives,
             "due_date": assignment.due_date.isoformat(),
-            "reason": f"attempt {attempt.number} failed ({attempt.score}%)",
+            "reason": f"attempt {attempt.number} failed ({score_text(attempt.score)}%)",
         }
         if policy is None or policy.notify_learner_on_fail:
             messages.append(
@@ -100,7 +101,8 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
                 kind=EscalationEvent.Kind.ATTEMPT_FAILED,
                 occurred_at=attempt.submitted_at or timezone.now(),
                 dedupe_key=f"attempt_failed:{attempt.pk}",
-                reason=f"Attempt {attempt.number} scored {attempt.score}% (pass mark {attempt.quiz.effective_pass_mark}%)"
+                reason=f"Attempt {attempt.number} scored {score_text(attempt.score)}%"
+                f" (pass mark {attempt.quiz.effective_pass_mark}%)"
                 + (f"; missed: {', '.join(objectives)}" if objectives else "."),
                 detail={
                     "attempt": attempt.pk,

@@ -7,8 +7,15 @@ from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 
 from lms.html import sanitise_html
+from lms.scores import score_text
 
 register = template.Library()
+
+
+@register.filter
+def score(value) -> str:
+    """A score as shown everywhere: two decimals at most, cut, never rounded up (lms.scores)."""
+    return score_text(value)
 
 
 @register.filter

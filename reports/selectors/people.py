@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, Attempt, Completion, Exemption
 from escalation.models import EscalationEvent
+from lms.scores import score_text
 from reports.selectors.state import ReportState, end_of_day, excused_for, with_report_state
 
 
@@ -34,7 +35,9 @@ def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
         .select_related("quiz")
         .order_by("-submitted_at", "-pk")
     )
-    completions = list(Completion.objects.filter(learner=person).select_related("course").order_by("-completed_at"))
+    completions = list(
+        Completion.objects.filter(learner=person).select_related("course", "learner").order_by("-completed_at")
+    )
     exemptions = list(Exemption.objects.filter(learner=person).select_related("approved_by").order_by("-starts_on"))
     events_qs = EscalationEvent.objects.filter(assignment__learner=person).select_related("actor")
     if history:
@@ -79,14 +82,14 @@ def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
         else:
             lines.append(
                 _("%(n)d attempt(s) submitted, best score %(score)s%%.")
-                % {"n": len(assignment.attempt_list), "score": assignment.best_score}
+                % {"n": len(assignment.attempt_list), "score": score_text(assignment.best_score)}
             )
     elif state == ReportState.FAILED:
         lines.append(
             _(
                 "All allowed attempts were used without reaching the pass mark (%(n)d attempt(s), best score %(score)s%%)."
             )
-            % {"n": len(assignment.attempt_list), "score": assignment.best_score}
+            % {"n": len(assignment.attempt_list), "score": score_text(assignment.best_score)}
         )
         if assignment.retake_deadline:
             lines.append(_("Retake deadline: %(day)s.") % {"day": assignment.retake_deadline.isoformat()})
