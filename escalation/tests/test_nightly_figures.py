@@ -157,3 +157,41 @@ def test_the_command_prints_the_same_figures_for_a_dry_run_and_the_run(night, ca
     assert dry.replace("[dry run] ", "") == real
     assert "recertification: notifications=1, events=2" in real
     assert "dispatch: emails_sent=" in real and "would_send" not in dry
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_during_a_real_run_is_refused_and_changes_nothing(team, course, policy):
+    """A dry run holds the rows it touches until it rolls back, and a real run claims with SKIP
+    LOCKED: they take one lock, so a real run never skips rows a dry run holds."""
+    import threading
+
+    from django.db import connection
+
+    from escalation.rehearsal import LOCK_KEY, NightlyRunInProgress
+
+    _, _, (late, *_) = team
+    assign(late, course, due=DAY - dt.timedelta(days=10))
+    held, release = threading.Event(), threading.Event()
+
+    def real_run_holding_the_lock():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+                held.set()
+                release.wait(10)
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=real_run_holding_the_lock)
+    worker.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(NightlyRunInProgress):
+            run_nightly(as_of=at(DAY), dry_run=True)
+    finally:
+        release.set()
+        worker.join()
+    assert run_nightly(as_of=at(DAY), dry_run=True)[0]["workflow"] == "exemption_returns"
+    assert not Notification.objects.exists()
