@@ -248,7 +248,7 @@ def _policy_post(policy: EscalationPolicy | None, **overrides) -> dict:
         "steps-INITIAL_FORMS": 0,
         "steps-MIN_NUM_FORMS": 0,
         "steps-MAX_NUM_FORMS": 1000,
-        "steps-0-days_overdue": 0,
+        "steps-0-days_overdue": 1,  # day 1 is the first day overdue (issue 12 item 27)
         "steps-0-notify_manager": "on",
         "steps-0-new_deadline_days": 7,
     }
@@ -278,9 +278,9 @@ def test_an_escalation_policy_created_and_changed_leaves_one_row_each_with_the_l
 
     rows = entries("escalation.escalationpolicy")
     assert [(r.action, r.actor_id) for r in rows] == [("create", admin.pk), ("change", admin.pk)]
-    assert rows[0].changes["ladder"][1][0]["days_overdue"] == 0
+    assert rows[0].changes["ladder"][1][0]["days_overdue"] == 1
     assert rows[1].changes["retake_deadline_days"] == [14, 21]
-    assert rows[1].changes["ladder"][0][0]["days_overdue"] == 0
+    assert rows[1].changes["ladder"][0][0]["days_overdue"] == 1
     assert rows[1].changes["ladder"][1][0]["days_overdue"] == 3
 
 
