@@ -7,6 +7,10 @@ then the rows are marked ``sent``. A dispatcher killed after claiming leaves row
 after LEASE they return to ``pending`` and are sent by the next run. The only window for a
 duplicate is a kill between the mail server accepting a message and the ``sent`` update, for that
 one message. Failures are retried with back-off up to MAX_TRIES, with the last error recorded.
+The claimed batches of one run are sent over ONE mail connection (``get_connection``, opened once;
+each email goes through its ``send_messages`` on its own, so each email's outcome is known): one
+SMTP session for thousands of emails instead of one per email. A failed send closes it and the
+next email opens a new one.
 
 A recipient's pending rows of one kind are sent as one email listing every item: a manager with
 five late people gets one message. It lists each thing once (``message_items``): rows about the
@@ -27,7 +31,7 @@ from collections import Counter
 from itertools import groupby
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template import Context, TemplateDoesNotExist
@@ -153,7 +157,7 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
     return message
 
 
-def _deliver(token: str, now: dt.datetime) -> Counter:
+def _deliver(token: str, now: dt.datetime, connection) -> Counter:
     """Send the claimed rows, one email per recipient and kind; the figures of ``run_dispatch``."""
     rows = list(
         Notification.objects.filter(claim_token=token, status=Notification.Status.SENDING)
@@ -173,8 +177,12 @@ def _deliver(token: str, now: dt.datetime) -> Counter:
             totals["notifications_cancelled"] += len(ids)
             continue
         try:
-            render_message(recipient, kind, group).send()
+            connection.open()  # once per run: a no-op while the session is open
+            message = render_message(recipient, kind, group)
+            message.connection = connection  # send() goes through connection.send_messages
+            message.send()
         except Exception as error:  # noqa: BLE001 - any delivery error is recorded and retried
+            connection.close()  # a session the server dropped is not reused: the next email opens one
             logger.warning("notification delivery failed for %s (%s): %s", recipient_id, kind, error)
             tries = group[0].tries
             give_up = tries >= MAX_TRIES
@@ -233,6 +241,11 @@ def run_dispatch(*, as_of: dt.datetime | None = None, dry_run: bool = False, bat
                 status=Notification.Status.SENDING, claimed_at__lt=now - LEASE
             ).update(status=Notification.Status.PENDING, claim_token="")
         )
-        while (token := _claim(now, batch_size)) is not None:
-            totals.update(_deliver(token, now))
+        # One mail connection for the whole run (one SMTP session, not one per email).
+        connection = get_connection()
+        try:
+            while (token := _claim(now, batch_size)) is not None:
+                totals.update(_deliver(token, now, connection))
+        finally:
+            connection.close()
     return {figure: totals[figure] for figure in FIGURES}

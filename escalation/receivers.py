@@ -49,13 +49,17 @@ def on_course_completed(sender, completion, **kwargs):
 
 @receiver(assignment_created, dispatch_uid="escalation.assignment_created")
 def on_assignments_created(sender, assignments, **kwargs):
+    from assignments.models import Assignment
+
+    # Labels once per batch: get_source_display() per row translates every choice each time.
+    sources = {value: str(label).lower() for value, label in Assignment.Source.choices}
     events.record(
         [
             events.event_row(
                 assignment_id=a.pk,
                 kind=events.Kind.ASSIGNED,
                 occurred_at=a.assigned_at,
-                reason=f"Assigned ({a.get_source_display().lower()}), due {a.due_date:%d %b %Y}.",
+                reason=f"Assigned ({sources.get(a.source, a.source)}), due {a.due_date:%d %b %Y}.",
                 dedupe_key=f"assigned:{a.pk}",
                 actor_id=a.assigned_by_id,
             )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from escalation.dispatch import attachment_builder
 from escalation.models import Notification, WarningLetter
@@ -30,6 +29,10 @@ def warning_letter_pdf(letter: WarningLetter) -> bytes:
             "organisation_name": settings.ORGANISATION_NAME,
         },
     )
+    # Imported here, as every other PDF does: importing WeasyPrint loads Pango and friends, seconds
+    # that every process (each management command, an import of a CSV) paid at start-up.
+    from weasyprint import HTML
+
     return HTML(string=html).write_pdf()
 
 

@@ -3,9 +3,9 @@ sub-tree) or everyone, with a due date that is fixed, N days from assignment, or
 learner's hire date.
 
 One active assignment per learner and course code is a partial unique constraint in the database.
-Rows are inserted with ``bulk_create(ignore_conflicts=True)`` and then re-read, so a learner who
-already has the course (or gets it from a concurrent request between our read and our insert) is
-reported as skipped and never duplicated.
+Rows are inserted with ``lms.bulk.bulk_insert(ignore_conflicts=True)`` and their ids then re-read,
+so a learner who already has the course (or gets it from a concurrent request between our read and
+our insert) is reported as skipped and never duplicated.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from assignments.models import Assignment
 from assignments.signals import assignment_created
 from courses.models import Course
 from lms.audit import audit_record_many, label_of
+from lms.bulk import bulk_insert
+from lms.dates import add_days
 from lms.models import AuditEntry, Department, User
 from lms.selectors import department_subtree_ids
 
@@ -67,9 +69,9 @@ class DueSpec:
         if self.mode == DueMode.FIXED:
             due = self.date
         elif self.mode == DueMode.AFTER_HIRE:
-            due = (learner.hire_date or assigned_on) + dt.timedelta(days=self.days or 0)
+            due = add_days(learner.hire_date or assigned_on, self.days or 0)
         else:
-            due = assigned_on + dt.timedelta(days=self.days or 0)
+            due = add_days(assigned_on, self.days or 0)
         # Someone hired long ago (or a learner whose local date is already tomorrow) is due no
         # earlier than the day they are assigned: the database refuses due < assigned.
         return max(due, assigned_on)
@@ -151,6 +153,7 @@ def assignments_create(
     assigned_by: User | None = None,
     rule=None,
     notify: bool = True,
+    dispatch_soon: bool = True,
     now: dt.datetime | None = None,
 ) -> AssignResult:
     """Assign ``course`` to ``learners``; learners who already have it active are skipped.
@@ -158,6 +161,9 @@ def assignments_create(
     A constant number of queries whatever the number of learners. Rows this call inserted are
     recognised on re-read by their exact ``created_at`` stamp and ``assigned_by``: a concurrent
     request inserting the same learner wins the constraint and its row is reported as skipped.
+    The notices go to the outbox; ``dispatch_soon=False`` leaves them to the dispatcher's next
+    scheduled run instead of asking for one at commit (an import of thousands of lines: without a
+    Celery broker "soon" means inside the command or request that made them).
     """
     if course.status != Course.Status.PUBLISHED:
         raise ValidationError(_("Only a published course can be assigned."))
@@ -194,15 +200,23 @@ def assignments_create(
                 )
             )
         if rows:
-            Assignment.objects.bulk_create(rows, ignore_conflicts=True)
-            fresh = Assignment.objects.filter(
-                course_code=course.code, archived_at=None, learner_id__in=[learner.pk for learner in candidates]
-            ).select_related("learner", "course")
-            for assignment in fresh:
-                mine = assignment.created_at == stamp and assignment.assigned_by_id == (
-                    assigned_by.pk if assigned_by else None
-                )
-                (result.created if mine else result.skipped).append(assignment)
+            bulk_insert(rows, ignore_conflicts=True)
+            # Only the ids are read back: the rows this call inserted are the instances built above
+            # (building thousands of learners and courses again from a join costs seconds).
+            built = {row.learner_id: row for row in rows}
+            theirs = []
+            for pk, learner_id, created_at, by_id in Assignment.objects.filter(
+                course_code=course.code, archived_at=None, learner_id__in=list(built)
+            ).values_list("pk", "learner_id", "created_at", "assigned_by_id"):
+                if created_at == stamp and by_id == (assigned_by.pk if assigned_by else None):
+                    row = built[learner_id]
+                    row.pk = pk
+                    row._state.adding, row._state.db = False, Assignment.objects.db
+                    result.created.append(row)
+                else:
+                    theirs.append(pk)
+            if theirs:
+                result.skipped.extend(Assignment.objects.filter(pk__in=theirs).select_related("learner", "course"))
         result.skipped.extend(existing.values())
         result.skipped.sort(key=lambda a: (a.learner.last_name, a.learner.first_name, a.learner.email))
         result.created.sort(key=lambda a: (a.learner.last_name, a.learner.first_name, a.learner.email))
@@ -213,7 +227,7 @@ def assignments_create(
             if notify:
                 from assignments.notices import assignment_notice_send
 
-                assignment_notice_send(assignments=created)
+                assignment_notice_send(assignments=created, dispatch_soon=dispatch_soon)
     return result
 
 

@@ -44,6 +44,7 @@ from assignments.services.rules import rules_sync_for_users
 from courses.models import Course
 from courses.rules import compute_expiry
 from lms.audit import audit_record_many, label_of
+from lms.bulk import bulk_update
 from lms.models import AuditEntry, Department, User
 from lms.uploads import binary_problem, display_filename
 
@@ -623,12 +624,14 @@ def apply_users(plan: UsersPlan, *, actor: User | None = None) -> dict[str, Any]
         if dirty:
             changed.append(person)
     if changed:
-        User.objects.bulk_update(changed, sorted(changed_fields))
+        bulk_update(changed, sorted(changed_fields))
     for action, entries in ((AuditEntry.Action.CREATE, manager_set), (AuditEntry.Action.CHANGE, manager_changed)):
         audit_record_many(actor=actor, action=action, obj_label=label_of(User), entries=entries, reason=_("CSV upload"))
     # New and moved people pick up their assignment rules, set-based (the per-user signal would
     # cost queries per line).
-    sync = rules_sync_for_users(user_ids=[person.pk for person in created] + sorted(set(moved_ids)))
+    sync = rules_sync_for_users(
+        user_ids=[person.pk for person in created] + sorted(set(moved_ids)), dispatch_soon=False
+    )
     return {
         "created": len(created),
         "updated": sum(1 for change in plan.changes if change["action"] == "update"),
@@ -886,6 +889,9 @@ def apply_assignments(plan: AssignmentsPlan, *, actor: User | None = None) -> di
             due=FileDue(due_dates[code]),
             source=Assignment.Source.UPLOAD,
             assigned_by=actor,
+            # The notices wait in the outbox for the dispatcher: thousands of emails are not sent
+            # by the command or upload that imports them.
+            dispatch_soon=False,
         )
         created += len(result.created)
         skipped += len(result.skipped)

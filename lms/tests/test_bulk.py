@@ -54,3 +54,43 @@ def test_conflicts_are_skipped_only_when_asked():
 def test_nothing_to_insert_runs_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         bulk_insert([])
+
+
+def test_a_batch_of_thousands_of_rows_is_one_statement(django_assert_num_queries):
+    # Django's bulk_create on SQLite splits at 999 parameters: some 100 INSERTs for these rows,
+    # each compiled placeholder by placeholder (and, with DEBUG on, re-quoted to be logged).
+    person = UserFactory()
+    rows = [message(person, f"k{i}", n=i) for i in range(3000)]
+
+    with django_assert_num_queries(1):
+        bulk_insert(rows)
+
+    assert Notification.objects.count() == 3000
+    assert Notification.objects.get(dedupe_key="k2999").context == {"n": 2999}
+
+
+def test_bulk_update_writes_the_named_fields_of_every_row_in_one_statement(django_assert_num_queries):
+    from lms.bulk import bulk_update
+    from lms.models import User
+
+    boss = UserFactory()
+    people = UserFactory.create_batch(300, job_title="Analyst", first_name="Kept")
+    for i, person in enumerate(people):
+        person.manager_id = boss.pk if i % 2 else None
+        person.job_title = f"Title {i}"
+        person.first_name = "Not written"  # not named: stays as stored
+
+    with django_assert_num_queries(1):
+        bulk_update(people, ["manager_id", "job_title"])
+
+    stored = {p.pk: p for p in User.objects.filter(pk__in=[p.pk for p in people])}
+    for i, person in enumerate(people):
+        row = stored[person.pk]
+        assert (row.manager_id, row.job_title, row.first_name) == (boss.pk if i % 2 else None, f"Title {i}", "Kept")
+
+
+def test_bulk_update_of_nothing_runs_no_query(django_assert_num_queries):
+    from lms.bulk import bulk_update
+
+    with django_assert_num_queries(0):
+        bulk_update([], ["job_title"])

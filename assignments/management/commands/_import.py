@@ -32,4 +32,12 @@ class ImportCommand(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"Dry run, nothing changed. {outcome.total} line(s) would import: {summary}")
         else:
-            self.stdout.write(self.style.SUCCESS(f"Imported {outcome.total} line(s): {outcome.summary['result']}"))
+            result = outcome.summary["result"]
+            self.stdout.write(self.style.SUCCESS(f"Imported {outcome.total} line(s): {result}"))
+            # New assignments' notices wait in the outbox: an import sends no email itself.
+            queued = result.get("assigned", 0) + result.get("rule_assignments", 0)
+            if queued:
+                self.stdout.write(
+                    f"{queued} assignment notice(s) are queued in the outbox; the dispatcher sends them "
+                    "(every 5 minutes under Celery beat; now: python manage.py run_nightly --only dispatch)."
+                )
