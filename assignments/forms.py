@@ -8,10 +8,9 @@ from assignments.models import Assignment, AssignmentRule, Exemption, ImportJob
 from assignments.selectors import assignable_courses, course_codes_in_use
 from assignments.services.assign import DueMode, DueSpec
 from courses.models import Course
+from lms.fields import DateField, ModelMultipleChoiceField
 from lms.models import Department, User
 from lms.uploads import read_text_upload
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def _person_label(user: User) -> str:
@@ -27,7 +26,7 @@ class DueFieldsMixin(forms.Form):
     due_mode = forms.ChoiceField(
         label=_("Due date"), choices=DueMode.choices, initial=DueMode.AFTER_ASSIGNMENT, widget=forms.RadioSelect
     )
-    due_date = forms.DateField(label=_("Fixed due date"), required=False, widget=DATE)
+    due_date = DateField(label=_("Fixed due date"), required=False)
     due_days = forms.IntegerField(
         label=_("Number of days"),
         required=False,
@@ -65,7 +64,7 @@ class AssignForm(DueFieldsMixin):
     ]
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
     target = forms.ChoiceField(label=_("Assign to"), choices=TARGETS, initial="learners", widget=forms.RadioSelect)
-    learners = forms.ModelMultipleChoiceField(
+    learners = ModelMultipleChoiceField(
         label=_("Learners"),
         queryset=User.objects.none(),
         required=False,
@@ -114,7 +113,7 @@ class BulkForm(ArchiveForm):
     ACTIONS = [("archive", _("Archive")), ("notify", _("Re-send the assignment notice"))]
     action = forms.ChoiceField(label=_("With the selected"), choices=ACTIONS)
     reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.ArchiveReason.choices, required=False)
-    ids = forms.ModelMultipleChoiceField(queryset=Assignment.objects.all(), widget=forms.MultipleHiddenInput)
+    ids = ModelMultipleChoiceField(queryset=Assignment.objects.all(), widget=forms.MultipleHiddenInput)
 
     def clean(self):
         cleaned = super().clean()
@@ -171,7 +170,7 @@ class RuleForm(forms.ModelForm):
             "due_days",
             "starts_on",
         ]
-        widgets = {"starts_on": DATE}
+        field_classes = {"starts_on": DateField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,7 +189,8 @@ class ExemptionForm(forms.ModelForm):
     class Meta:
         model = Exemption
         fields = ["learner", "course_code", "reason", "starts_on", "ends_on", "note"]
-        widgets = {"starts_on": DATE, "ends_on": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"starts_on": DateField, "ends_on": DateField}
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -214,7 +214,7 @@ class ExemptionForm(forms.ModelForm):
 
 
 class EndExemptionForm(forms.Form):
-    ended_on = forms.DateField(label=_("Back on"), widget=DATE, required=False)
+    ended_on = DateField(label=_("Back on"), required=False)
 
 
 class UploadForm(forms.Form):

@@ -6,12 +6,17 @@ import calendar
 import datetime as dt
 
 from courses.models import Course
+from lms.dates import add_days
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months (the 31st becomes the month's last day); kept at
+    date.max beyond the year 9999 instead of raising, like ``lms.dates.add_days``."""
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -37,8 +42,8 @@ def compute_expiry(*, course: Course, completed_on: dt.date, previous_expiry: dt
     if course.expiry_rule == Course.ExpiryRule.FIXED_DATE and course.fixed_expiry_month and course.fixed_expiry_day:
         month, day = course.fixed_expiry_month, course.fixed_expiry_day
         candidate = dt.date(completed_on.year, month, min(day, calendar.monthrange(completed_on.year, month)[1]))
-        minimum = completed_on + dt.timedelta(days=course.recertification_window_days)
-        while candidate <= minimum:
+        minimum = add_days(completed_on, course.recertification_window_days)
+        while candidate <= minimum and candidate != dt.date.max:
             candidate = add_months(candidate, 12)
         return candidate
     return add_months(completed_on, period)

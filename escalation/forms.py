@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from escalation.models import EscalationPolicy, EscalationStep, ReviewSession
 from escalation.services import POLICY_FIELDS, STEP_FIELDS
+from lms.fields import DateTimeField
 
 
 class ReminderDaysField(forms.CharField):
@@ -87,8 +88,8 @@ StepFormSet = inlineformset_factory(
 
 
 class ReviewSessionForm(forms.ModelForm):
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = DateTimeField(label=_("Starts at"))
+    ends_at = DateTimeField(label=_("Ends at"))
 
     class Meta:
         model = ReviewSession

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from escalation.models import EscalationPolicy, ReviewSession
 
@@ -54,7 +56,15 @@ def policy_save(*, form, steps, actor=None) -> EscalationPolicy:
     ladder_before = _ladder(None if creating else saved.pk)
     policy = form.save()
     steps.instance = policy
-    steps.save()
+    try:
+        with transaction.atomic():
+            steps.save()
+    except IntegrityError:
+        # A step on a day the ladder already has, from a stale page (another admin saved a step
+        # on that day since) or an altered one: the unique constraint is the backstop.
+        raise ValidationError(
+            _("Two steps of the ladder fire on the same day overdue; reload the page to see the saved ladder.")
+        )
     changes = diff(before, snapshot(policy, POLICY_FIELDS))
     ladder_after = _ladder(policy.pk)
     if ladder_after != ladder_before:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lms.fields import DateField
 from lms.models import Department, User
 from lms.services import (
     USER_EDITABLE_FIELDS,
@@ -71,6 +72,7 @@ class AdminUserChangeForm(forms.ModelForm):
             "groups",
             "user_permissions",
         )
+        field_classes = {"hire_date": DateField}  # the range every form gives a typed date
 
     def clean(self):
         cleaned = super().clean()

@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lms.fields import DateField
 from lms.lockout import password_confirm
 from lms.models import Department, User, validate_timezone
 from lms.services import check_department_parent, check_manager_chain
@@ -50,7 +51,7 @@ class UserForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
         help_text=_("An IANA name such as Europe/London or America/New_York."),
     )
-    hire_date = forms.DateField(label=_("Hire date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hire_date = DateField(label=_("Hire date"), required=False)
 
     class Meta:
         model = User
@@ -132,8 +133,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(label=_("Object type"), required=False)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
     actor = forms.EmailField(label=_("Actor (email)"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("To"), required=False)
 
     def __init__(self, *args, object_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)

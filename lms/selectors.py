@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from lms.dates import day_after
 from lms.models import AuditEntry, Department, User
 
 # A guard against runaway recursion should a cycle ever reach the table despite the service checks.
@@ -152,7 +153,7 @@ def audit_entries(
     if date_from is not None:
         qs = qs.filter(at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
     if date_to is not None:
-        qs = qs.filter(at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+        qs = qs.filter(at__lt=dt.datetime.combine(day_after(date_to), dt.time.min, tzinfo=zone))
     return qs
 
 

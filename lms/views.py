@@ -9,11 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lms import selectors, services
+from lms.fields import parse_id
 from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, UserForm
 from lms.home import home_sections
 from lms.models import Department
@@ -52,10 +54,7 @@ def people(request):
     department_id = request.GET.get("department") or None
     show = request.GET.get("show", "active")
     active = {"active": True, "inactive": False}.get(show)
-    try:
-        department_id = int(department_id) if department_id else None
-    except ValueError:
-        department_id = None
+    department_id = parse_id(department_id)
     page = Paginator(selectors.user_list(search=search, department_id=department_id, active=active), 50).get_page(
         request.GET.get("page")
     )
@@ -174,6 +173,14 @@ def audit_list(request):
     return render(request, "lms/audit.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
+def _refuse_bad_filters(request, form):
+    """An export whose filters do not parse goes back to the trail's page, which names the bad
+    field, instead of exporting the whole trail as though there were no filter."""
+    if form.is_bound and not form.is_valid():
+        return redirect(f"{reverse('audit')}?{request.GET.urlencode()}")
+    return None
+
+
 def _spreadsheet_safe(value: str) -> str:
     """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -218,7 +225,9 @@ def _audit_csv_rows(entries):
 @admin_required
 @require_http_methods(["GET"])
 def audit_export_csv(request):
-    _form, entries = _audit_query(request)
+    form, entries = _audit_query(request)
+    if refused := _refuse_bad_filters(request, form):
+        return refused
     response = StreamingHttpResponse(_audit_csv_rows(entries), content_type="text/csv; charset=utf-8")
     attachment_headers(response, f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.csv")
     response["Cache-Control"] = "private, no-store"
@@ -233,6 +242,8 @@ def audit_export_pdf(request):
     from weasyprint import HTML
 
     form, entries = _audit_query(request)
+    if refused := _refuse_bad_filters(request, form):
+        return refused
     total = entries.count()
     rows = list(entries[:AUDIT_PDF_MAX_ROWS])
     html = render_to_string(

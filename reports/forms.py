@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.fields import DateField
 from lms.models import Department
 from reports.selectors import STATES, ReportState
 
@@ -70,19 +71,22 @@ class TeamFilterForm(ReportFilterForm):
         ] + super().described()
 
 
+def clean_as_of(value: dt.date | None) -> dt.date | None:
+    """``as_of`` means the same on every report: today or a past day, read by lms.fields.DateField."""
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("Choose today or a past date."))
+    return value
+
+
 class OrganisationFilterForm(ReportFilterForm):
-    as_of = forms.DateField(
+    as_of = DateField(
         label=_("As of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Leave empty for today; a past date rebuilds the report from the history."),
     )
 
     def clean_as_of(self):
-        value = self.cleaned_data.get("as_of")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("Choose today or a past date."))
-        return value
+        return clean_as_of(self.cleaned_data.get("as_of"))
 
     def day(self) -> tuple[dt.date, bool]:
         value = self.value("as_of") or None
@@ -98,7 +102,10 @@ class OrganisationFilterForm(ReportFilterForm):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = DateField(label=_("As of"), required=False)
+
+    def clean_as_of(self):
+        return clean_as_of(self.cleaned_data.get("as_of"))
 
     def day(self) -> tuple[dt.date, bool]:
         value = self.cleaned_data.get("as_of") if self.is_bound and self.is_valid() else None

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -99,6 +100,14 @@ def _query_without(request, *names: str) -> str:
     return kept.urlencode()
 
 
+def _refuse_bad_filters(request, form, page: str):
+    """An export whose filters do not parse (an ``as_of`` of 2026-02-30) goes back to its report's
+    page, which names the bad field, instead of exporting the report as though unfiltered."""
+    if form.is_bound and not form.is_valid():
+        return redirect(f"{reverse(page)}?{request.GET.urlencode()}")
+    return None
+
+
 def _require_manager(request) -> None:
     if not (request.user.is_manager or request.user.is_admin):
         raise Http404
@@ -145,6 +154,8 @@ def team_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     form, scope = _team_scope(request)
+    if refused := _refuse_bad_filters(request, form, "reports_team_dashboard"):
+        return refused
     document = compliance_document(
         title=str(_("Team compliance")),
         slug="team-compliance",
@@ -241,6 +252,8 @@ def organisation_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     form = _organisation_form(request)
+    if refused := _refuse_bad_filters(request, form, "reports_organisation"):
+        return refused
     day, history = form.day()
     scope = Scope(department_ids=form.department_ids(), course_code=form.value("course"))
     document = compliance_document(
@@ -282,6 +295,8 @@ def forecast_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     form, scope = _forecast_scope(request)
+    if refused := _refuse_bad_filters(request, form, "reports_forecast"):
+        return refused
     document = forecast_document(scope=scope, day=timezone.localdate(), filters=form.described())
     return export_response(document, fmt)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from assignments.models import Assignment, Exemption
 from courses.models import Course
 from lms.audit import audit_record, audit_record_many, label_of, snapshot
+from lms.dates import add_days
 from lms.models import AuditEntry, User
 
 EXEMPTION_FIELDS = ["learner", "course_code", "starts_on", "ends_on", "reason", "note", "approved_by"]
@@ -156,7 +157,7 @@ def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None, acto
     if claimed != 1:
         return 0
     exemption.deadlines_shifted_at = stamp
-    shift = dt.timedelta(days=exemption_days(exemption))
+    shift = exemption_days(exemption)
     assignments = Assignment.objects.filter(
         learner_id=exemption.learner_id,
         archived_at=None,
@@ -170,15 +171,15 @@ def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None, acto
     moved = list(assignments.select_for_update())
     entries = []
     for assignment in moved:
-        entries.append((assignment.pk, {"due_date": [assignment.due_date, assignment.due_date + shift]}))
-        assignment.due_date = assignment.due_date + shift
+        entries.append((assignment.pk, {"due_date": [assignment.due_date, add_days(assignment.due_date, shift)]}))
+        assignment.due_date = add_days(assignment.due_date, shift)
     Assignment.objects.bulk_update(moved, ["due_date"])
     audit_record_many(
         actor=actor,
         action=AuditEntry.Action.CHANGE,
         obj_label=label_of(Assignment),
         entries=entries,
-        reason=f"Due date moved {shift.days} days for the time away (exemption {exemption.pk})",
+        reason=f"Due date moved {shift} days for the time away (exemption {exemption.pk})",
         at=stamp,
     )
     return len(moved)

@@ -29,6 +29,7 @@ from assignments.services.archive import assignments_archive
 from assignments.services.assign import assignments_create, learner_today
 from courses.models import Course
 from lms.audit import audit_record, audit_record_many, diff, label_of, snapshot
+from lms.dates import add_days
 from lms.models import AuditEntry, Department, User
 
 RULE_FIELDS = [
@@ -49,12 +50,11 @@ class RuleDue:
     rule: AssignmentRule
 
     def due_for(self, learner: User, assigned_on: dt.date) -> dt.date:
-        days = dt.timedelta(days=self.rule.due_days)
         if self.rule.due_mode == AssignmentRule.DueMode.FROM_JOINING:
             joined = learner.hire_date or assigned_on
-            due = max(joined, self.rule.starts_on) + days
+            due = add_days(max(joined, self.rule.starts_on), self.rule.due_days)
         else:
-            due = assigned_on + days
+            due = add_days(assigned_on, self.rule.due_days)
         return max(due, assigned_on)
 
 
@@ -70,7 +70,7 @@ def due_after_time_away(assignment: Assignment, learner: User) -> dt.date:
     left_on = timezone.localtime(assignment.archived_at, learner.tzinfo).date()
     if assignment.due_date < left_on:
         return assignment.due_date
-    return assignment.due_date + dt.timedelta(days=max((learner_today(learner) - left_on).days, 0))
+    return add_days(assignment.due_date, max((learner_today(learner) - left_on).days, 0))
 
 
 @dataclass
@@ -336,7 +336,7 @@ def course_due_change_preview(*, course: Course, default_due_days: int) -> Cours
     ).values_list("assigned_on", "due_date")
     for assigned_on, due_date in rows:
         preview.active_unfinished += 1
-        new_due = assigned_on + dt.timedelta(days=default_due_days)
+        new_due = add_days(assigned_on, default_due_days)
         if new_due != due_date:
             preview.would_change += 1
             preview.earliest = min(filter(None, [preview.earliest, new_due]))

@@ -402,15 +402,12 @@ def package_loads(content: str | bytes) -> Any:
     try:
         if isinstance(content, bytes):
             content = content.decode("utf-8")
-        return json.loads(content, parse_constant=_refuse_constant)
+        return _within_nesting_limit(json.loads(content, parse_constant=_refuse_constant))
     except UnicodeDecodeError:
         raise ValidationError(_("The file is not UTF-8 text."))
     except RecursionError:
-        # The parser recurses once per level: 100,000 nested "[" exhaust the stack. A package
-        # nests seven levels (quizzes[].questions[].choices[]), so this is never one.
-        raise ValidationError(
-            _("The file is not a valid course package: its arrays and objects are nested too deeply.")
-        )
+        # The parser recurses once per level: 100,000 nested "[" exhaust its stack on Python 3.11.
+        raise _too_deep()
     except json.JSONDecodeError as error:
         raise ValidationError(
             _("The file is not valid JSON (line %(line)d, column %(column)d: %(message)s).")
@@ -424,6 +421,30 @@ def package_loads(content: str | bytes) -> Any:
     except ValueError:
         # Python refuses to read an integer of more than 4,300 digits (int_max_str_digits).
         raise ValidationError(_("The file holds a number too long to be read."))
+
+
+# A package nests seven levels (quizzes[].questions[].choices[].text). Deeper is not a package,
+# whatever depth the Python in use happens to parse (3.14 reads 100,000 levels without complaint).
+MAX_NESTING = 32
+
+
+def _too_deep() -> ValidationError:
+    return ValidationError(_("The file is not a valid course package: its arrays and objects are nested too deeply."))
+
+
+def _within_nesting_limit(value: Any) -> Any:
+    """``value`` when no array or object in it is nested deeper than MAX_NESTING (walked with a
+    stack, not by recursion), else a ValidationError."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > MAX_NESTING:
+            raise _too_deep()
+        stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 class _NotAJSONNumber(ValueError):

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from escalation.nightly import WORKFLOWS, run_nightly
+from lms.dates import parse_date
 
 
 class Command(BaseCommand):
@@ -24,9 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, as_of=None, dry_run=False, only=None, **options):
         if as_of:
             try:
-                day = dt.date.fromisoformat(as_of)
-            except ValueError:
-                raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {as_of!r}.")
+                day = parse_date(as_of)
+            except ValidationError as error:
+                raise CommandError(f"--as-of: {error.messages[0]}")
             moment = timezone.make_aware(dt.datetime.combine(day, dt.time(2, 0)))
         else:
             moment = timezone.now()

@@ -3,12 +3,13 @@ the organisation compliance report for scheduled use (CSV to standard output whe
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from lms.dates import parse_date
 from lms.models import Department
 from lms.selectors import department_subtree_ids
 from reports.documents import compliance_document
@@ -30,9 +31,9 @@ class Command(BaseCommand):
         day, history = today, False
         if as_of:
             try:
-                day = dt.date.fromisoformat(as_of)
-            except ValueError as error:
-                raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {as_of!r}.") from error
+                day = parse_date(as_of)
+            except ValidationError as error:
+                raise CommandError(f"--as-of: {error.messages[0]}") from error
             if day > today:
                 raise CommandError("--as-of cannot be in the future.")
             history = day < today
