@@ -1111,29 +1111,57 @@ def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[L
     return CompletionsPlan(rows, learners, courses, expiry, changes), errors
 
 
+def _number_generated_certificates(generated: list[tuple[Completion, dt.date]], in_file: set[str]) -> None:
+    """Give each completion without a number in the file a new one that nothing else holds.
+
+    A generated number has 32 random bits per course and day: a file of 100,000 lines can draw one
+    twice, or one already on record, and the unique constraint would then fail the whole import.
+    Numbers drawn twice are drawn again (one query per round; a second round is rare)."""
+    pending = generated
+    used = set(in_file)
+    while pending:
+        taken = used | set(
+            Completion.objects.filter(
+                certificate_number__in=[completion.certificate_number for completion, _day in pending]
+            ).values_list("certificate_number", flat=True)
+        )
+        again = []
+        for completion, day in pending:
+            if completion.certificate_number in taken:
+                completion.certificate_number = new_certificate_number(
+                    course_code=completion.course_code, completed_at=day
+                )
+                again.append((completion, day))
+            else:
+                taken.add(completion.certificate_number)
+                used.add(completion.certificate_number)
+        pending = again
+
+
 def apply_completions(plan: CompletionsPlan, *, actor: User | None = None) -> dict[str, Any]:
     made = []
+    generated = []
     for row in plan.rows:
         course = plan.courses[row.course_code.casefold()]
-        made.append(
-            Completion(
-                learner=plan.learners[row.email],
-                course=course,
-                course_code=course.code,
-                course_version=course.version,
-                completed_at=row.completed_at,
-                score=row.score,
-                certificate_number=row.certificate_number
-                or new_certificate_number(
-                    course_code=course.code,
-                    completed_at=timezone.localdate(row.completed_at, timezone=plan.learners[row.email].tzinfo),
-                ),
-                verification_code=new_verification_code(),
-                expires_on=plan.expiry[row.line],
-                source=Completion.Source.IMPORTED,
-                cpd_points=course.cpd_points,
-            )
+        local_day = timezone.localdate(row.completed_at, timezone=plan.learners[row.email].tzinfo)
+        completion = Completion(
+            learner=plan.learners[row.email],
+            course=course,
+            course_code=course.code,
+            course_version=course.version,
+            completed_at=row.completed_at,
+            score=row.score,
+            certificate_number=row.certificate_number
+            or new_certificate_number(course_code=course.code, completed_at=local_day),
+            verification_code=new_verification_code(),
+            expires_on=plan.expiry[row.line],
+            source=Completion.Source.IMPORTED,
+            cpd_points=course.cpd_points,
         )
+        made.append(completion)
+        if not row.certificate_number:
+            generated.append((completion, local_day))
+    _number_generated_certificates(generated, {row.certificate_number for row in plan.rows if row.certificate_number})
     Completion.objects.bulk_create(made)
     # PostgreSQL and SQLite (3.35+) return the new primary keys from bulk_create.
     audit_record_many(

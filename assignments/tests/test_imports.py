@@ -336,6 +336,23 @@ def test_historical_completions_are_imported_with_expiry_and_generated_certifica
     assert {(c.course_version, c.assignment_id) for c in rows.values()} == {(course.version, None)}
 
 
+def test_generated_certificate_numbers_drawn_twice_or_already_on_record_are_drawn_again(monkeypatch):
+    # A generated number has 32 random bits per course and day: at 100,000 lines of history the
+    # bench drew one twice and the whole import failed on the unique constraint.
+    CourseFactory(code="GDPR-101")
+    people = [UserFactory(email=f"p{i}@example.com") for i in range(3)]
+    CompletionFactory(learner=people[0], certificate_number="GDPR-101-X-ON-RECORD")
+    draws = iter(["GDPR-101-X-1", "GDPR-101-X-1", "GDPR-101-X-ON-RECORD", "GDPR-101-X-2", "GDPR-101-X-3"])
+    monkeypatch.setattr("assignments.services.imports.new_certificate_number", lambda **kwargs: next(draws))
+    data = (COMPLETIONS_HEADER + "".join(f"{p.email},GDPR-101,2025-01-15,90,\n" for p in people)).encode()
+
+    outcome = import_run(kind="completions", data=data, dry_run=False)
+
+    assert outcome.applied, outcome.errors
+    numbers = Completion.objects.filter(source="imported").values_list("certificate_number", flat=True)
+    assert sorted(numbers) == ["GDPR-101-X-1", "GDPR-101-X-2", "GDPR-101-X-3"]
+
+
 def test_completion_errors_include_duplicate_certificates_and_nothing_is_imported():
     CourseFactory(code="GDPR-101")
     learner = UserFactory(email="a@example.com")
