@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
+from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob, ModuleProgress
 from lms.admin import ReadOnlyAdminMixin
 
 
@@ -68,3 +68,11 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ModuleProgress)
+class ModuleProgressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Learner progress is written by the course player; here it is read-only."""
+
+    list_display = ["assignment", "module", "completed_at", "tested_out"]
+    list_select_related = ["assignment__learner", "module"]

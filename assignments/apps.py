@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import importlib
-
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -21,10 +19,6 @@ class AssignmentsConfig(AppConfig):
     def ready(self):
         # SQLite drops triggers when a migration rebuilds a table: put the deadline trigger back.
         post_migrate.connect(_ensure_deadline_trigger, sender=self, dispatch_uid="assignments_deadline_trigger")
-        # Home-page sections (`assignments/home.py`) and signal receivers (`assignments/receivers.py`), when the app has them.
-        for module in ("home", "receivers"):
-            try:
-                importlib.import_module(f"{self.name}.{module}")
-            except ModuleNotFoundError as error:
-                if error.name != f"{self.name}.{module}":
-                    raise
+        from assignments import home, receivers, usage  # noqa: F401  (home sections and signal receivers)
+
+        usage.register()

@@ -5,6 +5,7 @@
 - Attempt / AttemptAnswer: tries at a quiz for an assignment.
 - Completion: immutable evidence that a learner passed (never updated or deleted by the app).
 - Exemption: a learner excused from one course or all courses for a period.
+- ModuleProgress: how far the learner got through the modules, per assignment.
 - AssignmentRule: "everyone in department X / with job title Y gets course Z".
 """
 
@@ -398,3 +399,24 @@ class ImportJob(TimeStampedModel):
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.APPLYING}
+
+
+class ModuleProgress(TimeStampedModel):
+    """A learner's progress through a module, for one assignment (so archiving resets it)."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="module_progress")
+    module = models.ForeignKey("courses.Module", on_delete=models.CASCADE, related_name="progress")
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    tested_out = models.BooleanField(_("tested out by the pre-test"), default=False)
+
+    class Meta:
+        # The table keeps the name it had when the model lived in courses (moved without copying data).
+        db_table = "courses_moduleprogress"
+        ordering = ["assignment", "module__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "module"],
+                name="module_progress_unique",
+                violation_error_message=_("This module is already recorded for this assignment."),
+            ),
+        ]

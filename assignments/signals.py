@@ -19,3 +19,8 @@ course_completed = Signal()
 assignment_created = Signal()
 # kwargs: assignment_ids (list[int]), reason (str), actor (User | None) -- one signal per batch, after commit
 assignment_archived = Signal()
+
+# Sent INSIDE the transaction of the write (not on commit), so that a listener's rows (the case
+# file) are written or rolled back with it.
+# kwargs: exemption (Exemption), assignment_ids (list[int]) -- the active assignments it covers
+exemption_granted = Signal()

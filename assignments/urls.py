@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assignments import views
+from assignments.views import lifecycle as views
 
 app_name = "assignments"
 

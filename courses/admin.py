@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Choice, Course, LearningResource, Module, ModuleProgress, Question, Quiz
+from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.authoring import (
     COURSE_FIELDS,
     course_create,
@@ -20,7 +20,7 @@ from courses.services.authoring import (
     course_update,
 )
 from courses.services.packages import course_rule_problems
-from lms.admin import ReadOnlyAdminMixin, adopt_saved
+from lms.admin import adopt_saved
 
 
 def _course_of(obj) -> Course | None:
@@ -194,11 +194,3 @@ class ChoiceAdmin(DraftOnlyMixin, admin.ModelAdmin):
     list_display = ["text", "question", "is_correct"]
     list_select_related = ["question__quiz__course"]
     search_fields = ["text"]
-
-
-@admin.register(ModuleProgress)
-class ModuleProgressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Learner progress is written by the course player; here it is read-only."""
-
-    list_display = ["assignment", "module", "completed_at", "tested_out"]
-    list_select_related = ["assignment__learner", "module"]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from courses.models import Course
-from courses.services.packages import course_import_package, package_loads
+from courses.services.authoring import course_import_package
+from courses.services.packages import package_loads
 
 PACKAGES_DIR = Path(__file__).resolve().parent / "packages"
 

@@ -307,22 +307,3 @@ class Choice(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.text
-
-
-class ModuleProgress(TimeStampedModel):
-    """A learner's progress through a module, for one assignment (so archiving resets it)."""
-
-    assignment = models.ForeignKey("assignments.Assignment", on_delete=models.CASCADE, related_name="module_progress")
-    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="progress")
-    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    tested_out = models.BooleanField(_("tested out by the pre-test"), default=False)
-
-    class Meta:
-        ordering = ["assignment", "module__order"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["assignment", "module"],
-                name="module_progress_unique",
-                violation_error_message=_("This module is already recorded for this assignment."),
-            ),
-        ]

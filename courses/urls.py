@@ -1,8 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    # Learner side: course player, quizzes, attempts, results.
-    path("learn/", include("courses.urls_player")),
-    # Admin side: authoring, publishing, course package import/export.
+    # Admin side: authoring, publishing, course package import/export. (The learner's side of a
+    # course, the player, is the assignments app's: it lives on /courses/learn/, see lms/urls.py.)
     path("authoring/", include("courses.urls_authoring")),
 ]

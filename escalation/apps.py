@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import importlib
-
 from django.apps import AppConfig
 
 
@@ -10,10 +8,6 @@ class EscalationConfig(AppConfig):
     name = "escalation"
 
     def ready(self):
-        # Home-page sections (`escalation/home.py`) and signal receivers (`escalation/receivers.py`), when the app has them.
-        for module in ("home", "receivers"):
-            try:
-                importlib.import_module(f"{self.name}.{module}")
-            except ModuleNotFoundError as error:
-                if error.name != f"{self.name}.{module}":
-                    raise
+        # Signal receivers and the registries they fill; the tasks, so that the outbox can ask for
+        # the dispatcher by its task name in any process, not only in a worker that autodiscovered it.
+        from escalation import receivers, tasks  # noqa: F401

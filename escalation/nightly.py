@@ -1,13 +1,18 @@
-"""`run_nightly`: every workflow in order, each recorded as a WorkflowRun."""
+"""`run_nightly`: every workflow in order, each recorded as a WorkflowRun.
+
+The order is the registry ``WORKFLOWS``. Escalation's own workflows are listed here; an app above
+escalation adds its own from its ``AppConfig.ready`` with ``register_workflow`` (reports stores the
+night's compliance snapshot before the dispatch), so this module never imports upwards.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Callable
 
 from django.utils import timezone
 
+from assignments.services.exemptions import run_exemption_returns
 from escalation.dispatch import run_dispatch
 from escalation.models import WorkflowRun
 from escalation.rehearsal import nightly_run
@@ -16,35 +21,39 @@ from escalation.workflows.failures import run_failure_followup
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
 from escalation.workflows.reminders import run_due_reminders
-from reports.services import run_compliance_snapshot
+
+Workflow = Callable[..., dict]
 
 
-def _exemption_returns(*, as_of: dt.datetime, dry_run: bool = False) -> dict:
-    """Move deadlines forward for learners back from an exemption (assignments app), if present."""
-    try:
-        module = importlib.import_module("assignments.services.exemptions")
-    except ModuleNotFoundError:
-        return {"workflow": "exemption_returns", "skipped": True}
-    func = getattr(module, "run_exemption_returns", None)
-    if func is None:
-        return {"workflow": "exemption_returns", "skipped": True}
-    return dict(func(as_of=as_of, dry_run=dry_run))
+def _dispatch(*, as_of: dt.datetime, dry_run: bool = False) -> dict:
+    # Rows inserted tonight are due "now"; a run for a past --as-of date sends them too.
+    return run_dispatch(as_of=max(as_of, timezone.now()), dry_run=dry_run)
 
 
-WORKFLOWS: list[tuple[str, Callable]] = [
-    ("exemption_returns", _exemption_returns),
+# (name, run(as_of=..., dry_run=...) -> summary), in the order they run. Deadlines move for people
+# back from leave before anything reads them; sending comes last, after every workflow queued.
+WORKFLOWS: list[tuple[str, Workflow]] = [
+    ("exemption_returns", run_exemption_returns),
     ("due_reminders", run_due_reminders),
     ("failure_followup", run_failure_followup),
     ("overdue_ladder", run_overdue_ladder),
     ("recertification", run_recertification),
     ("checkins_and_digests", run_checkins_and_digests),
-    ("compliance_snapshot", run_compliance_snapshot),
-    # Rows inserted tonight are due "now"; a run for a past --as-of date sends them too.
-    ("dispatch", lambda *, as_of, dry_run: run_dispatch(as_of=max(as_of, timezone.now()), dry_run=dry_run)),
+    ("dispatch", _dispatch),
 ]
 # Work that leaves the database (email): in a dry run only these are asked what they would do; the
 # others run for real and are rolled back (escalation.rehearsal), so the figures are the real run's.
 LEAVES_THE_DATABASE = {"dispatch"}
+
+
+def register_workflow(name: str, run: Workflow, *, before: str = "dispatch") -> None:
+    """Add a workflow of an app above escalation, to run just before ``before``; registering the
+    same name again replaces it (apps may be readied more than once in tests)."""
+    names = [existing for existing, _ in WORKFLOWS]
+    if name in names:
+        WORKFLOWS[names.index(name)] = (name, run)
+        return
+    WORKFLOWS.insert(names.index(before), (name, run))
 
 
 def run_nightly(

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +15,8 @@ from escalation.models import Notification
 from lms.bulk import bulk_insert
 
 BATCH_SIZE = 2000
+# The Celery task that runs escalation.dispatch.run_dispatch (escalation/tasks.py).
+DISPATCH_TASK = "escalation.dispatch_notifications"
 
 
 @dataclass
@@ -70,7 +73,13 @@ def enqueue_and_dispatch_soon(messages: list[Outgoing]) -> list[Outgoing]:
     dispatch when the surrounding transaction commits."""
     new = enqueue(messages)
     if new:
-        from escalation.tasks import dispatch_notifications
-
-        transaction.on_commit(lambda: dispatch_notifications.delay())
+        dispatch_soon()
     return new
+
+
+def dispatch_soon() -> None:
+    """Ask a worker to run the dispatcher once the surrounding transaction commits.
+
+    The task is looked up by its registered name: the outbox is used by the workflows that the
+    nightly task runs, so importing the tasks module from here would make a circle."""
+    transaction.on_commit(lambda: current_app.tasks[DISPATCH_TASK].delay())

@@ -1,33 +1,37 @@
-"""Immediate follow-up of the domain events raised by the attempt services.
+"""Escalation's side of the events raised by the apps below it.
 
-Each receiver inserts outbox rows (the same dedupe keys as the nightly catch-up) and asks a
-worker to dispatch them once the transaction commits: a manager hears of a failure at once.
+- Attempts: each receiver inserts outbox rows (the same dedupe keys as the nightly catch-up) and
+  asks a worker to dispatch them once the transaction commits: a manager hears of a failure at once.
+- Assignments created, archived, exempted, completed: a case-file entry each.
+- Registries of the apps below: the assignment notice writer (``assignments.notices``); and of
+  this app: the ICS and warning-letter attachment builders (``escalation.dispatch``).
 """
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.dispatch import receiver
+from django.utils import timezone
 
+from assignments import notices
+from assignments.models import Assignment
 from assignments.signals import (
     assignment_archived,
     assignment_created,
     attempt_failed,
     attempts_exhausted,
     course_completed,
+    exemption_granted,
 )
 from escalation import (
     events,
+    letters,  # noqa: F401  (registers the warning-letter PDF attachment builder)
     reviews,  # noqa: F401  (registers the ICS attachment builder)
 )
+from escalation.notices import assignment_notice_queue
+from escalation.outbox import dispatch_soon as _dispatch_soon
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
-from reports import letters  # noqa: F401  (registers the warning-letter PDF attachment builder)
 
-
-def _dispatch_soon():
-    from escalation.tasks import dispatch_notifications
-
-    transaction.on_commit(lambda: dispatch_notifications.delay())
+notices.register_notice_writer(assignment_notice_queue)
 
 
 @receiver(attempt_failed, dispatch_uid="escalation.attempt_failed")
@@ -70,10 +74,6 @@ def on_assignments_created(sender, assignments, **kwargs):
 
 @receiver(assignment_archived, dispatch_uid="escalation.assignment_archived")
 def on_assignments_archived(sender, assignment_ids, reason, actor=None, **kwargs):
-    from django.utils import timezone
-
-    from assignments.models import Assignment
-
     label = Assignment.ArchiveReason(reason).label if reason in Assignment.ArchiveReason.values else reason
     now = timezone.now()
     events.record(
@@ -85,6 +85,25 @@ def on_assignments_archived(sender, assignment_ids, reason, actor=None, **kwargs
                 reason=f"Archived: {label}.",
                 dedupe_key=f"archived:{pk}",
                 actor_id=actor.pk if actor else None,
+            )
+            for pk in assignment_ids
+        ]
+    )
+
+
+@receiver(exemption_granted, dispatch_uid="escalation.exemption_granted")
+def on_exemption_granted(sender, exemption, assignment_ids, **kwargs):
+    until = f"until {exemption.ends_on:%d %b %Y}" if exemption.ends_on else "until further notice"
+    events.record(
+        [
+            events.event_row(
+                assignment_id=pk,
+                kind=events.Kind.EXEMPTED,
+                occurred_at=timezone.now(),
+                reason=f"Exempt ({exemption.get_reason_display().lower()}) from {exemption.starts_on:%d %b %Y} {until};"
+                f" approved by {exemption.approved_by.get_full_name()}.",
+                dedupe_key=f"exempted:{exemption.pk}:{pk}",
+                actor_id=exemption.approved_by_id,
             )
             for pk in assignment_ids
         ]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from assignments.models import Assignment, Exemption
+from assignments.models import Assignment
+from assignments.state import exemptions_in_force
 from escalation.models import EscalationPolicy, EscalationStep
 from lms.models import User
 
@@ -67,17 +68,14 @@ def local_date(as_of: dt.datetime, timezone_name: str) -> dt.date:
 
 
 def excused_on(day: dt.date) -> dict[int, set[str]]:
-    """Learner id -> course codes they are excused from on ``day`` ("" = every course).
+    """Learner id -> course codes they are excused from on ``day`` ("" = every course): the
+    exemptions in force by the one rule (``assignments.state.exemptions_in_force``).
 
-    Exemptions are few: reading them once and excluding them by id keeps the big queries free of a
-    correlated subquery per assignment (measured: 2 s of a 3 s query at 100,000 assignments).
+    Exemptions are few: reading them once and excluding them by id keeps the workflows' big
+    queries free of a correlated subquery per assignment.
     """
     excused: dict[int, set[str]] = {}
-    rows = (
-        Exemption.objects.filter(revoked_at__isnull=True, starts_on__lte=day)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .values_list("learner_id", "course_code")
-    )
+    rows = exemptions_in_force(day).values_list("learner_id", "course_code")
     for learner_id, code in rows:
         excused.setdefault(learner_id, set()).add(code)
     return excused

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses.models import Course
 from escalation import selectors, services
 from escalation.forms import EscalationPolicyForm, ReviewSessionForm, StepFormSet
+from escalation.letters import warning_letter_pdf as render_warning_letter
 from escalation.models import EscalationPolicy, Notification, ReviewBooking, ReviewSession, WarningLetter
 from escalation.nightly import run_nightly
 from escalation.rehearsal import NightlyRunInProgress
@@ -116,12 +117,10 @@ def case_file_pdf(request, assignment_pk: int):
 
 @login_required
 def warning_letter_pdf(request, reference: str):
-    from reports.letters import warning_letter_pdf as render_letter
-
     letter = get_object_or_404(WarningLetter.objects.select_related("assignment"), reference=reference)
     if selectors.assignment_for_case_file(viewer=request.user, pk=letter.assignment_id, learner_may_see=True) is None:
         raise Http404
-    response = HttpResponse(render_letter(letter), content_type="application/pdf")
+    response = HttpResponse(render_warning_letter(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{letter.reference}.pdf"'
     return response
 

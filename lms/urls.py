@@ -42,6 +42,8 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit"),
     path("audit/export.csv", views.audit_export_csv, name="audit_export_csv"),
     path("audit/export.pdf", views.audit_export_pdf, name="audit_export_pdf"),
+    # The learner plays an assigned course (assignments app); admins author courses (courses app).
+    path("courses/learn/", include("assignments.urls_player")),
     path("courses/", include("courses.urls")),
     path("assignments/", include("assignments.urls")),
     path("reports/", include("reports.urls")),

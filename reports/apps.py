@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import importlib
-
 from django.apps import AppConfig
 
 
@@ -10,10 +8,9 @@ class ReportsConfig(AppConfig):
     name = "reports"
 
     def ready(self):
-        # Home-page sections (`reports/home.py`) and signal receivers (`reports/receivers.py`), when the app has them.
-        for module in ("home", "receivers"):
-            try:
-                importlib.import_module(f"{self.name}.{module}")
-            except ModuleNotFoundError as error:
-                if error.name != f"{self.name}.{module}":
-                    raise
+        from escalation.nightly import register_workflow
+        from reports import home  # noqa: F401  (registers the home sections)
+        from reports.services import run_compliance_snapshot
+
+        # Tonight's counts are stored after every workflow that changes them and before sending.
+        register_workflow("compliance_snapshot", run_compliance_snapshot, before="dispatch")

@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_DETAIL_ROWS = 200
 # The XLSX downloaded from a page carries at most this many detail rows: a workbook is written whole
-# before its first byte is sent, at ~9,000 rows a second (measured at 1,000,000 assignments: 100,000
-# rows 11 s, all 1,000,000 about two minutes, past any proxy's timeout). The CSV export streams
+# before its first byte is sent, so a million rows would keep the browser waiting past any proxy's
+# timeout (README, "Reports" for the figures). The CSV export streams
 # every row, and the compliance_report command writes them all.
 XLSX_DETAIL_ROWS = 100_000
 # Excel's own limit: 1,048,576 rows a sheet, the header included.

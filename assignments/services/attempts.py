@@ -365,7 +365,7 @@ def attempt_submit(
     result = SubmitResult(attempt=attempt)
     if quiz.kind == Quiz.Kind.PRETEST:
         if passed:
-            from courses.services.progress import modules_test_out
+            from assignments.services.progress import modules_test_out
 
             result.tested_out_module_ids = modules_test_out(
                 assignment=assignment,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assignments.models import Assignment, Exemption
+from assignments.signals import exemption_granted
 from courses.models import Course
 from lms.audit import audit_record, audit_record_many, label_of, snapshot
 from lms.dates import add_days
@@ -75,26 +76,12 @@ def exemption_grant(
 
 
 def _record_exempted(exemption: Exemption) -> None:
-    """An entry in the case file of every active assignment the exemption covers."""
-    from escalation import events
-
+    """Tell listeners (the case file) which active assignments the exemption covers."""
     covered = Assignment.objects.filter(learner=exemption.learner, archived_at=None)
     if exemption.course_code:
         covered = covered.filter(course_code=exemption.course_code)
-    until = f"until {exemption.ends_on:%d %b %Y}" if exemption.ends_on else "until further notice"
-    events.record(
-        [
-            events.event_row(
-                assignment_id=pk,
-                kind=events.Kind.EXEMPTED,
-                occurred_at=timezone.now(),
-                reason=f"Exempt ({exemption.get_reason_display().lower()}) from {exemption.starts_on:%d %b %Y} {until};"
-                f" approved by {exemption.approved_by.get_full_name()}.",
-                dedupe_key=f"exempted:{exemption.pk}:{pk}",
-                actor_id=exemption.approved_by_id,
-            )
-            for pk in covered.values_list("pk", flat=True)
-        ]
+    exemption_granted.send(
+        sender=Exemption, exemption=exemption, assignment_ids=list(covered.values_list("pk", flat=True))
     )
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assignments.models import Assignment, Completion
-from assignments.selectors import learner_history
+from assignments.models import Assignment, Completion, ModuleProgress
+from assignments.selectors.lifecycle import learner_history
 from assignments.services.archive import (
     assignment_archive,
     assignment_reassign,
@@ -15,7 +15,6 @@ from assignments.services.archive import (
     course_clean_slate,
 )
 from assignments.services.assign import DueMode, DueSpec
-from courses.models import ModuleProgress
 from courses.tests.factories import AssignmentFactory, AttemptFactory, CompletionFactory, CourseFactory, make_course
 from lms.services import user_deactivate
 from lms.tests.factories import AdminFactory, UserFactory

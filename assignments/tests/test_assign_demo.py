@@ -7,7 +7,7 @@ import pytest
 
 from assignments import demo
 from assignments.models import Assignment, Completion, Exemption
-from assignments.selectors import with_state
+from assignments.selectors.lifecycle import with_state
 from courses.tests.factories import CourseFactory
 from lms.demo import DemoOrg
 from lms.tests.factories import AdminFactory, UserFactory

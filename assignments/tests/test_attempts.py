@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assignments import signals
-from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress
 from assignments.services.attempts import attempt_allowance, attempt_start, attempt_submit
-from courses.models import ModuleProgress, Question, Quiz
+from courses.models import Question, Quiz
 from courses.tests.factories import (
     AssignmentFactory,
     QuizFactory,

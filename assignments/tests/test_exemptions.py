@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from assignments.models import Assignment, Exemption
-from assignments.selectors import assignment_list, with_state
+from assignments.selectors.lifecycle import assignment_list, with_state
 from assignments.services.exemptions import exemption_end, exemption_grant, exemption_revoke, exemptions_end_due
 from courses.tests.factories import AssignmentFactory, CourseFactory
 from lms.tests.factories import AdminFactory, UserFactory
@@ -166,7 +166,7 @@ def test_the_learner_facing_state_excuses_an_exempt_learner_who_failed():
     import datetime as dt
 
     from assignments.models import Assignment
-    from assignments.selectors_learner import LearnerState, derive_state
+    from assignments.selectors.learner import LearnerState, derive_state
 
     today = dt.date(2026, 3, 10)
     assert (

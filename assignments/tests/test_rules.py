@@ -6,9 +6,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from assignments.models import Assignment, AssignmentRule
+from assignments.models import Assignment, AssignmentRule, ModuleProgress
 from assignments.services.rules import rule_deactivate, rule_preview, rule_save
-from courses.models import ModuleProgress
 from courses.tests.factories import AssignmentFactory, CourseFactory, make_course
 from lms.models import AuditEntry
 from lms.services import user_create, user_deactivate, user_reactivate, user_update

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from assignments.models import Assignment
+from courses import usage
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 
 
@@ -22,7 +22,7 @@ def course_list_for_authoring(*, search: str = "") -> QuerySet[Course]:
         module_count=_count(Module, course=OuterRef("pk")),
         quiz_count=_count(Quiz, course=OuterRef("pk")),
         question_count=_count(Question, quiz__course=OuterRef("pk")),
-        assignment_count=_count(Assignment, course=OuterRef("pk")),
+        **usage.counters(),
         is_latest=~Exists(Course.objects.filter(code=OuterRef("code"), version__gt=OuterRef("version"))),
     ).order_by("code", "-version")
     if search:
@@ -35,7 +35,7 @@ def course_get_for_editor(*, pk: int) -> Course:
     course = (
         Course.objects.filter(pk=pk)
         .annotate(
-            assignment_count=_count(Assignment, course=OuterRef("pk")),
+            **usage.counters(),
             is_latest=~Exists(Course.objects.filter(code=OuterRef("code"), version__gt=OuterRef("version"))),
         )
         .prefetch_related(

@@ -2,7 +2,8 @@
 
 Only a Draft course can be changed. A published course is changed by creating a new version
 (``course_new_version``), so assignments, attempts and completions keep the content they were
-made against; a published course nobody has been assigned yet can go back to Draft.
+made against; a published course nobody has been assigned yet can go back to Draft. A course
+package (``courses.services.packages``, the format) is imported here as a new version.
 
 Module and resource bodies are HTML written by admins and shown to learners inside the site's
 pages: they are reduced to the safe subset of ``lms.html.sanitise_html`` before they are checked
@@ -14,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from courses import usage
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.packages import (
     KEY_PATTERN,
@@ -420,7 +422,7 @@ def course_unpublish(*, course: Course, actor=None) -> Course:
     _lock_and_refresh(course)
     if course.status != Course.Status.PUBLISHED:
         raise ValidationError(_("Only a published course can go back to Draft."))
-    if course.assignments.exists() or course.completions.exists():
+    if usage.course_in_use(course):
         raise ValidationError(
             _("People have been assigned this course, so it cannot go back to Draft. Create a new version instead.")
         )
@@ -452,3 +454,63 @@ def course_new_version(*, course: Course, actor=None) -> Course:
     new = _build_course(package, status=Course.Status.DRAFT)
     course_audit_created(course=new, actor=actor, reason=f"New version of {course.code} v{course.version}")
     return new
+
+
+@transaction.atomic
+def course_import_package(*, package: Any, publish: bool = False, actor=None) -> Course:
+    """Import a package as a new course version (Draft, or Published with ``publish``).
+
+    Refused with a ValidationError listing every problem, and nothing imported, when the package
+    is invalid, when its code and version exist already, or when a newer version of the code exists.
+    Other versions of the code and their assignments and completions are never touched.
+    """
+    problems = package_problems(package)
+    if problems:
+        raise ValidationError(problems)
+    code, version = package["course"]["code"], package["course"]["version"]
+    other = Course.other_spelling(code)
+    if other:
+        # One code, one spelling: a package for hs-101 beside HS-101 would make a code that
+        # imports and completions could not tell apart.
+        raise ValidationError(
+            [
+                "course.code: "
+                + _(
+                    "the catalogue spells this code %(other)s; course codes are the same whatever their letter "
+                    "case, so use %(other)s (for a new version) or another code."
+                )
+                % {"other": other}
+            ]
+        )
+    latest = Course.objects.filter(code=code).aggregate(latest=Max("version"))["latest"]
+    if Course.objects.filter(code=code, version=version).exists():
+        raise ValidationError(
+            [
+                "course.version: "
+                + _("%(code)s version %(version)d already exists; published content is never overwritten.")
+                % {"code": code, "version": version}
+            ]
+        )
+    if latest is not None and version < latest:
+        raise ValidationError(
+            [
+                "course.version: "
+                + _("%(code)s already has version %(latest)d; a package must bring a newer version.")
+                % {"code": code, "latest": latest}
+            ]
+        )
+    try:
+        with transaction.atomic():
+            course = _build_course(package, status=Course.Status.DRAFT)
+            course_audit_created(course=course, actor=actor, reason="Imported from a course package")
+    except IntegrityError:
+        # Another import of the same code and version committed first.
+        raise ValidationError(
+            [
+                "course.version: "
+                + _("%(code)s version %(version)d already exists.") % {"code": code, "version": version}
+            ]
+        )
+    if publish:
+        course = course_publish(course=course, actor=actor)
+    return course

@@ -1,11 +1,12 @@
 """Course packages: the versioned JSON format of docs/course-package-format.md.
 
-``course_import_package`` validates a whole package first and imports it in one transaction, so
-a bad package imports nothing; every problem names the path of the bad item, e.g.
-``quizzes[0].questions[3].choices: a single-choice question needs exactly one correct choice``.
-``course_export_package`` writes a course version back; export(import(package)) == package for
-every package whose bodies are inside the safe HTML subset (bodies are stored reduced to it,
-``lms.html.sanitise_html``, so every export is).
+This module is the format alone: reading and writing package text, checking a whole package
+(``package_problems``: every problem names the path of the bad item, e.g.
+``quizzes[0].questions[3].choices: a single-choice question needs exactly one correct choice``),
+building a course's rows from a checked package and exporting a course version back, so that
+export(import(package)) == package for every package whose bodies are inside the safe HTML subset
+(bodies are stored reduced to it, ``lms.html.sanitise_html``, so every export is). The write that imports a package as a new course version, with
+its audit row and optional publishing, is ``courses.services.authoring.course_import_package``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
@@ -540,70 +540,6 @@ def _build_course(package: dict, *, status: str) -> Course:
                 )
                 for c_index, c in enumerate(q["choices"])
             )
-    return course
-
-
-@transaction.atomic
-def course_import_package(*, package: Any, publish: bool = False, actor=None) -> Course:
-    """Import a package as a new course version (Draft, or Published with ``publish``).
-
-    Refused with a ValidationError listing every problem, and nothing imported, when the package
-    is invalid, when its code and version exist already, or when a newer version of the code exists.
-    Other versions of the code and their assignments and completions are never touched.
-    """
-    problems = package_problems(package)
-    if problems:
-        raise ValidationError(problems)
-    code, version = package["course"]["code"], package["course"]["version"]
-    other = Course.other_spelling(code)
-    if other:
-        # One code, one spelling: a package for hs-101 beside HS-101 would make a code that
-        # imports and completions could not tell apart.
-        raise ValidationError(
-            [
-                "course.code: "
-                + _(
-                    "the catalogue spells this code %(other)s; course codes are the same whatever their letter "
-                    "case, so use %(other)s (for a new version) or another code."
-                )
-                % {"other": other}
-            ]
-        )
-    latest = Course.objects.filter(code=code).aggregate(latest=Max("version"))["latest"]
-    if Course.objects.filter(code=code, version=version).exists():
-        raise ValidationError(
-            [
-                "course.version: "
-                + _("%(code)s version %(version)d already exists; published content is never overwritten.")
-                % {"code": code, "version": version}
-            ]
-        )
-    if latest is not None and version < latest:
-        raise ValidationError(
-            [
-                "course.version: "
-                + _("%(code)s already has version %(latest)d; a package must bring a newer version.")
-                % {"code": code, "latest": latest}
-            ]
-        )
-    try:
-        with transaction.atomic():
-            course = _build_course(package, status=Course.Status.DRAFT)
-            from courses.services.authoring import course_audit_created
-
-            course_audit_created(course=course, actor=actor, reason="Imported from a course package")
-    except IntegrityError:
-        # Another import of the same code and version committed first.
-        raise ValidationError(
-            [
-                "course.version: "
-                + _("%(code)s version %(version)d already exists.") % {"code": code, "version": version}
-            ]
-        )
-    if publish:
-        from courses.services.authoring import course_publish
-
-        course = course_publish(course=course, actor=actor)
     return course
 
 

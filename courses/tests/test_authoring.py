@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from assignments.models import Completion
 from courses.models import Choice, Course, Module, Question, Quiz
 from courses.services import authoring as services
-from courses.services.packages import course_export_package, course_import_package, package_problems
+from courses.services.authoring import course_import_package
+from courses.services.packages import course_export_package, package_problems
 from courses.tests.factories import (
     AssignmentFactory,
     ChoiceFactory,

@@ -16,7 +16,8 @@ from django.urls import reverse
 
 from courses.models import Course
 from courses.services import authoring as services
-from courses.services.packages import course_import_package, package_loads
+from courses.services.authoring import course_import_package
+from courses.services.packages import package_loads
 from courses.tests.factories import CourseFactory
 from lms.tests.factories import AdminFactory
 

@@ -10,13 +10,8 @@ from django.core.management import CommandError, call_command
 
 from assignments.models import Completion
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
-from courses.services.packages import (
-    course_export_package,
-    course_import_package,
-    package_dumps,
-    package_loads,
-    package_problems,
-)
+from courses.services.authoring import course_import_package
+from courses.services.packages import course_export_package, package_dumps, package_loads, package_problems
 from courses.tests.factories import CompletionFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress
 from assignments.services.attempts import attempt_start, attempt_submit
-from courses.models import ModuleProgress, Quiz
+from courses.models import Quiz
 from courses.tests.factories import (
     AssignmentFactory,
     LearningResourceFactory,

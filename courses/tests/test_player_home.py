@@ -9,15 +9,14 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from assignments.models import Assignment
-from assignments.selectors_learner import (
+from assignments.models import Assignment, ModuleProgress
+from assignments.selectors.learner import (
     LearnerState,
     derive_state,
     learner_active_assignments,
     learner_completion_history,
     with_learner_state,
 )
-from courses.models import ModuleProgress
 from courses.tests.factories import AssignmentFactory, CompletionFactory, ExemptionFactory, make_course
 from lms.tests.factories import UserFactory
 

@@ -23,7 +23,8 @@ from django.urls import reverse
 
 from courses.models import Course, LearningResource, Module
 from courses.services import authoring as services
-from courses.services.packages import course_export_package, course_import_package, package_problems
+from courses.services.authoring import course_import_package
+from courses.services.packages import course_export_package, package_problems
 from courses.tests.factories import (
     AssignmentFactory,
     CourseFactory,

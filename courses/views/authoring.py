@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from courses import usage
 from courses.forms.authoring import (
     CourseForm,
     ModuleForm,
@@ -24,13 +25,8 @@ from courses.forms.authoring import (
 from courses.models import Course, LearningResource, Module, Question, Quiz
 from courses.selectors.authoring import course_get_for_editor, course_list_for_authoring
 from courses.services import authoring as services
-from courses.services.packages import (
-    course_export_package,
-    course_import_package,
-    package_dumps,
-    package_filename,
-    package_loads,
-)
+from courses.services.authoring import course_import_package
+from courses.services.packages import course_export_package, package_dumps, package_filename, package_loads
 from lms.permissions import admin_required
 
 
@@ -109,10 +105,8 @@ def course_edit(request, pk: int):
         new_due_days = form.cleaned_data.get("default_due_days")
         if new_due_days != saved_due_days and request.POST.get("confirm_due_change") != str(new_due_days):
             # Show what the change touches before saving it.
-            from assignments.services.rules import course_due_change_preview
-
-            preview = course_due_change_preview(course=course, default_due_days=new_due_days)
-            if preview.active_unfinished or preview.rules:
+            preview = usage.due_change_preview(course=course, default_due_days=new_due_days)
+            if preview is not None and (preview.active_unfinished or preview.rules):
                 return _form_page(
                     request,
                     form=form,

@@ -208,7 +208,7 @@ def test_the_warning_letter_states_the_days_overdue_of_its_step(team, course, po
     letter = WarningLetter.objects.get(assignment=assignment)
     assert letter.step_days_overdue == 14 and letter.deadline_missed == due
 
-    from reports.letters import warning_letter_pdf
+    from escalation.letters import warning_letter_pdf
 
     text = subprocess.run(["pdftotext", "-", "-"], input=warning_letter_pdf(letter), capture_output=True).stdout
     assert "14 days overdue" in " ".join(text.decode().split())

@@ -24,12 +24,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from assignments.models import Assignment, Completion
-from assignments.notices import assignment_notice_send
 from assignments.services.archive import assignments_audit_archived
 from assignments.services.assign import assignments_audit_created
 from courses.models import Course
 from escalation import events
 from escalation.models import CleanSlateRun, EscalationEvent, EscalationPolicy, Notification
+from escalation.notices import assignment_notice_queue
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import timezones_by_local_date
 from escalation.workflows.common import Summary, chunks, full_name
@@ -242,7 +242,7 @@ def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> Non
             assignments_audit_created(
                 assignments=created_rows, actor=None, at=as_of, reason=f"Annual clean slate {today.year}"
             )
-            notices = assignment_notice_send(assignments=created_rows)
+            notices = assignment_notice_queue(assignments=created_rows)
             recorded = events.record(
                 [
                     events.event_row(

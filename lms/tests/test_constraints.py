@@ -10,7 +10,7 @@ from django.db.models import BaseConstraint
 from django.utils.functional import Promise
 from django.utils.translation import override
 
-from assignments.forms import ExemptionForm
+from assignments.forms.lifecycle import ExemptionForm
 from courses.forms.authoring import CourseForm, QuizForm
 from courses.models import Course
 from courses.tests.factories import CourseFactory, make_course

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assignments.models import Assignment
-from assignments.selectors_learner import with_learner_state
+from assignments.selectors.learner import with_learner_state
 from escalation.selectors import excused_on
 from reports.selectors import Scope, dashboard, forecast, organisation, scoped_assignments, summarise
 from reports.tests.conftest import D, days

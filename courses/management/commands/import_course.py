@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.services.packages import course_import_package, package_loads
+from courses.services.authoring import course_import_package
+from courses.services.packages import package_loads
 
 
 class Command(BaseCommand):

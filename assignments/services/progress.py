@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assignments.models import Assignment
-from courses.models import Module, ModuleProgress
+from assignments.models import Assignment, ModuleProgress
+from courses.models import Module
 
 
 def _check_module(assignment: Assignment, module: Module) -> None:

@@ -5,43 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
-from django.db.models import CharField as CharFieldType
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
+from assignments.state import ComplianceState, with_compliance_state
 from courses.models import Course
 from lms.models import User
 
-
-def exemption_covering(*, day: dt.date) -> Exists:
-    """Exists() for an Exemption covering ``day`` for an assignment's learner and course."""
-    return Exists(
-        Exemption.objects.filter(
-            learner_id=OuterRef("learner_id"),
-            revoked_at=None,
-            starts_on__lte=day,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-        .filter(Q(course_code="") | Q(course_code=OuterRef("course_code")))
-    )
+# The admin lists' word for a valid completion (DESIGN's is "compliant").
+LIST_WORDS = {ComplianceState.COMPLIANT: "completed"}
 
 
 def with_state(qs: QuerySet[Assignment], *, today: dt.date | None = None) -> QuerySet[Assignment]:
-    """Annotate ``is_exempt`` and ``state``: exempt, completed, failed, overdue, due or archived.
-    Exempt wins over overdue and failed: an excused learner is never counted as late."""
+    """Annotate ``state`` by the one rule (``assignments.state``), archived rows shown as such."""
     today = today or timezone.localdate()
-    return qs.annotate(is_exempt=exemption_covering(day=today)).annotate(
-        state=Case(
-            When(archived_at__isnull=False, then=Value("archived")),
-            When(status=Assignment.Status.COMPLETED, then=Value("completed")),
-            When(is_exempt=True, then=Value("exempt")),
-            When(status=Assignment.Status.FAILED, then=Value("failed")),
-            When(due_date__lt=today, then=Value("overdue")),
-            default=Value("due"),
-            output_field=CharFieldType(),
-        )
-    )
+    return with_compliance_state(qs, day=today, archived=True, words=LIST_WORDS)
 
 
 def assignment_list(

@@ -17,7 +17,7 @@ def warning_letter_pdf(letter: WarningLetter) -> bytes:
     # less the deadline, so the letter says what the step's emails say.
     issued_on = timezone.localdate(letter.issued_at, timezone=assignment.learner.tzinfo)
     html = render_to_string(
-        "reports/warning_letter.html",
+        "escalation/warning_letter.html",
         {
             "letter": letter,
             "issued_on": issued_on,

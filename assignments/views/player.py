@@ -13,29 +13,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assignments.forms.player import AttemptForm
 from assignments.models import Assignment, Attempt
-from assignments.selectors_learner import derive_state, learner_today
+from assignments.selectors import player as selectors
+from assignments.selectors.learner import learner_state_of
 from assignments.services.attempts import assignment_grade, attempt_allowance, attempt_start, attempt_submit
-from courses.forms.player import AttemptForm
+from assignments.services.progress import module_progress_complete
 from courses.models import Quiz
-from courses.selectors import learner as selectors
-from courses.services.progress import module_progress_complete
 from lms.lockout import password_confirm
 
 
 def _messages_of(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
-
-
-def _state_of(assignment: Assignment, completion) -> str:
-    return derive_state(
-        status=assignment.status,
-        due_date=assignment.due_date,
-        today=learner_today(assignment.learner),
-        has_completion=completion is not None,
-        expires_on=completion.expires_on if completion else None,
-        window_days=assignment.course.recertification_window_days,
-    )
 
 
 @login_required
@@ -64,9 +53,9 @@ def course_overview(request, assignment_pk: int):
         "pretest_allowance": pretest_allowance,
         "show_pretest": bool(pretest_allowance and (pretest_allowance.can_start)),
         "completion": completion,
-        "state": _state_of(assignment, completion),
+        "state": learner_state_of(assignment=assignment),
     }
-    return render(request, "courses/player/course.html", context)
+    return render(request, "assignments/player/course.html", context)
 
 
 @login_required
@@ -97,7 +86,7 @@ def module_detail(request, assignment_pk: int, module_pk: int):
         "reviewing": assignment.status == Assignment.Status.COMPLETED or assignment.archived_at is not None,
         "checks": module.checks.filter(kind=Quiz.Kind.MODULE_CHECK).order_by("pk"),
     }
-    return render(request, "courses/player/module.html", context)
+    return render(request, "assignments/player/module.html", context)
 
 
 @login_required
@@ -110,7 +99,7 @@ def resource_detail(request, assignment_pk: int, resource_pk: int):
         "resource": resource,
         "resources": selectors.resources_for(course_id=assignment.course_id),
     }
-    return render(request, "courses/player/resource.html", context)
+    return render(request, "assignments/player/resource.html", context)
 
 
 @login_required
@@ -175,7 +164,7 @@ def attempt_take(request, attempt_pk: int):
         "questions": form.bound_questions(),
         "partial_retake": attempt.quiz.retake_missed_only and attempt.number > 1,
     }
-    return render(request, "courses/player/attempt.html", context)
+    return render(request, "assignments/player/attempt.html", context)
 
 
 @login_required
@@ -213,4 +202,4 @@ def attempt_result(request, attempt_pk: int):
             else []
         ),
     }
-    return render(request, "courses/player/result.html", context)
+    return render(request, "assignments/player/result.html", context)

@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assignments import selectors
-from assignments.forms import (
+from assignments.forms.lifecycle import (
     ArchiveForm,
     AssignForm,
     BulkForm,
@@ -29,6 +28,7 @@ from assignments.forms import (
 )
 from assignments.models import Assignment, AssignmentRule, Exemption, ImportJob
 from assignments.notices import assignment_notice_send
+from assignments.selectors import lifecycle as selectors
 from assignments.services import archive, assign, exemptions, imports, rules
 from assignments.tasks import import_job_apply_task, import_job_check_task
 from lms.models import User
@@ -36,7 +36,7 @@ from lms.permissions import admin_required
 from lms.redirects import redirect_next
 from lms.selectors import managers_above, team_members
 
-STATES = ["due", "overdue", "failed", "exempt", "completed"]
+STATES = ["due", "overdue", "failed", "exempt", "completed", "expiring", "expired"]
 SAMPLE_HEADERS = {
     ImportJob.Kind.USERS: imports.USER_COLUMNS,
     ImportJob.Kind.ASSIGNMENTS: imports.ASSIGNMENT_COLUMNS,

@@ -1,10 +1,10 @@
-"""The learner's course player, mounted at /courses/learn/."""
+"""The learner's course player, mounted at /courses/learn/ (lms/urls.py)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from courses.views import player
+from assignments.views import player
 
 urlpatterns = [
     path("<int:assignment_pk>/", player.course_overview, name="player_course"),

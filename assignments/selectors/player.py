@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
-from courses.models import Choice, LearningResource, Module, ModuleProgress, Question, Quiz
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress
+from courses.models import Choice, LearningResource, Module, Question, Quiz
 
 
 def assignment_get_for_learner(*, user, pk: int) -> Assignment:

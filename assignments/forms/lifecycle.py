@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment, AssignmentRule, Exemption, ImportJob
-from assignments.selectors import assignable_courses, course_codes_in_use
+from assignments.selectors.lifecycle import assignable_courses, course_codes_in_use
 from assignments.services.assign import DueMode, DueSpec
 from courses.models import Course
 from lms.fields import DateField, ModelMultipleChoiceField

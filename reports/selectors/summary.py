@@ -1,0 +1,119 @@
+"""Counts per compliance state for groups of assignments (a course, a department, everything):
+the figures every report and dashboard shows, counted live (``summarise``) or read back from the
+night's stored counts (reports.selectors.teams, reports.selectors.compliance)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from assignments.models import Assignment
+from courses.models import Course
+from lms.models import Department
+from reports.selectors.state import COMPLIANT_STATES, STATES, ReportState
+
+FORECAST_WINDOWS = (30, 60, 90)
+
+
+@dataclass
+class StateCounts:
+    """Counts per state for one group (a course, a department, everything)."""
+
+    key: object = None
+    label: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+
+    def add(self, state: str, n: int) -> None:
+        self.counts[state] = self.counts.get(state, 0) + n
+
+    @property
+    def required(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def excused(self) -> int:
+        return self.counts[ReportState.EXEMPT]
+
+    @property
+    def compliant(self) -> int:
+        return sum(self.counts[s] for s in COMPLIANT_STATES)
+
+    @property
+    def non_compliant(self) -> int:
+        return self.required - self.excused - self.compliant
+
+    @property
+    def percent(self) -> float | None:
+        """compliant / (required - excused), None when nobody is required."""
+        denominator = self.required - self.excused
+        return round(100 * self.compliant / denominator, 1) if denominator else None
+
+    def percent_of(self, state: str) -> float | None:
+        return round(100 * self.counts[state] / self.required, 1) if self.required else None
+
+    def cells(self) -> list[dict]:
+        return [{"state": s, "count": self.counts[s], "percent": self.percent_of(s)} for s in STATES]
+
+
+@dataclass
+class Summary:
+    total: StateCounts
+    by_course: list[StateCounts]
+    by_department: list[StateCounts]
+    # Valid certificates expiring within 30, 60 and 90 days (when asked for with ``day``).
+    expiring_counts: dict[int, int] = field(default_factory=dict)
+
+
+def course_titles(codes) -> dict[str, str]:
+    """The newest title of each course code (one query)."""
+    titles: dict[str, str] = {}
+    for code, title in (
+        Course.objects.filter(code__in=list(codes)).order_by("code", "version").values_list("code", "title")
+    ):
+        titles[code] = title
+    return titles
+
+
+def summarise(qs: QuerySet[Assignment], *, by_department: bool = True, day: dt.date | None = None) -> Summary:
+    """Counts per state by course (and department) from a state-annotated queryset in one grouped
+    query, plus one for course titles and one for department names. With ``day``, the same query
+    also counts the valid certificates expiring within 30, 60 and 90 days."""
+    keys = ["course_code", "learner__department_id", "state"] if by_department else ["course_code", "state"]
+    windows = {}
+    if day is not None:
+        windows = {
+            f"e{days}": Count(
+                "pk", filter=Q(report_expires_on__gte=day, report_expires_on__lte=day + dt.timedelta(days=days))
+            )
+            for days in FORECAST_WINDOWS
+        }
+    rows = qs.order_by().values(*keys).annotate(n=Count("pk"), **windows)
+    total = StateCounts(label="all")
+    courses: dict[str, StateCounts] = {}
+    departments: dict[int | None, StateCounts] = {}
+    expiring = dict.fromkeys(FORECAST_WINDOWS, 0) if windows else {}
+    for row in rows:
+        state, n = row["state"], row["n"]
+        total.add(state, n)
+        courses.setdefault(row["course_code"], StateCounts(key=row["course_code"])).add(state, n)
+        if by_department:
+            dep = row["learner__department_id"]
+            departments.setdefault(dep, StateCounts(key=dep)).add(state, n)
+        if windows and state in COMPLIANT_STATES:
+            for days in FORECAST_WINDOWS:
+                expiring[days] += row[f"e{days}"]
+    titles = course_titles(courses)
+    for code, group in courses.items():
+        group.label = f"{code} · {titles.get(code, '')}".rstrip(" ·")
+    if departments:
+        names = dict(Department.objects.filter(pk__in=[k for k in departments if k]).values_list("pk", "name"))
+        for dep, group in departments.items():
+            group.label = names.get(dep, "—") if dep else "—"
+    return Summary(
+        total=total,
+        by_course=sorted(courses.values(), key=lambda g: g.key),
+        by_department=sorted(departments.values(), key=lambda g: g.label.lower()),
+        expiring_counts=expiring,
+    )
