@@ -170,7 +170,7 @@ class _Inputs:
         if name == "completed_without_evidence":
             if self.history:
                 return Q(pk__in=[])
-            return Q(status=Assignment.Status.COMPLETED, report_completion_id__isnull=True)
+            return Q(status=Assignment.Status.COMPLETED) & Q(report_completion_id__isnull=True)
         if name == "excused":
             return self.excused.q()
         if name == "has_completion":
