@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("assignments", "0006_deadline_moves_reset_progress"),
-        ("courses", "0004_moduleprogress_moves_to_assignments"),
+        ("courses", "0005_moduleprogress_moves_to_assignments"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0003_safe_html_bodies"),
+        ("courses", "0004_course_code_unique_whatever_case"),
     ]
 
     operations = [
