@@ -46,7 +46,7 @@ NOT_EVIDENCE = {
     "courses.quiz": "course content, changeable only while the course is a Draft",
     "courses.question": "course content, changeable only while the course is a Draft",
     "courses.choice": "course content, changeable only while the course is a Draft",
-    "courses.moduleprogress": "the player's bookmark of modules read (read-only here anyway)",
+    "assignments.moduleprogress": "the player's bookmark of modules read (read-only here anyway)",
     "assignments.importjob": "an upload's bookkeeping; the rows it imports are audited by the import",
     "reports.compliancesnapshot": "figures counted from the evidence each night (read-only here anyway)",
     "reports.teamsnapshot": "figures counted from the evidence each night (read-only here anyway)",
