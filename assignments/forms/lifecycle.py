@@ -214,7 +214,7 @@ class ExemptionForm(forms.ModelForm):
 
 
 class EndExemptionForm(forms.Form):
-    ended_on = DateField(label=_("Back on"), required=False)
+    ended_on = DateField(label=_("Back on (leave empty for today)"), required=False)
 
 
 class UploadForm(forms.Form):
