@@ -139,9 +139,13 @@ def compliance_document(
     history: bool = False,
     filters: list[tuple[str, str]],
     departments: bool = True,
+    state: str = "",
 ) -> ReportDocument:
+    """The page's report as a document: the same summary, and as the list of people the rows the
+    page lists under the same filters (``state``: only the people in that state, as on the page)."""
     qs = selectors.scoped_assignments(scope, day=day, history=history)
     summary = selectors.summarise(qs)
+    people = qs.filter(state=state) if state else qs
     notes = [
         _(
             "Compliance % = compliant (including in the renewal window) / (required - exempt). Exempt people are excused."
@@ -161,7 +165,12 @@ def compliance_document(
         day=day,
         filters=filters,
         tables=summary_tables(summary, departments=departments),
-        detail=Table(_("People"), export_headers(), DetailRows(qs), total=summary.total.required),
+        detail=Table(
+            _("People"),
+            export_headers(),
+            DetailRows(people),
+            total=summary.total.counts.get(state, 0) if state else summary.total.required,
+        ),
         chart=course_chart(summary, title=_("Compliance % by course")),
         chart_title=_("Compliance % by course"),
         notes=notes,

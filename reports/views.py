@@ -162,6 +162,7 @@ def team_export(request, fmt: str):
         scope=scope,
         day=timezone.localdate(),
         filters=form.described(),
+        state=form.value("state"),
     )
     return export_response(document, fmt)
 
@@ -263,6 +264,7 @@ def organisation_export(request, fmt: str):
         day=day,
         history=history,
         filters=form.described(),
+        state=form.value("state"),
     )
     return export_response(document, fmt)
 

@@ -172,3 +172,19 @@ def test_command_refuses_bad_input(org):
         call_command("compliance_report", "--format", "pdf")
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("compliance_report", "--as-of", "1 March")
+
+
+def test_a_state_filtered_team_export_holds_exactly_the_people_the_page_lists(client, org):
+    """Outside eyes (and issue 13 item 1): the export said "State = Overdue" but held every state."""
+    client.force_login(org.lee)
+    params = {"state": "overdue"}
+    page = client.get(reverse("reports_team_dashboard"), params)
+    listed = {(row["learner__email"], row["course_code"]) for row in page.context["state_rows"]}
+    rows = csv_rows(client.get(reverse("reports_team_export", args=["csv"]), params))
+    assert {(r["Email"], r["Course code"]) for r in rows} == listed == {("p3@example.com", "SAFE")}
+    assert {r["State"] for r in rows} == {"Overdue"}
+    response = client.get(reverse("reports_team_export", args=["xlsx"]), params)
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = {str(cell.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
+    assert "p3@example.com" in cells
+    assert not {"p1@example.com", "p2@example.com", "p4@example.com", "p5@example.com"} & cells
