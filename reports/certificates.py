@@ -4,6 +4,7 @@ and what the public verification page says about a code."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -63,6 +64,11 @@ class Verification:
         return self.completion is not None
 
 
+# Verification codes are ``secrets.token_urlsafe`` (assignments.evidence): anything else is unknown
+# without asking the database (a NUL byte, for one, is an error to PostgreSQL).
+VERIFICATION_CODE_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+
+
 def certificate_verify(*, code: str, today: dt.date | None = None) -> Verification:
     """What the public verification page says about ``code``: genuine and valid, genuine but
     expired, or unknown."""
@@ -70,7 +76,7 @@ def certificate_verify(*, code: str, today: dt.date | None = None) -> Verificati
     today = today or timezone.localdate()
     completion = (
         Completion.objects.select_related("learner", "course").filter(verification_code=code).first()
-        if code and len(code) <= 64
+        if re.fullmatch(VERIFICATION_CODE_PATTERN, code)
         else None
     )
     if completion is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.validators import RegexValidator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,13 @@ from django.views.decorators.http import require_GET
 from lms.permissions import admin_required
 from lms.selectors import user_get_visible
 from reports import charts, selectors
-from reports.certificates import certificate_filename, certificate_pdf, certificate_verify, completion_get_for_viewer
+from reports.certificates import (
+    VERIFICATION_CODE_PATTERN,
+    certificate_filename,
+    certificate_pdf,
+    certificate_verify,
+    completion_get_for_viewer,
+)
 from reports.documents import compliance_document, course_chart, forecast_document, item_document
 from reports.exports import FORMATS, export_response
 from reports.forms import AsOfForm, ItemAnalysisForm, OrganisationFilterForm, ReportFilterForm, TeamFilterForm
@@ -32,6 +39,12 @@ class VerificationLookupForm(forms.Form):
         max_length=64,
         help_text=_("The code printed at the foot of the certificate."),
         error_messages={"required": _("Enter the verification code from the certificate.")},
+        validators=[
+            RegexValidator(
+                rf"\A{VERIFICATION_CODE_PATTERN}\Z",
+                _("A verification code has only letters, digits, hyphens and underscores."),
+            )
+        ],
     )
 
 

@@ -137,3 +137,18 @@ def test_certificate_verify_statuses():
     assert certificate_verify(code=forever.verification_code, today=today).status == "valid"
     assert certificate_verify(code="", today=today).status == "unknown"
     assert certificate_verify(code="x" * 200, today=today).status == "unknown"
+
+
+@pytest.mark.parametrize("code", ["a/b", "../x", "x y", "\x00", "é" * 3, "a" * 65])
+def test_a_code_that_cannot_be_a_verification_code_is_a_form_message_not_a_500(client, code):
+    """Outside eyes: ?code=a/b answered 500 (NoReverseMatch) and a NUL byte 500 (PostgreSQL)."""
+    CompletionFactory()
+    response = client.get(reverse("certificate_verify_lookup"), {"code": code})
+    assert response.status_code == 200
+    assert "letters, digits, hyphens and underscores" in response.content.decode() or len(code) > 64
+
+
+def test_a_nul_byte_in_the_verification_path_is_not_recognised(client):
+    CompletionFactory()
+    response = client.get("/reports/verify/%00/")
+    assert response.status_code == 404
