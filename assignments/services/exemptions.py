@@ -55,6 +55,9 @@ def exemption_grant(
         approved_by=approved_by,
     )
     exemption.full_clean()
+    # One grant at a time per learner: two requests at once (a double submit) would both pass the
+    # overlap check below before either inserted. The lock is held until this transaction ends.
+    list(User.objects.select_for_update().filter(pk=learner.pk).values_list("pk", flat=True))
     overlapping = Exemption.objects.filter(learner=learner, revoked_at=None, course_code=exemption.course_code).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
     )
