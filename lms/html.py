@@ -23,6 +23,8 @@ a body already inside the subset (as every export writes) is stored exactly as w
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from django.db import models
 
@@ -92,6 +94,17 @@ CLEAN_CONTENT_TAGS = frozenset(
 )
 
 
+# Addresses a browser reads as another site although they look relative: protocol-relative
+# (``//host``), with backslashes (``/\\host``, read as ``//host``), or ``http:host`` without slashes.
+_OFF_SITE_LOOKING_RELATIVE = re.compile(r"^\s*(//|\\|/\\)|\\|^\s*https?:(?!//)", re.IGNORECASE)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href" and _OFF_SITE_LOOKING_RELATIVE.search(value):
+        return None
+    return value
+
+
 def sanitise_html(html: str | None) -> str:
     """``html`` reduced to the safe subset (``""`` for ``None``)."""
     if not html:
@@ -104,6 +117,7 @@ def sanitise_html(html: str | None) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_filter_attribute,
     )
 
 

@@ -307,3 +307,12 @@ def test_the_package_format_doc_lists_exactly_the_tags_and_attributes_that_survi
                 attributes[tag] = row_attributes
     assert tags == set(ALLOWED_TAGS)
     assert attributes == {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}
+
+
+@pytest.mark.parametrize("href", ["//evil.example/x", "/\\evil.example", "\\\\evil.example", "http:evil.example"])
+def test_a_link_that_looks_relative_but_leaves_the_site_loses_its_address(href):
+    """Outside eyes: protocol-relative and backslash addresses were kept as "relative" links."""
+    from lms.html import sanitise_html
+
+    cleaned = sanitise_html(f'<a href="{href}">more</a>')
+    assert "href" not in cleaned and "evil" not in cleaned and ">more</a>" in cleaned
