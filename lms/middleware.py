@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import BadRequest
 from django.utils import timezone
 
 
@@ -19,3 +20,22 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RefuseNulInQueryMiddleware:
+    """A query string holding a NUL character is a bad request (400), whatever page reads it.
+
+    No text a person types holds NUL, and PostgreSQL refuses it in any text comparison: a search
+    box or filter that passed it on would answer 500. Form fields refuse it themselves (Django's
+    ProhibitNullCharactersValidator); query parameters are read by many views, so it is checked once
+    here. Uploaded files are not looked at (a binary file is refused by the upload checks)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the request")
+        return self.get_response(request)

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "lms.middleware.RefuseNulInQueryMiddleware",
     "lms.middleware.UserTimezoneMiddleware",
     # Last, so that it sees failed logins after everything else has run.
     "axes.middleware.AxesMiddleware",

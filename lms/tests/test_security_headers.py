@@ -130,3 +130,24 @@ def test_production_serves_hashed_static_files_through_whitenoise_behind_gunicor
     for name in ("vendor/bootstrap/bootstrap.bundle.min.js", "vendor/bootstrap/bootstrap.min.css"):
         assert (production_static_root / f"{manifest[name]}.gz").is_file()
         assert (production_static_root / f"{manifest[name]}.br").is_file()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/assignments/?q=%00",
+        "/assignments/?course=%00",
+        "/people/?q=%00",
+        "/courses/authoring/?q=%00",
+        "/reports/verify/%00/",
+    ],
+)
+def test_a_nul_character_in_the_query_is_a_400_page_not_a_500(client, url):
+    """Outside eyes: NUL in a search or filter parameter answered 500 on PostgreSQL."""
+    from lms.tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()

@@ -151,4 +151,4 @@ def test_a_code_that_cannot_be_a_verification_code_is_a_form_message_not_a_500(c
 def test_a_nul_byte_in_the_verification_path_is_not_recognised(client):
     CompletionFactory()
     response = client.get("/reports/verify/%00/")
-    assert response.status_code == 404
+    assert response.status_code == 400
