@@ -113,20 +113,12 @@ def exemption_days(exemption: Exemption) -> int:
 
 @transaction.atomic
 def exemption_end(*, exemption: Exemption, ended_on: dt.date | None = None, actor: User | None = None) -> int:
-    """End the exemption (on ``ended_on`` if that is earlier than planned; without it, today when
-    the planned end is still to come) and move the learner's active unfinished due dates forward by
-    the days away. Returns how many were moved; running it
+    """End the exemption (on ``ended_on`` if that is earlier than planned) and move the learner's
+    active unfinished due dates forward by the days away. Returns how many were moved; running it
     again moves nothing."""
     if exemption.revoked_at is not None:
         raise ValidationError(_("A revoked exemption cannot be ended."))
     planned_end = exemption.ends_on
-    if ended_on is None:
-        # Ending an exemption means the person is back: with no date given that is today (their
-        # own date), unless the planned end has already passed. Ending it "as planned" on a day
-        # still to come would move their deadlines by days they have not been away.
-        today = timezone.localdate(timezone=exemption.learner.tzinfo)
-        if planned_end is None or planned_end > today:
-            ended_on = max(today, exemption.starts_on)
     if ended_on is not None:
         if ended_on < exemption.starts_on:
             raise ValidationError({"ends_on": _("An exemption cannot end before it starts.")})

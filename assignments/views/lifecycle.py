@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -322,6 +323,18 @@ def exemption_list(request):
     return render(request, "assignments/exemptions.html", context)
 
 
+def _back_on(exemption: Exemption, given):
+    """The day the person is back: as given, or (left empty) today in their own time zone when the
+    planned end is still to come. Ending "as planned" on a day to come would move their deadlines
+    by days they have not been away."""
+    if given is not None:
+        return given
+    today = timezone.localdate(timezone=exemption.learner.tzinfo)
+    if exemption.ends_on is None or exemption.ends_on > today:
+        return max(today, exemption.starts_on)
+    return None
+
+
 @admin_required
 @require_POST
 def exemption_end(request, pk: int):
@@ -331,7 +344,7 @@ def exemption_end(request, pk: int):
         if not form.is_valid():
             raise ValidationError(form.errors.get("ended_on") or _("Enter a valid date."))
         moved = exemptions.exemption_end(
-            exemption=exemption, ended_on=form.cleaned_data["ended_on"], actor=request.user
+            exemption=exemption, ended_on=_back_on(exemption, form.cleaned_data["ended_on"]), actor=request.user
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
