@@ -49,8 +49,9 @@ test: system-deps venv
 test-fast: venv
 	$(VENV)/bin/pytest -m "not browser"
 
+# The nightly workflows, the reports, then CSV import throughput (each on a database of its own).
 bench: venv
-	$(PY) bench/run.py && $(PY) bench/reports.py --reuse
+	$(PY) bench/run.py && $(PY) bench/reports.py --reuse && $(PY) bench/imports.py
 
 lint: venv
 	$(VENV)/bin/ruff check .
