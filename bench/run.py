@@ -213,10 +213,13 @@ def dispatch_throughput(sample: int, rows: list) -> float:
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         started = time.perf_counter()
-        sent = run_dispatch(as_of=timezone.now())["emails_sent"]
+        summary = run_dispatch(as_of=timezone.now())
         elapsed = time.perf_counter() - started
-    rows.append(("backlog", f"dispatch {sent} messages", elapsed, counter.count, sent))
-    print(f"  dispatch sample: {sent} messages in {elapsed:.2f} s", flush=True)
+    # The throughput is of outbox rows (what the nightly workflows queue); the dispatcher groups a
+    # recipient's rows into one email, so the emails sent are fewer.
+    sent, emails = summary["notifications_sent"], summary["emails_sent"]
+    rows.append(("backlog", f"dispatch {sent} rows ({emails} emails)", elapsed, counter.count, sent))
+    print(f"  dispatch sample: {sent} outbox rows as {emails} emails in {elapsed:.2f} s", flush=True)
     return sent / elapsed if elapsed else 0.0
 
 
@@ -273,7 +276,7 @@ def main() -> int:
     )
     print(f"night 1 (with the backlog's aftermath): {night1:.2f} s")
     print(f"second run of the same night: {again:.2f} s")
-    print(f"dispatch throughput: {rate:.0f} messages/s per dispatcher process (locmem email backend)")
+    print(f"dispatch throughput: {rate:.0f} outbox rows/s per dispatcher process (locmem email backend)")
     return 0
 
 
