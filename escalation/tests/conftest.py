@@ -6,7 +6,6 @@ import zoneinfo
 import pytest
 
 from courses.tests.factories import AssignmentFactory, make_course
-from escalation.models import EscalationPolicy
 from lms.tests.factories import UserFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -19,25 +18,10 @@ def at(day: dt.date, hour: int = 2) -> dt.datetime:
 @pytest.fixture
 def policy(db):
     """The default policy a data migration seeds. A transactional test (PostgreSQL threads) ends
-    with a flush that removes it, so a later test seeds it again as the migrations leave it."""
-    policy, created = EscalationPolicy.objects.get_or_create(
-        course_code="", defaults={"name": "Default policy", "reminder_days": [14, 7, 1]}
-    )
-    if created:
-        for days, learner, manager, grand, officer, letter in (
-            (1, True, True, False, False, False),
-            (7, True, True, True, False, False),
-            (14, True, True, True, True, True),
-        ):
-            policy.steps.create(
-                days_overdue=days,
-                notify_learner=learner,
-                notify_manager=manager,
-                notify_managers_manager=grand,
-                notify_compliance_officer=officer,
-                warning_letter=letter,
-            )
-    return policy
+    with a flush that removes it, so a later test seeds it again as the service does."""
+    from escalation.services import policy_ensure_default
+
+    return policy_ensure_default()
 
 
 @pytest.fixture
