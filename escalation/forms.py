@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from escalation.models import EscalationPolicy, EscalationStep, ReviewSession
 from escalation.services import POLICY_FIELDS, STEP_FIELDS
-from lms.fields import DateTimeField
+from lms.fields import MAX_FORMSET_ROWS, DateTimeField
 
 
 class ReminderDaysField(forms.CharField):
@@ -73,7 +73,7 @@ class EscalationPolicyForm(forms.ModelForm):
 
             try:
                 dt.date(2025, month, day)
-            except ValueError:
+            except (ValueError, OverflowError):  # a month of 13, or one too large to be a number
                 self.add_error("clean_slate_day", _("That is not a date in every year."))
         return cleaned
 
@@ -84,6 +84,8 @@ StepFormSet = inlineformset_factory(
     fields=STEP_FIELDS,
     extra=1,
     can_delete=True,
+    max_num=MAX_FORMSET_ROWS,  # see lms.fields.MAX_FORMSET_ROWS
+    absolute_max=MAX_FORMSET_ROWS,
 )
 
 

@@ -19,6 +19,9 @@ from lms.dates import MAX_DATE, MIN_DATE, parse_date, validate_date_range
 
 # The largest id any table here can hold (BigAutoField): larger numbers match nothing.
 MAX_ID = 2**63 - 1
+# The most rows a formset builds from a posted form count (a question's choices, a ladder's
+# steps): Django's default of 2,000 lets one hostile post cost seconds of rendering.
+MAX_FORMSET_ROWS = 50
 
 
 def parse_id(value) -> int | None:

@@ -208,6 +208,8 @@ def notify_not_started(request):
 def clean_slate(request):
     form = CleanSlateForm(request.POST or None, initial={"course_code": request.GET.get("course")})
     code = (form.data.get("course_code") if form.is_bound else request.GET.get("course")) or ""
+    if code not in dict(form.fields["course_code"].choices):
+        code = ""  # counted only for a course the form offers (a NUL would fail PostgreSQL's query)
     if request.method == "POST" and form.is_valid():
         count = archive.course_clean_slate(
             course_code=form.cleaned_data["course_code"],

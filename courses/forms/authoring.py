@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.packages import KEY_PATTERN, course_rule_problems
+from lms.fields import MAX_FORMSET_ROWS
 from lms.uploads import read_text_upload
 
 # Its own code, so that URLField's generic "invalid" message does not replace it.
@@ -296,6 +297,8 @@ def choice_formset(*, new_question: bool):
         fields=["text", "is_correct", "feedback"],
         extra=4 if new_question else 2,
         can_delete=True,
+        max_num=MAX_FORMSET_ROWS,  # a posted form count is believed up to here, see lms.fields
+        absolute_max=MAX_FORMSET_ROWS,
     )
 
 
