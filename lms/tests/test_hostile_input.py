@@ -356,8 +356,8 @@ def test_no_hostile_value_in_any_query_parameter_or_form_field_gives_a_500(acces
 
     users, kwargs = access_table_world
     other_learner = User.objects.filter(manager__first_name="Other").get()
-    own_choice = Choice.objects.filter(question__quiz__course__code="FIRE-1").first()
-    other_ids = [str(other_learner.pk), str(own_choice.pk)]
+    other_quiz_choice = Choice.objects.filter(question__quiz__course__code="FIRE-1").first()  # not the open quiz's
+    other_ids = [str(other_learner.pk), str(other_quiz_choice.pk)]
     clients = {}
     for role, user in users.items():
         clients[role] = Client(raise_request_exception=False)
