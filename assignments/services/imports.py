@@ -45,6 +45,7 @@ from courses.models import Course
 from courses.rules import compute_expiry
 from lms.audit import audit_record_many, label_of
 from lms.bulk import bulk_update
+from lms.dates import MAX_DATE, MIN_DATE
 from lms.models import AuditEntry, Department, User
 from lms.uploads import binary_problem, display_filename
 
@@ -66,8 +67,6 @@ TIMEZONES = zoneinfo.available_timezones()
 PREVIEW_LINES = 200
 # The dates a file may hold (hire, due and completion dates): wider is a typing mistake, and
 # date arithmetic on year 9999 overflows.
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2100, 12, 31)
 SCORE_PATTERN = re.compile(r"[0-9]+(\.[0-9]+)?")
 # The model field each column is stored in: its max_length is the column's limit, so a value too
 # long for the database is a line error, never an error at insert (PostgreSQL) or a silently
@@ -317,13 +316,13 @@ def _bad_date(line: int, column: str, value: str) -> LineError:
 
 
 def _date_out_of_range(line: int, column: str, value: dt.date) -> LineError | None:
-    if EARLIEST_DATE <= value <= LATEST_DATE:
+    if MIN_DATE <= value <= MAX_DATE:
         return None
     return LineError(
         line,
         column,
         _("%(date)s is outside the dates this system takes (%(earliest)s to %(latest)s).")
-        % {"date": value.isoformat(), "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+        % {"date": value.isoformat(), "earliest": MIN_DATE.isoformat(), "latest": MAX_DATE.isoformat()},
     )
 
 
