@@ -100,6 +100,11 @@ def state_headers(first: str) -> list[str]:
     return headers
 
 
+def state_percent_columns() -> tuple[int, ...]:
+    """The columns of ``state_headers`` holding percentages: compliance, then each state's share."""
+    return (2, *(4 + 2 * index for index in range(len(STATES))))
+
+
 def state_row(group: StateCounts) -> list:
     row = [group.label, group.required, "" if group.percent is None else group.percent]
     for entry in group.cells():
@@ -111,7 +116,10 @@ def summary_tables(summary: selectors.Summary, *, departments: bool = True) -> l
     total = StateCounts(label=_("Everyone"), counts=summary.total.counts)
     tables = [
         Table(
-            _("By course"), state_headers(_("Course")), [state_row(g) for g in summary.by_course] + [state_row(total)]
+            _("By course"),
+            state_headers(_("Course")),
+            [state_row(g) for g in summary.by_course] + [state_row(total)],
+            percent_columns=state_percent_columns(),
         )
     ]
     if departments:
@@ -120,6 +128,7 @@ def summary_tables(summary: selectors.Summary, *, departments: bool = True) -> l
                 _("By department"),
                 state_headers(_("Department")),
                 [state_row(g) for g in summary.by_department] + [state_row(total)],
+                percent_columns=state_percent_columns(),
             )
         )
     return tables
@@ -292,7 +301,7 @@ def item_document(*, course_code: str, day: dt.date) -> ReportDocument:
         slug=f"item-analysis-{course_code}",
         day=day,
         filters=[(_("Course"), course_code)],
-        tables=[Table(_("Questions"), item_headers(), item_rows(items))],
+        tables=[Table(_("Questions"), item_headers(), item_rows(items), percent_columns=(4,))],
         chart=chart,
         chart_title=_("Wrong on first attempt %, by question"),
         notes=[

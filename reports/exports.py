@@ -9,6 +9,12 @@ carries the summaries, the chart and the first ``PDF_DETAIL_ROWS`` detail rows, 
 Every text cell goes through ``neutralise`` (CSV and XLSX alike): a cell starting with = + - @ or a
 tab or carriage return is prefixed with a single quote so a spreadsheet shows it as text instead of
 running it as a formula.
+
+A workbook is meant to be worked in: each table's sheet has its header row frozen and an
+auto-filter over it, columns as wide as their content (measured on the first
+``XLSX_WIDTH_SAMPLE`` rows, since a write-only sheet fixes its widths before its first row), dates
+and times stored as spreadsheet dates with a date format, and a table's percentage columns
+(``Table.percent_columns``, 0..100 in the CSV) stored as fractions with a % format.
 """
 
 from __future__ import annotations
@@ -35,6 +41,12 @@ PDF_DETAIL_ROWS = 200
 XLSX_DETAIL_ROWS = 100_000
 # Excel's own limit: 1,048,576 rows a sheet, the header included.
 XLSX_SHEET_ROWS = 1_048_575
+# Rows read ahead of writing a sheet to size its columns, and the widths allowed (in characters).
+XLSX_WIDTH_SAMPLE = 1000
+XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 8, 60
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+XLSX_PERCENT_FORMAT = "0.0%"
 FORMATS = ("csv", "xlsx", "pdf")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -68,6 +80,8 @@ class Table:
     rows: Iterable[list] = field(default_factory=list)
     # For the detail table: how many rows there are (for "first N of M" in the PDF), when known.
     total: int | None = None
+    # Columns (0-based) holding percentages 0..100: a % number format in the XLSX.
+    percent_columns: tuple[int, ...] = ()
 
 
 @dataclass
@@ -114,37 +128,109 @@ def write_xlsx(document: ReportDocument, path, *, detail_limit: int | None = Non
     limit = min(detail_limit or XLSX_SHEET_ROWS, XLSX_SHEET_ROWS)
 
     workbook = Workbook(write_only=True)
-    info = workbook.create_sheet(_("Report")[:31])
-    info.append([neutralise(document.title)])
-    info.append([_("Organisation"), neutralise(settings.ORGANISATION_NAME)])
-    info.append([_("Date"), document.day.isoformat()])
-    for label, value in document.filters:
-        info.append([neutralise(str(label)), neutralise(str(value))])
-    for note in document.notes:
-        info.append([neutralise(str(note))])
+    info_rows: list[list] = [
+        [document.title],
+        [_("Organisation"), settings.ORGANISATION_NAME],
+        [_("Date"), document.day],
+    ]
+    info_rows += [[str(label), str(value)] for label, value in document.filters]
+    info_rows += [[str(note)] for note in document.notes]
     detail = document.detail
     if detail is not None and detail.total is not None and detail.total > limit:
-        info.append([_cut_note(limit, detail.total)])
-    used: set[str] = {info.title}
+        info_rows.append([_cut_note(limit, detail.total)])
+    info_title = _("Report")[:31]
+    _write_sheet(workbook, info_title, None, info_rows)
+    used: set[str] = {info_title}
     tables = [*document.tables, *([document.detail] if document.detail else [])]
     for index, table in enumerate(tables, start=1):
         name = _sheet_name(table.title, index, used)
-        sheet = workbook.create_sheet(name)
-        sheet.append([neutralise(str(h)) for h in table.headers])
         if table is not detail:
-            for row in table.rows:
-                sheet.append([cell(v) for v in row])
+            _write_sheet(workbook, name, table.headers, table.rows, table.percent_columns)
             continue
         rows = iter(table.rows)
         try:
-            for row in itertools.islice(rows, limit):
-                sheet.append([cell(v) for v in row])
-            if next(rows, None) is not None:
-                sheet.append([_cut_note(limit, table.total)])
+            _write_sheet(
+                workbook,
+                name,
+                table.headers,
+                itertools.islice(rows, limit),
+                table.percent_columns,
+                after=lambda rows=rows, total=table.total: (
+                    [_cut_note(limit, total)] if next(rows, None) is not None else None
+                ),
+            )
         finally:
             if hasattr(rows, "close"):
                 rows.close()  # a server-side cursor left half read is closed now, not at garbage collection
     workbook.save(path)
+
+
+def _write_sheet(workbook, name: str, headers, rows: Iterable, percent_columns=(), *, after=None) -> None:
+    """One sheet: ``headers`` (if any) frozen with an auto-filter, then ``rows``, then the row
+    ``after()`` returns (the cut note), widths measured on the header and the first rows."""
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(name)
+    percent = frozenset(percent_columns)
+    rows = iter(rows)
+    sample = [
+        [_xlsx_value(v, i in percent) for i, v in enumerate(row)] for row in itertools.islice(rows, XLSX_WIDTH_SAMPLE)
+    ]
+    widths: dict[int, int] = {}
+    for row in ([[(h, None) for h in headers]] if headers else []) + sample:
+        for index, (value, fmt) in enumerate(row):
+            widths[index] = max(widths.get(index, 0), _display_width(value, fmt))
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(
+            max(width + 2, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH
+        )
+    if headers:
+        sheet.freeze_panes = "A2"
+        sheet.append([neutralise(str(h)) for h in headers])
+    count = 0
+    for row in itertools.chain(sample, ([_xlsx_value(v, i in percent) for i, v in enumerate(row)] for row in rows)):
+        sheet.append([_xlsx_cell(sheet, value, fmt) for value, fmt in row])
+        count += 1
+    if headers:
+        # The filter covers the header and the table's rows, not the cut note after them.
+        sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{count + 1}"
+    if after is not None and (last := after()) is not None:
+        sheet.append([neutralise(v) for v in last])
+
+
+def _xlsx_value(value, percent: bool) -> tuple:
+    """A Python value as an XLSX (value, number format): dates and times as spreadsheet dates
+    (times in the active time zone, since a spreadsheet has none), percentages as fractions."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.make_naive(timezone.localtime(value))
+        return value.replace(second=0, microsecond=0), XLSX_DATETIME_FORMAT
+    if isinstance(value, dt.date):
+        return value, XLSX_DATE_FORMAT
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return value / 100, XLSX_PERCENT_FORMAT
+    if value is None:
+        return None, None
+    return (neutralise(value) if isinstance(value, str) else value), None
+
+
+def _xlsx_cell(sheet, value, number_format: str | None):
+    if number_format is None:
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def _display_width(value, number_format: str | None) -> int:
+    """About how many characters a cell shows (its longest line)."""
+    if value is None:
+        return 0
+    if number_format is not None:
+        return len(f"{value:.1%}") if number_format == XLSX_PERCENT_FORMAT else len(number_format)
+    return max((len(line) for line in str(value).splitlines()), default=0)
 
 
 def _cut_note(limit: int, total: int | None) -> str:

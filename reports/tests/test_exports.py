@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import subprocess
@@ -85,7 +86,7 @@ def test_csv_and_xlsx_neutralise_formula_cells(client, org):
     assert '=HYPERLINK("http://evil")' not in values
     assert set(workbook.sheetnames) >= {"Report", "By course", "By department", "People"}
     by_course = list(workbook["By course"].iter_rows(values_only=True))
-    assert by_course[-1][:3] == ("Everyone", 11, 33.3)
+    assert by_course[-1][:3] == ("Everyone", 11, pytest.approx(0.333))
 
 
 def test_xlsx_from_a_page_carries_the_first_rows_and_says_so(client, org, monkeypatch, tmp_path):
@@ -162,7 +163,7 @@ def test_command_writes_each_format(org, tmp_path):
     assert "Organisation compliance report" in pdf_text(pdf.read_bytes())
     xlsx = tmp_path / "report.xlsx"
     call_command("compliance_report", "--format", "xlsx", "--output", str(xlsx), "--as-of", "2026-03-01")
-    assert load_workbook(xlsx, read_only=True)["Report"]["B3"].value == "2026-03-01"
+    assert load_workbook(xlsx, read_only=True)["Report"]["B3"].value == dt.datetime(2026, 3, 1)
 
 
 def test_command_refuses_bad_input(org):
@@ -188,3 +189,35 @@ def test_a_state_filtered_team_export_holds_exactly_the_people_the_page_lists(cl
     cells = {str(cell.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
     assert "p3@example.com" in cells
     assert not {"p1@example.com", "p2@example.com", "p4@example.com", "p5@example.com"} & cells
+
+
+def test_xlsx_sheets_are_ready_to_work_in(client, org):
+    """Issue 13 item 23: widths that fit, a frozen header with a filter, real dates and percentages."""
+    client.force_login(org.admin)
+    response = client.get(reverse("reports_organisation_export", args=["xlsx"]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    people = workbook["People"]
+    header = [c.value for c in people[1]]
+    assert people.freeze_panes == "A2"
+    assert people.auto_filter.ref == f"A1:L{people.max_row}"
+    widths = {c.value: people.column_dimensions[c.column_letter].width for c in people[1]}
+    for column, title in enumerate(header, start=1):
+        shown = [people.cell(row, column) for row in range(1, people.max_row + 1)]
+        longest = max(10 if c.is_date else len(str(c.value or "")) for c in shown)
+        assert widths[title] >= min(longest, 58), title
+    assert widths["Email"] < widths["Course"] + 20  # sized to the content, not one width for all
+    due = header.index("Due date") + 1
+    completed = header.index("Completed on") + 1
+    p1_safe = next(r for r in people.iter_rows(min_row=2) if r[2].value == "p1@example.com" and r[6].value == "SAFE")
+    assert isinstance(p1_safe[due - 1].value, dt.datetime) and p1_safe[due - 1].number_format == "yyyy-mm-dd"
+    assert p1_safe[completed - 1].value == dt.datetime(2026, 3, 7)  # D-100, a date, not text
+    assert p1_safe[completed - 1].number_format == "yyyy-mm-dd"
+    by_course = workbook["By course"]
+    assert by_course.freeze_panes == "A2"
+    assert by_course.auto_filter.ref == f"A1:{by_course.cell(1, by_course.max_column).column_letter}{by_course.max_row}"
+    everyone = by_course[by_course.max_row]
+    assert everyone[0].value == "Everyone"
+    assert everyone[2].value == pytest.approx(0.333) and everyone[2].number_format == "0.0%"
+    assert everyone[1].number_format == "General"  # the count stays a count
+    report = workbook["Report"]
+    assert report["B3"].value == dt.datetime(2026, 6, 15) and report["B3"].number_format == "yyyy-mm-dd"
