@@ -2,7 +2,7 @@
 
 - Assignment: one learner, one course, a due date; at most one active (not archived) per learner
   and course code, enforced by a partial unique constraint.
-- Attempt / AttemptAnswer: tries at a quiz for an assignment.
+- Attempt / AttemptAnswer: tries at a quiz for an assignment; SavedAnswer: an open attempt's answers so far.
 - Completion: immutable evidence that a learner passed (never updated or deleted by the app).
 - Exemption: a learner excused from one course or all courses for a period.
 - ModuleProgress: how far the learner got through the modules, per assignment.
@@ -231,6 +231,31 @@ class AttemptAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"Answer to question {self.question_id} in attempt {self.attempt_id}"
+
+
+class SavedAnswer(TimeStampedModel):
+    """A learner's choice for one question of an open attempt, saved as they make it, so that an
+    attempt left open ("your attempt stays open") comes back with their answers chosen. It is a
+    draft, not evidence: the submission records what counts (AttemptAnswer), and these rows go
+    with the submission."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="saved_answers")
+    question = models.ForeignKey("courses.Question", on_delete=models.CASCADE, related_name="+")
+    # The chosen choice ids of this question, checked against the attempt's layout when saved.
+    choice_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "question"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question"],
+                name="saved_answer_unique",
+                violation_error_message=_("This question already has a saved answer in this attempt."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Saved answer to question {self.question_id} in attempt {self.attempt_id}"
 
 
 class CompletionQuerySet(models.QuerySet):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:assignment_pk>/resources/<int:resource_pk>/", player.resource_detail, name="player_resource"),
     path("<int:assignment_pk>/quizzes/<int:quiz_pk>/start/", player.quiz_start, name="player_quiz_start"),
     path("attempts/<int:attempt_pk>/", player.attempt_take, name="player_attempt"),
+    path("attempts/<int:attempt_pk>/answers/", player.attempt_answer_save_view, name="player_attempt_answer"),
     path("attempts/<int:attempt_pk>/result/", player.attempt_result, name="player_result"),
 ]

@@ -49,6 +49,17 @@ class AttemptForm(forms.Form):
     def field_name(question_id: int) -> str:
         return f"q_{question_id}"
 
+    @classmethod
+    def initial_from(cls, questions: list[dict], saved: dict[int, list[int]]) -> dict[str, str | list[str]]:
+        """The answers saved while the attempt was open, as the form's initial values, so the page
+        comes back with them chosen (and submits them without JavaScript too)."""
+        initial: dict[str, str | list[str]] = {}
+        for question in questions:
+            chosen = [str(pk) for pk in saved.get(question["id"], [])]
+            if chosen:
+                initial[cls.field_name(question["id"])] = chosen if question["multiple"] else chosen[0]
+        return initial
+
     def bound_questions(self) -> list[dict]:
         """Each question with its bound field, for the template."""
         return [{**question, "field": self[self.field_name(question["id"])]} for question in self.questions]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress, SavedAnswer
 from courses.models import Choice, LearningResource, Module, Question, Quiz
 
 
@@ -153,3 +153,11 @@ def missed_objectives(feedback: list[QuestionFeedback]) -> list[Module]:
         if not row.is_correct and row.objective is not None:
             seen.setdefault(row.objective.pk, row.objective)
     return sorted(seen.values(), key=lambda module: (module.order, module.pk))
+
+
+def attempt_saved_choices(*, attempt: Attempt) -> dict[int, list[int]]:
+    """The answers saved so far in an open attempt: question id -> chosen choice ids (one query;
+    nothing for a submitted attempt, whose answers are its AttemptAnswer rows)."""
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        return {}
+    return dict(SavedAnswer.objects.filter(attempt_id=attempt.pk).values_list("question_id", "choice_ids"))

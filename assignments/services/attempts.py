@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assignments import signals
-from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, SavedAnswer
 from assignments.services.completions import assignment_grade, completion_create_from_attempt, emit_on_commit
 from courses.models import Choice, Course, Question, Quiz
 from lms.audit import audit_record, label_of
@@ -348,6 +348,8 @@ def attempt_submit(
     attempt.passed = passed
     attempt.attested_at = now if attested else None
     attempt.save(update_fields=["status", "submitted_at", "score", "passed", "attested_at", "updated_at"])
+    # The answers saved while it was open were a draft; what counts is recorded above.
+    SavedAnswer.objects.filter(attempt_id=attempt.pk).delete()
     audit_record(
         actor=assignment.learner,
         action=AuditEntry.Action.CHANGE,

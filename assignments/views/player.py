@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +20,9 @@ from assignments.selectors import player as selectors
 from assignments.selectors.learner import learner_state_of
 from assignments.services.attempts import assignment_grade, attempt_allowance, attempt_start, attempt_submit
 from assignments.services.progress import module_progress_complete
+from assignments.services.saved_answers import AttemptClosed, attempt_answer_save
 from courses.models import Quiz
+from lms.fields import parse_id
 from lms.lockout import password_confirm
 
 
@@ -37,6 +40,11 @@ def course_overview(request, assignment_pk: int):
     done = sum(1 for module in modules if module.progress_completed_at or module.progress_tested_out)
     next_module = next((m for m in modules if not (m.progress_completed_at or m.progress_tested_out)), None)
     pretest_allowance = attempt_allowance(assignment, pretest) if pretest else None
+    allowance = attempt_allowance(assignment, final) if final else None
+    # The page leads with the real next step: the assessment once every module is done (or while
+    # an attempt at it is open), else the next module. The pre-test comes below it, and only
+    # while it can still skip something: modules left to do and no final attempt yet.
+    lead_with_final = bool(final) and not completion and (next_module is None or bool(allowance.in_progress_id))
     context = {
         "assignment": assignment,
         "course": assignment.course,
@@ -46,12 +54,18 @@ def course_overview(request, assignment_pk: int):
         "next_module": next_module,
         "resources": selectors.resources_for(course_id=assignment.course_id),
         "final": final,
-        "allowance": attempt_allowance(assignment, final) if final else None,
+        "allowance": allowance,
+        "lead_with_final": lead_with_final,
+        "module_leads": next_module is not None and not completion and not lead_with_final,
         "attempts": selectors.submitted_attempts(assignment=assignment, quiz=final) if final else [],
         "grade": assignment_grade(assignment=assignment, quiz=final) if final else None,
         "pretest": pretest,
         "pretest_allowance": pretest_allowance,
-        "show_pretest": bool(pretest_allowance and (pretest_allowance.can_start)),
+        "show_pretest": bool(
+            pretest_allowance
+            and not completion
+            and (pretest_allowance.in_progress_id or (pretest_allowance.can_start and next_module is not None))
+        ),
         "completion": completion,
         "state": learner_state_of(assignment=assignment),
     }
@@ -134,7 +148,12 @@ def attempt_take(request, attempt_pk: int):
             )
         return redirect("player_result", attempt_pk=attempt.pk)
     questions = selectors.attempt_questions(attempt=attempt)
-    form = AttemptForm(request.POST or None, questions=questions, attest_as=_attest_as(attempt))
+    form = AttemptForm(
+        request.POST or None,
+        questions=questions,
+        attest_as=_attest_as(attempt),
+        initial=AttemptForm.initial_from(questions, selectors.attempt_saved_choices(attempt=attempt)),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             if form.needs_attestation:  # through the login lockout first, outside the submit's transaction
@@ -165,6 +184,26 @@ def attempt_take(request, attempt_pk: int):
         "partial_retake": attempt.quiz.retake_missed_only and attempt.number > 1,
     }
     return render(request, "assignments/player/attempt.html", context)
+
+
+@login_required
+@require_POST
+def attempt_answer_save_view(request, attempt_pk: int):
+    """Save one answer of the learner's own open attempt as they choose it (player.js posts here
+    on every change). JSON for the script: 200 saved, 400 an answer the attempt did not offer,
+    409 an attempt that no longer takes answers. Never says whether the answer is right."""
+    attempt = selectors.attempt_get_for_learner(user=request.user, pk=attempt_pk)
+    question_id = parse_id(request.POST.get("question"))
+    choice_ids = [parse_id(value) for value in request.POST.getlist("choice")]
+    if question_id is None or None in choice_ids:
+        return JsonResponse({"saved": False, "message": _("This answer could not be read.")}, status=400)
+    try:
+        attempt_answer_save(attempt=attempt, question_id=question_id, choice_ids=choice_ids)
+    except AttemptClosed as error:
+        return JsonResponse({"saved": False, "message": " ".join(_messages_of(error))}, status=409)
+    except ValidationError as error:
+        return JsonResponse({"saved": False, "message": " ".join(_messages_of(error))}, status=400)
+    return JsonResponse({"saved": True, "message": _("Answer saved.")})
 
 
 @login_required

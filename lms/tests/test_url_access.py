@@ -93,6 +93,10 @@ TABLE: dict[str, Row] = {
     # A submitted attempt's page sends its learner on to the result.
     "player_attempt": Row((302, 302, 404, 404, 404), "attempt"),
     "player_result": Row(LEARNER_ONLY, "attempt"),
+    # Saving an answer as it is chosen: POST only, the learner's own attempt (404 for anyone else).
+    "player_attempt_answer": Row(
+        (302, 405, 405, 405, 405), "attempt", {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404}
+    ),
     # courses: authoring (admins)
     "authoring_course_list": Row(ADMIN),
     "authoring_course_create": Row(ADMIN),
@@ -336,6 +340,7 @@ def test_post_only_urls_refuse_a_post_from_every_wrong_role(world):
         ("assignments:exemption_revoke", "exemption"),
         ("authoring_course_unpublish", "course"),
         ("player_quiz_start", "quiz"),
+        ("player_attempt_answer", "attempt"),
         ("escalation:review_attendance", "booking"),
     ],
 )
