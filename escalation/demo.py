@@ -1,0 +1,47 @@
+"""Demo nights for `seed_demo`: the nightly workflows run for each of the last ``NIGHTS`` nights, at
+02:00 of that day with the clock set to it (time-machine), so the demo has the history a live
+organisation has: reminders and overdue-ladder steps in the case files, warning letters, failure
+follow-ups, digests, notifications read and unread, and a compliance snapshot a night.
+
+The simulated past is delivered to nobody: its emails go to Django's dummy mail backend, so the
+outbox rows end up sent (as they would have been) without a message leaving the machine.
+
+Idempotent: an organisation with any recorded nightly run (simulated or real) keeps its history
+and is not simulated again, so a re-seed can never swallow real pending messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from escalation.models import WorkflowRun
+from escalation.nightly import run_nightly
+
+NIGHTS = 14
+# The hour of the Celery beat entry "Nightly compliance workflows".
+NIGHT_HOUR = 2
+
+
+def night_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(NIGHT_HOUR)))
+
+
+def seed(org) -> int:
+    """Run the nights not yet past their hour; returns how many ran."""
+    if WorkflowRun.objects.exists():
+        return 0
+    now = timezone.now()
+    nights = [night_of(org.today - dt.timedelta(days=back)) for back in range(NIGHTS - 1, -1, -1)]
+    ran = 0
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        for night in nights:
+            if night > now:
+                continue
+            with time_machine.travel(night, tick=False):
+                run_nightly(as_of=night)
+            ran += 1
+    return ran
