@@ -11,6 +11,8 @@ from lms.fields import MAX_FORMSET_ROWS, DateTimeField
 
 class ReminderDaysField(forms.CharField):
     def prepare_value(self, value):
+from lms.models import User
+from lms.widgets import PersonField
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return value
@@ -42,6 +44,9 @@ class EscalationPolicyForm(forms.ModelForm):
     class Meta:
         model = EscalationPolicy
         fields = POLICY_FIELDS  # one list: what the form edits is what the audit trail records
+    compliance_officer = PersonField(
+        label=_("Compliance officer"), queryset=User.objects.filter(is_active=True), required=False
+    )
 
     def __init__(self, *args, course_codes: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +59,6 @@ class EscalationPolicyForm(forms.ModelForm):
                 choices=[(code, code) for code in course_codes],
                 help_text=_("A course-specific policy replaces the default for that course."),
             )
-        self.fields["compliance_officer"].queryset = self.fields["compliance_officer"].queryset.filter(is_active=True)
 
     def clean_course_code(self):
         code = self.cleaned_data.get("course_code") or ""
@@ -104,3 +108,4 @@ class ReviewSessionForm(forms.ModelForm):
         if not cleaned.get("location") and not cleaned.get("link"):
             self.add_error("location", _("Give a room or address, or a joining link."))
         return cleaned
+    trainer = PersonField(label=_("Trainer"), queryset=User.objects.filter(is_active=True), required=False)

@@ -11,6 +11,7 @@ from lms.fields import DateField
 from lms.lockout import password_confirm
 from lms.models import Department, User, validate_timezone
 from lms.services import check_department_parent, check_manager_chain
+from lms.widgets import PersonField
 
 TIMEZONE_NAMES = sorted(zoneinfo.available_timezones())
 
@@ -52,6 +53,7 @@ class UserForm(forms.ModelForm):
         help_text=_("An IANA name such as Europe/London or America/New_York."),
     )
     hire_date = DateField(label=_("Hire date"), required=False)
+    manager = PersonField(label=_("Manager"), queryset=User.objects.none(), required=False)
 
     class Meta:
         model = User
@@ -70,11 +72,10 @@ class UserForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        managers = User.objects.filter(is_active=True).order_by("last_name", "first_name")
+        managers = User.objects.filter(is_active=True)
         if self.instance.pk:
             managers = managers.exclude(pk=self.instance.pk)
         self.fields["manager"].queryset = managers
-        self.fields["manager"].label_from_instance = lambda u: f"{u.get_full_name()} <{u.email}>"
         self.fields["department"].queryset = Department.objects.order_by("name")
 
     def clean_email(self):

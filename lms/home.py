@@ -71,12 +71,9 @@ def profile_section(request):
 
 @register(order=0, role="manager")
 def team_section(request):
-    from lms.models import User
+    from lms.selectors import team_size
 
-    counts = User.objects.filter(manager=request.user).aggregate(
-        active=Count("pk", filter=Q(is_active=True)),
-        managers=Count("pk", filter=Q(is_active=True, reports__isnull=False), distinct=True),
-    )
+    counts = team_size(request.user)
     return {"title": _("My team"), "template": "lms/sections/team.html", "context": {"counts": counts}}
 
 

@@ -75,9 +75,32 @@ def is_in_chain_of(*, manager: User, user: User) -> bool:
     return users_below(manager).filter(pk=user.pk).exists()
 
 
+def direct_reports(manager: User) -> QuerySet[User]:
+    """A manager's direct reports: the active people who name them as their manager.
+
+    The one definition behind the home page's count, the My team page's list and the team
+    dashboard's "My direct reports" (whose figures count active people's assignments only). A
+    leaver keeps their manager on record but reports to nobody any more."""
+    return User.objects.filter(manager_id=manager.pk, is_active=True)
+
+
+def team_size(manager: User) -> dict[str, int]:
+    """How many people report to ``manager`` directly (``direct``: ``direct_reports``), how many of
+    those lead people of their own (``managers``) and how many active people are below them at any
+    depth (``below``), in one query."""
+    direct = Q(manager_id=manager.pk)
+    return User.objects.filter(pk__in=user_ids_below_sql(manager.pk), is_active=True).aggregate(
+        below=Count("pk", distinct=True),
+        direct=Count("pk", filter=direct, distinct=True),
+        # distinct: the join to each person's own reports repeats them once per report.
+        managers=Count("pk", filter=direct & Q(reports__is_active=True), distinct=True),
+    )
+
+
 def team_members(manager: User, *, whole_chain: bool = False) -> QuerySet[User]:
-    """The people a manager sees on their team page, with their report counts."""
-    qs = users_below(manager, direct_only=not whole_chain)
+    """The people a manager sees on their team page (their direct reports, or every active person
+    below them), with their report counts."""
+    qs = users_below(manager).filter(is_active=True) if whole_chain else direct_reports(manager)
     return (
         qs.select_related("department", "manager")
         .annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
@@ -92,16 +115,48 @@ def user_list(*, search: str = "", department_id: int | None = None, active: boo
     if active is not None:
         qs = qs.filter(is_active=active)
     if search:
-        qs = qs.filter(
-            Q(email__icontains=search)
-            | Q(first_name__icontains=search)
-            | Q(last_name__icontains=search)
-            | Q(employee_id__icontains=search)
-            | Q(job_title__icontains=search)
-        )
+        qs = qs.filter(person_search_q(search) | Q(job_title__icontains=search))
     if department_id:
         qs = qs.filter(department_id=department_id)
     return qs.order_by("last_name", "first_name", "email")
+
+
+# A search is at most this many words; more add nothing but SQL.
+MAX_SEARCH_WORDS = 6
+
+
+def person_search_q(text: str, *, prefix: str = "") -> Q:
+    """People matching what was typed: every word must be found in the first name, last name,
+    email or employee id, so "Lee Learner", "learner lee", "lee@ex" and "E1002" all find Lee.
+    ``prefix`` names the relation when filtering another table ("learner__")."""
+    query = Q()
+    for word in text.split()[:MAX_SEARCH_WORDS]:
+        query &= (
+            Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+            | Q(**{f"{prefix}email__icontains": word})
+            | Q(**{f"{prefix}employee_id__icontains": word})
+        )
+    return query
+
+
+def people_pickable_by(viewer: User) -> QuerySet[User]:
+    """Whom ``viewer`` may choose in a people picker: admins anyone active, managers the active
+    people of their chain (themselves included), nobody else."""
+    qs = User.objects.filter(is_active=True)
+    if viewer.is_admin:
+        return qs
+    if viewer.is_manager:
+        return qs.filter(pk__in=user_ids_below_sql(viewer.pk, include_self=True))
+    return qs.none()
+
+
+def person_search(*, viewer: User, text: str, offset: int = 0, limit: int = 20) -> tuple[list[User], bool]:
+    """One page of the people ``viewer`` may pick matching ``text``, by name, and whether more
+    follow: one query (a row past the page says so, no count)."""
+    qs = people_pickable_by(viewer).filter(person_search_q(text)).select_related("department")
+    rows = list(qs.order_by("last_name", "first_name", "pk")[offset : offset + limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 def department_list() -> QuerySet[Department]:

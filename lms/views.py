@@ -50,6 +50,40 @@ def person_detail(request, pk: int):
 
 @admin_required
 def people(request):
+PEOPLE_SEARCH_PAGE = 20
+
+
+@manager_required
+@require_http_methods(["GET"])
+def people_search(request):
+    """The people pickers' search (``lms/widgets.py``): one page of whom the user may pick
+    matching ``q``, as JSON, with the address of the next page when there is one."""
+    from django.http import JsonResponse
+
+    from lms.widgets import person_label
+
+    text = request.GET.get("q", "").strip()[:100]
+    page = parse_id(request.GET.get("page")) or 1
+    page = min(page, 10_000)
+    people, more = (
+        selectors.person_search(
+            viewer=request.user, text=text, offset=(page - 1) * PEOPLE_SEARCH_PAGE, limit=PEOPLE_SEARCH_PAGE
+        )
+        if text
+        else ([], False)
+    )
+    query = request.GET.copy()
+    query["page"] = str(page + 1)
+    response = JsonResponse(
+        {
+            "results": [{"value": person.email, "label": person_label(person)} for person in people],
+            "next": f"{request.path}?{query.urlencode()}" if more else None,
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
     search = request.GET.get("q", "").strip()
     department_id = request.GET.get("department") or None
     show = request.GET.get("show", "active")

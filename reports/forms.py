@@ -56,14 +56,29 @@ class ReportFilterForm(forms.Form):
 
 
 class TeamFilterForm(ReportFilterForm):
+    """``whole_chain``: where a manager lands with no ``scope`` asked for. Someone who manages
+    managers lands on everyone below them (their direct reports alone may learn nothing); a team
+    leader on their direct reports."""
+
+    DIRECT, ALL = "direct", "all"
+
     scope = forms.ChoiceField(
         label=_("People"),
         required=False,
-        choices=[("", _("My direct reports")), ("all", _("Everyone below me"))],
+        choices=[(DIRECT, _("My direct reports")), (ALL, _("Everyone below me"))],
     )
 
+    def __init__(self, data=None, *args, whole_chain: bool = False, **kwargs):
+        self.default_scope = self.ALL if whole_chain else self.DIRECT
+        if data is not None and not data.get("scope"):
+            data = data.copy()
+            data["scope"] = self.default_scope
+        super().__init__(data, *args, initial={"scope": self.default_scope}, **kwargs)
+
     def subtree(self) -> bool:
-        return self.value("scope") == "all"
+        if not self.is_bound:
+            return self.default_scope == self.ALL
+        return (self.value("scope") or self.default_scope) == self.ALL
 
     def described(self) -> list[tuple[str, str]]:
         return [

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from lms.permissions import admin_required
-from lms.selectors import user_get_visible
+from lms.selectors import team_size, user_get_visible
 from reports import charts, selectors
 from reports.certificates import (
     VERIFICATION_CODE_PATTERN,
@@ -92,9 +92,15 @@ def certificate_verify_page(request, code: str):
 # selector, then render or export.
 
 
-def _team_scope(request) -> tuple[TeamFilterForm, Scope]:
+def _team_scope(request, counts: dict[str, int] | None = None) -> tuple[TeamFilterForm, Scope]:
+    """The filters and whose assignments they select. Someone who manages managers lands on their
+    whole chain (``lms.selectors.team_size``: the same counts the home page shows)."""
+    counts = counts if counts is not None else team_size(request.user)
     form = TeamFilterForm(
-        request.GET or None, courses=selectors.filter_courses(), departments=selectors.filter_departments()
+        request.GET or None,
+        courses=selectors.filter_courses(),
+        departments=selectors.filter_departments(),
+        whole_chain=bool(counts["managers"]),
     )
     scope = Scope(
         manager_id=request.user.pk,
@@ -130,7 +136,8 @@ def _require_manager(request) -> None:
 @require_GET
 def team_dashboard(request):
     _require_manager(request)
-    form, scope = _team_scope(request)
+    counts = team_size(request.user)
+    form, scope = _team_scope(request, counts)
     day = timezone.localdate()
     state = form.value("state")
     # A large chain's counts come from tonight's team snapshot; "Count again now" (?live=1) counts them now.
@@ -144,6 +151,8 @@ def team_dashboard(request):
         {
             "form": form,
             "day": day,
+            "subtree": scope.subtree,
+            "people_count": counts["below"] if scope.subtree else counts["direct"],
             "state": state,
             "state_label": ReportState(state).label if state else "",
             "summary": summary,

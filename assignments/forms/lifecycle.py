@@ -11,10 +11,7 @@ from courses.models import Course
 from lms.fields import DateField, ModelMultipleChoiceField
 from lms.models import Department, User
 from lms.uploads import read_text_upload
-
-
-def _person_label(user: User) -> str:
-    return f"{user.get_full_name()} <{user.email}>"
+from lms.widgets import PeopleField, PersonField
 
 
 class CourseChoiceField(forms.ModelChoiceField):
@@ -64,13 +61,7 @@ class AssignForm(DueFieldsMixin):
     ]
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
     target = forms.ChoiceField(label=_("Assign to"), choices=TARGETS, initial="learners", widget=forms.RadioSelect)
-    learners = ModelMultipleChoiceField(
-        label=_("Learners"),
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (Cmd on a Mac) to choose several."),
-    )
+    learners = PeopleField(label=_("Learners"), queryset=User.objects.none(), required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
     include_subdepartments = forms.BooleanField(label=_("Include its sub-departments"), required=False, initial=True)
 
@@ -90,8 +81,7 @@ class AssignForm(DueFieldsMixin):
         self.fields["course"].queryset = Course.objects.filter(pk__in=[c.pk for c in assignable_courses()]).order_by(
             "code"
         )
-        self.fields["learners"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
-        self.fields["learners"].label_from_instance = _person_label
+        self.fields["learners"].queryset = User.objects.filter(is_active=True)
         self.fields["department"].queryset = Department.objects.order_by("name")
 
     def clean(self):
@@ -183,7 +173,7 @@ class RuleForm(forms.ModelForm):
 
 
 class ExemptionForm(forms.ModelForm):
-    learner = forms.ModelChoiceField(label=_("Learner"), queryset=User.objects.none())
+    learner = PersonField(label=_("Learner"), queryset=User.objects.none())
     course_code = forms.ChoiceField(label=_("Course"), required=False)
 
     class Meta:
@@ -194,8 +184,7 @@ class ExemptionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["learner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "first_name")
-        self.fields["learner"].label_from_instance = _person_label
+        self.fields["learner"].queryset = User.objects.filter(is_active=True)
         codes = sorted({c.code for c in assignable_courses()} | set(course_codes_in_use()))
         self.fields["course_code"].choices = [("", _("All courses")), *[(code, code) for code in codes]]
         self.fields["starts_on"].initial = timezone.localdate()

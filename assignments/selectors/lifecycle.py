@@ -12,6 +12,7 @@ from assignments.models import Assignment, AssignmentRule, Completion, Exemption
 from assignments.state import ComplianceState, with_compliance_state
 from courses.models import Course
 from lms.models import User
+from lms.selectors import person_search_q
 
 # The admin lists' word for a valid completion (DESIGN's is "compliant").
 LIST_WORDS = {ComplianceState.COMPLIANT: "completed"}
@@ -39,12 +40,9 @@ def assignment_list(
     if course_code:
         qs = qs.filter(course_code=course_code)
     if search:
-        qs = qs.filter(
-            Q(learner__email__icontains=search)
-            | Q(learner__first_name__icontains=search)
-            | Q(learner__last_name__icontains=search)
-        )
-    qs = with_state(qs, today=today)
+        # Every word in the name, email or employee id: "Lee Learner" finds Lee Learner.
+        qs = qs.filter(person_search_q(search, prefix="learner__"))
+    qs = with_reassign_blocker(with_state(qs, today=today))
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("due_date", "learner__last_name", "pk")

@@ -79,6 +79,8 @@ TABLE: dict[str, Row] = {
     "person_deactivate": admin_post("learner"),
     "departments": Row(ADMIN),
     "department_create": Row(ADMIN),
+    # The people pickers' search: admins and managers (each scoped to whom they may pick).
+    "people_search": Row(MANAGERS, query="q=a"),
     "department_edit": Row(ADMIN, "department"),
     "audit": Row(ADMIN),
     "audit_export_csv": Row(ADMIN),

@@ -13,6 +13,7 @@ from reports.selectors.compliance import (
     snapshot_counts,
     snapshot_summary,
     summarise,
+    team_summary,
     weekly_trend,
 )
 from reports.selectors.items import item_analysis
@@ -46,6 +47,7 @@ __all__ = [
     "snapshot_counts",
     "snapshot_summary",
     "summarise",
+    "team_summary",
     "weekly_trend",
     "with_report_state",
 ]

@@ -84,6 +84,16 @@ def state_rows(qs: QuerySet[Assignment], state: str, limit: int) -> list[dict]:
     return list(rows(qs.filter(state=state)).order_by("learner__last_name", "due_date", "pk")[:limit])
 
 
+def team_summary(*, scope: Scope, day: dt.date) -> tuple[Summary, dt.datetime | None]:
+    """The team dashboard's headline figures without its lists (the home page's sentence): a large
+    chain's counts stored tonight, with the time they were taken, or counted now (``None``)."""
+    if scope.subtree and scope.manager_id is not None and not scope.department_ids:
+        stored = team_snapshot_summary(manager_id=scope.manager_id, day=day, course_code=scope.course_code)
+        if stored is not None:
+            return stored
+    return summarise(scoped_assignments(scope.with_people(), day=day), by_department=False, day=day), None
+
+
 def dashboard(*, scope: Scope, day: dt.date, state: str = "", limit: int = 50, live: bool = False) -> dict:
     """Everything the team dashboard shows, in a bounded number of queries.
 
@@ -311,5 +321,6 @@ __all__ = [
     "organisation",
     "snapshot_counts",
     "snapshot_summary",
+    "team_summary",
     "weekly_trend",
 ]

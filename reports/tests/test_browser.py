@@ -42,16 +42,29 @@ def test_team_leader_sees_overdue_and_failed_people_and_the_chart_then_opens_a_r
     expect(page.get_by_test_id("record-assignments")).to_contain_text("counted as excused")
 
 
-def test_manager_of_managers_sees_the_sub_tree(page: Page, live_server, org):
+def test_manager_of_managers_lands_on_the_whole_chain(page: Page, live_server, org):
+    # Dana manages two team leads and nobody learning directly (issue 13 item 2).
     log_in(page, live_server, "dana@example.com")
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Team dashboard").click()
-    expect(page.get_by_test_id("headline-overdue")).to_have_text("0")
-    page.get_by_label("People").select_option("all")
+    section = page.get_by_test_id("team-compliance-section")
+    expect(section).to_contain_text("Everyone below you (9 people) is")
+    expect(section).to_contain_text("compliant: 2 overdue, 1 failed.")
+    expect(page.get_by_test_id("team-size")).to_contain_text("2 people report to you directly.")
+    section.get_by_role("link", name="Open the team dashboard").click()
+    expect(page.get_by_role("heading", name="Team dashboard")).to_be_visible()
+    expect(page.get_by_label("People")).to_have_value("all")
+    expect(page.get_by_test_id("people-count")).to_have_text("Everyone below you: 9 people.")
+    expect(page.get_by_test_id("headline-overdue")).to_have_text("2")
+    expect(page.get_by_test_id("overdue-list")).to_contain_text("Q2 Queue2")
     page.get_by_label("State").select_option("overdue")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_test_id("state-list")).to_contain_text("P3 Person3")
     expect(page.get_by_test_id("state-list")).to_contain_text("Q2 Queue2")
     expect(page.get_by_test_id("headline-overdue")).to_have_text("2")
+    # her direct reports alone, on request
+    page.get_by_label("People").select_option("direct")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_test_id("people-count")).to_have_text("Your direct reports: 2 people.")
+    expect(page.get_by_test_id("headline-overdue")).to_have_text("0")
 
 
 def test_learner_gets_404_on_the_dashboard(page: Page, live_server, org):

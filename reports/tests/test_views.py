@@ -3,6 +3,8 @@ them, and a query count that stays flat as the data grows."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import time_machine
 from django.db import connection
@@ -46,8 +48,52 @@ def test_manager_of_managers_sees_the_sub_tree_on_request(client, org):
     response = get(client, org.director, "reports_team_dashboard", scope="all")
     assert response.context["summary"].total.required == 10
     assert {r["learner__email"] for r in response.context["lists"]["overdue"]} == {"p3@example.com", "q2@example.com"}
-    direct = get(client, org.director, "reports_team_dashboard")
+    direct = get(client, org.director, "reports_team_dashboard", scope="direct")
     assert direct.context["summary"].total.required == 0
+
+
+def headline_percent(response) -> str:
+    """The dashboard's headline figure as printed ("33.3%")."""
+    return re.search(r'data-testid="headline-percent">([^<]+)<', response.content.decode()).group(1).strip()
+
+
+def test_a_manager_of_managers_lands_on_the_whole_chain_and_home_speaks_of_it(client, org):
+    # Dana manages Lee and Kim, who lead; nobody learns directly under her (issue 13 item 2).
+    landing = get(client, org.director, "reports_team_dashboard")
+    chain = get(client, org.director, "reports_team_dashboard", scope="all")
+    assert landing.context["form"]["scope"].value() == "all"
+    assert landing.context["summary"].total.counts == chain.context["summary"].total.counts
+    assert landing.context["summary"].total.required == 10
+    assert 'value="all" selected' in landing.content.decode()
+    # other filters without a scope keep the landing
+    overdue = get(client, org.director, "reports_team_dashboard", state="overdue")
+    assert {r["learner__email"] for r in overdue.context["state_rows"]} == {"p3@example.com", "q2@example.com"}
+    # the home sentence is about the same people with the dashboard's figure
+    percent = headline_percent(chain)
+    sentence = " ".join(get(client, org.director, "home").content.decode().split())
+    assert f"Everyone below you (9 people) is {percent} compliant: 2 overdue, 1 failed." in sentence
+    assert "Your direct reports" not in sentence
+    # a team leader still lands on their direct reports
+    lee = get(client, org.lee, "reports_team_dashboard")
+    assert lee.context["form"]["scope"].value() == "direct"
+    lee_home = " ".join(get(client, org.lee, "home").content.decode().split())
+    assert f"Your direct reports are {headline_percent(lee)} compliant: 1 overdue, 1 failed." in lee_home
+
+
+def test_direct_reports_are_one_count_on_home_my_team_and_the_dashboard(client, org):
+    # Dana: Lee and Kim report to her (who lead 5 and 2), and a leaver who still names her (issue 13 item 3).
+    UserFactory(manager=org.director, is_active=False, first_name="Gone", last_name="Leaver")
+    home = " ".join(get(client, org.director, "home").content.decode().split())
+    team = get(client, org.director, "team")
+    dashboard = get(client, org.director, "reports_team_dashboard", scope="direct")
+    assert "2 people report to you directly. 2 of them lead teams of their own." in home
+    assert "9 people are below you in all." in home
+    assert sorted(m.email for m in team.context["members"]) == ["kim@example.com", "lee@example.com"]
+    assert dashboard.context["people_count"] == 2
+    assert "Your direct reports: 2 people." in dashboard.content.decode()
+    chain = get(client, org.director, "team", scope="all")
+    assert len(chain.context["members"]) == 9
+    assert get(client, org.director, "reports_team_dashboard", scope="all").context["people_count"] == 9
 
 
 def test_filters_by_state_course_and_department(client, org):
