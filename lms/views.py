@@ -48,8 +48,6 @@ def person_detail(request, pk: int):
     return render(request, "lms/person_detail.html", context)
 
 
-@admin_required
-def people(request):
 PEOPLE_SEARCH_PAGE = 20
 
 
@@ -84,6 +82,8 @@ def people_search(request):
     return response
 
 
+@admin_required
+def people(request):
     search = request.GET.get("q", "").strip()
     department_id = request.GET.get("department") or None
     show = request.GET.get("show", "active")
