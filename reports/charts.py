@@ -1,6 +1,13 @@
 """Server-rendered SVG charts: no JavaScript, no CDN, nothing inline that the CSP forbids
 (presentation attributes only). Each chart carries role="img", a <title> and an aria-label; the
-page shows the same numbers in a table next to it."""
+page shows the same numbers in a table next to it.
+
+Every chart is drawn twice: a wide layout (labels beside the bars) and a narrow one for phones
+(labels above the bars, a 360-unit viewBox that a 390 px screen shows at about its own size), and
+the stylesheet shows one (``chart-wide`` / ``chart-narrow``, static/css/reports.css; the PDF shows
+the wide one). No text is allowed past the viewBox: each label is measured (``text_width``, a
+conservative estimate of a sans-serif font's advance widths) and shortened with an ellipsis to the
+room it has, its full text in a <title> a pointer or screen reader can reach."""
 
 from __future__ import annotations
 
@@ -28,99 +35,193 @@ def _colour(percent: float | None, *, higher_is_better: bool = True) -> str:
     return BAD
 
 
-def _truncate(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+# Advance widths as a share of the font size, rounded up from Arial/Helvetica/DejaVu Sans so an
+# estimate is never short: a label measured to fit does fit.
+_NARROW_CHARS = set("iljtfrI.,:;'|!()[] ")
+_WIDE_CHARS = set("mwMWOQGDHNU@%…—")
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide ``text`` is at font size ``size`` (never less than a browser draws it)."""
+    total = 0.0
+    for ch in str(text):
+        if ch in _NARROW_CHARS:
+            total += 0.36
+        elif ch in _WIDE_CHARS:
+            total += 0.95
+        elif ch.isupper() or ch.isdigit():
+            total += 0.72
+        else:
+            total += 0.6
+    return total * size
+
+
+def fit(text: str, room: float, size: float) -> str:
+    """``text`` shortened with an ellipsis until it fits ``room`` units at ``size``."""
+    text = str(text)
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _label(x: float, y: float, text: str, *, size: int, anchor: str = "start", room: float | None = None) -> str:
+    """A text node fitted to ``room`` (its full text in a <title> when shortened)."""
+    shown = text if room is None else fit(text, room, size)
+    title = f"<title>{escape(text)}</title>" if shown != text else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{TEXT}">'
+        f"{title}{escape(shown)}</text>"
+    )
+
+
+def _centred(x: float, text: str, size: int, width: float) -> float:
+    """A centre for ``text`` near ``x`` that keeps it inside 0..width."""
+    half = text_width(text, size) / 2
+    return min(max(x, half + 1), width - half - 1)
+
+
+def _svg(width: int, height: int, title: str, summary: str, layout: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart chart-{layout}" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-label="{escape(title)}: {escape(summary)}"><title>{escape(title)}</title>{"".join(body)}</svg>'
+    )
+
+
+def _shown(percent: float | None) -> str:
+    return "—" if percent is None else f"{percent:g}%"
 
 
 def bar_chart(
-    items: list[tuple[str, float | None]], *, title: str, width: int = 640, higher_is_better: bool = True
+    items: list[tuple[str, float | None]],
+    *,
+    title: str,
+    width: int = 640,
+    narrow_width: int = 360,
+    higher_is_better: bool = True,
 ) -> SafeString:
     """Horizontal bars of percentages (0..100), one per (label, percent); green is good."""
-    bar_h, gap, label_w, top = 22, 8, 200, 8
+    summary = "; ".join(f"{label}: {_shown(p)}" for label, p in items)
+    return mark_safe(  # noqa: S308 - every text node and attribute is escaped in _label and _svg
+        _bars_wide(items, title=title, summary=summary, width=width, higher_is_better=higher_is_better)
+        + _bars_narrow(items, title=title, summary=summary, width=narrow_width, higher_is_better=higher_is_better)
+    )
+
+
+def _bars_wide(items, *, title: str, summary: str, width: int, higher_is_better: bool) -> str:
+    bar_h, gap, label_w, top, size = 22, 8, 200, 8, 12
+    value_room = text_width("100%", size) + 8
+    plot_w = width - label_w - value_room
     height = top + len(items) * (bar_h + gap) + 24
-    plot_w = width - label_w - 60
-    summary = "; ".join(f"{label}: {'—' if p is None else f'{p:g}%'}" for label, p in items)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" aria-label="{escape(title)}: {escape(summary)}">',
-        f"<title>{escape(title)}</title>",
-    ]
+    body = []
     for tick in (0, 50, 80, 100):
         x = label_w + plot_w * tick / 100
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}" stroke-width="1"/>'
-        )
-        parts.append(
-            f'<text x="{x:.1f}" y="{height - 6}" font-size="11" text-anchor="middle" fill="{TEXT}">{tick}%</text>'
-        )
+        body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}" stroke-width="1"/>')
+        body.append(_label(_centred(x, f"{tick}%", 11, width), height - 6, f"{tick}%", size=11, anchor="middle"))
     for index, (label, percent) in enumerate(items):
         y = top + index * (bar_h + gap)
         w = plot_w * (percent or 0) / 100
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" font-size="12" text-anchor="end" fill="{TEXT}">'
-            f"{escape(_truncate(label, 30))}</text>"
+        body.append(_label(label_w - 8, y + bar_h * 0.7, label, size=size, anchor="end", room=label_w - 10))
+        body.append(
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+            f'fill="{_colour(percent, higher_is_better=higher_is_better)}" rx="2"/>'
         )
-        parts.append(
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{_colour(percent, higher_is_better=higher_is_better)}" rx="2"/>'
+        body.append(_label(label_w + w + 6, y + bar_h * 0.7, _shown(percent), size=size))
+    return _svg(width, height, title, summary, "wide", body)
+
+
+def _bars_narrow(items, *, title: str, summary: str, width: int, higher_is_better: bool) -> str:
+    """Each label on a line of its own above its bar, the whole width for both."""
+    size, bar_h, label_h, gap, top = 13, 16, 18, 10, 4
+    value_room = text_width("100%", size) + 8
+    plot_w = width - value_room
+    row = label_h + bar_h + gap
+    height = top + len(items) * row + 18
+    body = []
+    for tick in (0, 50, 80, 100):
+        x = plot_w * tick / 100
+        body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 16}" stroke="{GRID}" stroke-width="1"/>')
+        body.append(_label(_centred(x, f"{tick}%", 12, width), height - 3, f"{tick}%", size=12, anchor="middle"))
+    for index, (label, percent) in enumerate(items):
+        y = top + index * row
+        w = plot_w * (percent or 0) / 100
+        body.append(_label(0, y + label_h - 5, label, size=size, room=width - 2))
+        body.append(
+            f'<rect x="0" y="{y + label_h}" width="{w:.1f}" height="{bar_h}" '
+            f'fill="{_colour(percent, higher_is_better=higher_is_better)}" rx="2"/>'
         )
-        shown = "—" if percent is None else f"{percent:g}%"
-        parts.append(
-            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_h * 0.7:.1f}" font-size="12" fill="{TEXT}">{shown}</text>'
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text node and attribute above is escaped
+        body.append(_label(w + 6, y + label_h + bar_h - 3, _shown(percent), size=size))
+    return _svg(width, height, title, summary, "narrow", body)
 
 
 def line_chart(
-    points: list[tuple[str, float | None]], *, title: str, width: int = 640, height: int = 220
+    points: list[tuple[str, float | None]],
+    *,
+    title: str,
+    width: int = 640,
+    height: int = 220,
+    narrow_width: int = 360,
 ) -> SafeString:
     """A line of percentages (0..100) over labelled points (weeks), gaps where a value is missing."""
-    left, right, top, bottom = 44, 12, 10, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = len(points)
     known = [(i, p) for i, (_label, p) in enumerate(points) if p is not None]
     summary = (
         _("no snapshots yet")
         if not known
-        else f"{points[known[0][0]][0]}: {known[0][1]:g}% … {points[known[-1][0]][0]}: {known[-1][1]:g}%"
+        else f"{points[known[0][0]][0]}: {_shown(known[0][1])} … {points[known[-1][0]][0]}: {_shown(known[-1][1])}"
     )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" role="img" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" aria-label="{escape(title)}: {escape(summary)}">',
-        f"<title>{escape(title)}</title>",
-    ]
+    return mark_safe(  # noqa: S308 - every text node and attribute is escaped in _label and _svg
+        _line(points, title=title, summary=summary, width=width, height=height, size=10, labels=6, layout="wide")
+        + _line(
+            points, title=title, summary=summary, width=narrow_width, height=height, size=12, labels=3, layout="narrow"
+        )
+    )
+
+
+def _line(points, *, title: str, summary: str, width: int, height: int, size: int, labels: int, layout: str) -> str:
+    left, right, top, bottom = text_width("100%", size) + 8, 12, 10, size + 18
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = len(points)
+    body = []
     for tick in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - tick / 100)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
         )
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{TEXT}">{tick}%</text>'
-        )
+        body.append(_label(left - 6, y + 4, f"{tick}%", size=size, anchor="end"))
 
-    def xy(i: int, p: float) -> tuple[float, float]:
-        x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-        return x, top + plot_h * (1 - p / 100)
+    def x_of(i: int) -> float:
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
 
     segment: list[str] = []
-    for i, (_label, p) in enumerate(points):
+
+    def flush() -> None:
+        if len(segment) > 1:
+            body.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+        segment.clear()
+
+    for i, (_text, p) in enumerate(points):
         if p is None:
-            if len(segment) > 1:
-                parts.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{LINE}" stroke-width="2"/>')
-            segment = []
+            flush()
             continue
-        x, y = xy(i, p)
+        x, y = x_of(i), top + plot_h * (1 - p / 100)
         segment.append(f"{x:.1f},{y:.1f}")
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{LINE}"/>')
-    if len(segment) > 1:
-        parts.append(f'<polyline points="{" ".join(segment)}" fill="none" stroke="{LINE}" stroke-width="2"/>')
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{LINE}"/>')
+    flush()
     if n:
-        step = max(1, n // 6)
+        step = max(1, -(-n // labels))
+        room = plot_w / max(1, -(-n // step)) - 4
         for i in range(0, n, step):
-            x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-            parts.append(
-                f'<text x="{x:.1f}" y="{height - 8}" font-size="10" text-anchor="middle" fill="{TEXT}">'
-                f"{escape(points[i][0])}</text>"
+            text = fit(points[i][0], room, size)
+            body.append(
+                _label(
+                    _centred(x_of(i), text, size, width),
+                    height - 8,
+                    points[i][0],
+                    size=size,
+                    anchor="middle",
+                    room=room,
+                )
             )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every text node and attribute above is escaped
+    return _svg(width, height, title, summary, layout, body)
