@@ -7,12 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from escalation.models import EscalationPolicy, EscalationStep, ReviewSession
 from escalation.services import POLICY_FIELDS, STEP_FIELDS
 from lms.fields import MAX_FORMSET_ROWS, DateTimeField
+from lms.models import User
+from lms.widgets import PersonField
 
 
 class ReminderDaysField(forms.CharField):
     def prepare_value(self, value):
-from lms.models import User
-from lms.widgets import PersonField
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return value
@@ -40,13 +40,13 @@ class EscalationPolicyForm(forms.ModelForm):
         required=False,
         help_text=_("Comma-separated, for example 14, 7, 1. Each reminder is sent once."),
     )
+    compliance_officer = PersonField(
+        label=_("Compliance officer"), queryset=User.objects.filter(is_active=True), required=False
+    )
 
     class Meta:
         model = EscalationPolicy
         fields = POLICY_FIELDS  # one list: what the form edits is what the audit trail records
-    compliance_officer = PersonField(
-        label=_("Compliance officer"), queryset=User.objects.filter(is_active=True), required=False
-    )
 
     def __init__(self, *args, course_codes: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +96,7 @@ StepFormSet = inlineformset_factory(
 class ReviewSessionForm(forms.ModelForm):
     starts_at = DateTimeField(label=_("Starts at"))
     ends_at = DateTimeField(label=_("Ends at"))
+    trainer = PersonField(label=_("Trainer"), queryset=User.objects.filter(is_active=True), required=False)
 
     class Meta:
         model = ReviewSession
@@ -108,4 +109,3 @@ class ReviewSessionForm(forms.ModelForm):
         if not cleaned.get("location") and not cleaned.get("link"):
             self.add_error("location", _("Give a room or address, or a joining link."))
         return cleaned
-    trainer = PersonField(label=_("Trainer"), queryset=User.objects.filter(is_active=True), required=False)
