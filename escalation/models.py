@@ -121,6 +121,7 @@ class Notification(TimeStampedModel):
         RECERTIFICATION = "recertification", _("Recertification due")
         CHECKIN = "checkin", _("Weekly at-risk check-in")
         DIGEST = "digest", _("Daily team digest")
+        INVITATION = "invitation", _("Welcome and invitation to set a password")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

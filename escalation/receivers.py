@@ -3,7 +3,8 @@
 - Attempts: each receiver inserts outbox rows (the same dedupe keys as the nightly catch-up) and
   asks a worker to dispatch them once the transaction commits: a manager hears of a failure at once.
 - Assignments created, archived, exempted, completed: a case-file entry each.
-- Registries of the apps below: the assignment notice writer (``assignments.notices``); and of
+- Registries of the apps below: the assignment notice writer (``assignments.notices``), the
+  welcome email writer (``lms.invitations``); and of
   this app: the ICS and warning-letter attachment builders (``escalation.dispatch``).
 """
 
@@ -27,11 +28,14 @@ from escalation import (
     letters,  # noqa: F401  (registers the warning-letter PDF attachment builder)
     reviews,  # noqa: F401  (registers the ICS attachment builder)
 )
+from escalation.invitations import invitation_queue
 from escalation.notices import assignment_notice_queue
 from escalation.outbox import dispatch_soon as _dispatch_soon
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
+from lms.invitations import register_invitation_writer
 
 notices.register_notice_writer(assignment_notice_queue)
+register_invitation_writer(invitation_queue)
 
 
 @receiver(attempt_failed, dispatch_uid="escalation.attempt_failed")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -266,3 +267,9 @@ def _digest(held: Held) -> str:
         )
         % figures
     )
+
+
+@_subject(Kind.INVITATION)
+def _invitation(held: Held) -> str:
+    # One welcome per message (a resend is its own message); a second row would say the same.
+    return _("Welcome to %(organisation)s training: set up your account") % {"organisation": settings.ORGANISATION_NAME}

@@ -17,12 +17,28 @@ import logging
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from lms.forms import CheckedPasswordChangeForm
+from lms.invitations import (
+    TokenState,
+    awaiting_password,
+    invitation_accept,
+    invitation_request,
+    invitation_token_generator,
+    uses_sso,
+)
 from lms.lockout import normalise_identity
+from lms.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +69,56 @@ def password_reset_allowed(*, request: HttpRequest, email: str) -> bool:
 class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         if password_reset_allowed(request=self.request, email=form.cleaned_data["email"]):
+            # Django's form sends nothing to an account without a usable password: one still
+            # waiting for its first password gets a new invitation instead (same answer either way).
+            invitation_request(email=form.cleaned_data["email"])
             return super().form_valid(form)
         return HttpResponseRedirect(self.get_success_url())
+
+
+def _invited_user(uidb64: str) -> User | None:
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request: HttpRequest, uidb64: str, token: str):
+    """Set a first password from the welcome email's link, then sign in and land on the training.
+
+    A lapsed link (genuine but older than ``INVITATION_TIMEOUT``) says so; a used, altered or
+    unknown one gets one answer for all three, so that the page tells nothing about which
+    accounts exist or have a password. Both offer the password-reset form, which sends a new
+    invitation to an account still waiting for its password (rate-limited there)."""
+    user = _invited_user(uidb64)
+    state = invitation_token_generator.state(user, token)
+    if state is TokenState.VALID and not awaiting_password(user):
+        state = TokenState.INVALID  # cannot happen with a genuine token: setting a password changes its hash
+    context = {"state": state.value, "reset_form": PasswordResetForm()}
+    if state is not TokenState.VALID:
+        response = render(request, "registration/invitation_invalid.html", context)
+    elif uses_sso(user.email):
+        response = render(request, "registration/invitation_invalid.html", {**context, "state": "sso"})
+    else:
+        form = SetPasswordForm(user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = invitation_accept(user=user, password=form.cleaned_data["new_password1"])
+            except PermissionError:
+                response = render(request, "registration/invitation_invalid.html", {**context, "state": "invalid"})
+            else:
+                login(request, user, backend="lms.backends.EmailBackend")
+                messages.success(
+                    request, _("Your password is set. Welcome, %(name)s.") % {"name": user.get_short_name()}
+                )
+                return redirect("home")
+        else:
+            response = render(request, "registration/invitation_accept.html", {"form": form, "person": user})
+    # The token is in this page's address: never send it on to another site.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

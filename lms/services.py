@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.audit import audit_record, label_of
+from lms.invitations import invitation_send
 from lms.models import AuditEntry, Department, User
 from lms.selectors import managers_above
 from lms.signals import user_deactivated, user_org_changed, user_reactivated
@@ -98,6 +99,8 @@ def user_create(
             changes={"manager": [None, manager.pk]},
         )
     user_org_changed.send(sender=User, user=user, created=True, changed_fields=set())
+    if not password:
+        invitation_send(user_ids=[user.pk])
     return user
 
 

@@ -153,6 +153,16 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "3"))
 PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "20"))
 PASSWORD_RESET_LIMIT_WINDOW = 60 * 60
+
+# Invitations (lms.invitations): the welcome email's link to set a first password works once and
+# for this many seconds after it is sent (default 7 days; a password-reset link keeps Django's
+# PASSWORD_RESET_TIMEOUT).
+INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT", str(7 * 24 * 60 * 60)))
+# Email domains whose people sign in with single sign-on (comma-separated, for example
+# "example.com,staff.example.org"; case-insensitive, exact domain). Their welcome email tells them
+# to sign in with single sign-on and carries no password link, and an invitation link is not
+# offered to them.
+SSO_DOMAINS = [domain.lower() for domain in env_list("SSO_DOMAINS", [])]
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}

@@ -25,6 +25,7 @@ auth_patterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("invitation/<uidb64>/<token>/", accounts.invitation_accept_view, name="invitation_accept"),
 ]
 
 urlpatterns = [
@@ -37,6 +38,8 @@ urlpatterns = [
     path("people/search/", views.people_search, name="people_search"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/deactivate/", views.person_deactivate, name="person_deactivate"),
+    path("people/<int:pk>/invite/", views.person_invite, name="person_invite"),
+    path("people/invite/", views.people_invite, name="people_invite"),
     path("departments/", views.departments, name="departments"),
     path("departments/new/", views.department_edit, name="department_create"),
     path("departments/<int:pk>/edit/", views.department_edit, name="department_edit"),

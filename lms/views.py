@@ -12,12 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lms import selectors, services
 from lms.fields import parse_id
 from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, UserForm
 from lms.home import home_sections
+from lms.invitations import invitation_resend
 from lms.models import Department
 from lms.permissions import admin_required, manager_required
 from lms.uploads import attachment_headers
@@ -156,6 +158,54 @@ def person_deactivate(request, pk: int):
         services.user_deactivate(user=person, actor=request.user)
         messages.success(request, _("%(name)s was deactivated; their records are kept.") % {"name": person})
     return redirect("person_detail", pk=person.pk)
+
+
+@admin_required
+@require_http_methods(["POST"])
+def person_invite(request, pk: int):
+    """Send a new invitation (the welcome email with a fresh link) to one person."""
+    person = get_object_or_404(selectors.user_list(active=None), pk=pk)
+    queued, _skipped = invitation_resend(user_ids=[person.pk])
+    if queued:
+        messages.success(request, _("A new invitation is on its way to %(email)s.") % {"email": person.email})
+    else:
+        messages.warning(
+            request,
+            _("No invitation was sent: %(name)s already has a password or has been deactivated.") % {"name": person},
+        )
+    return redirect("person_detail", pk=person.pk)
+
+
+# One click resends to at most a page of the people list (the page shows 50).
+PEOPLE_INVITE_MAX = 200
+
+
+@admin_required
+@require_http_methods(["POST"])
+def people_invite(request):
+    """Send a new invitation to each ticked person still waiting for their first password."""
+    ids = {pk for pk in (parse_id(value) for value in request.POST.getlist("person")[:PEOPLE_INVITE_MAX]) if pk}
+    if not ids:
+        messages.error(request, _("Tick the people to send a new invitation to."))
+        return redirect("people")
+    queued, skipped = invitation_resend(user_ids=ids)
+    if queued:
+        messages.success(
+            request,
+            ngettext("%(count)d new invitation is on its way.", "%(count)d new invitations are on their way.", queued)
+            % {"count": queued},
+        )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d person was skipped: they already have a password or have been deactivated.",
+                "%(count)d people were skipped: they already have a password or have been deactivated.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    return redirect("people")
 
 
 @admin_required

@@ -46,6 +46,7 @@ from courses.rules import compute_expiry
 from lms.audit import audit_record_many, label_of
 from lms.bulk import bulk_update
 from lms.dates import MAX_DATE, MIN_DATE
+from lms.invitations import invitation_send, uses_sso
 from lms.models import AuditEntry, Department, User
 from lms.uploads import binary_problem, display_filename
 
@@ -631,8 +632,12 @@ def apply_users(plan: UsersPlan, *, actor: User | None = None) -> dict[str, Any]
     sync = rules_sync_for_users(
         user_ids=[person.pk for person in created] + sorted(set(moved_ids)), dispatch_soon=False
     )
+    # Each new person gets their welcome (once: a second import of the same file creates nobody,
+    # and the outbox's key refuses a second first invitation), sent by the dispatcher's next run.
+    invitations = invitation_send(user_ids=[person.pk for person in created], dispatch_soon=False)
     return {
         "created": len(created),
+        "invitations": invitations,
         "updated": sum(1 for change in plan.changes if change["action"] == "update"),
         "unchanged": sum(1 for change in plan.changes if change["action"] == "unchanged"),
         "departments_created": plan.new_departments,
@@ -644,10 +649,14 @@ def _users_summary(plan: UsersPlan) -> dict[str, Any]:
     counts = defaultdict(int)
     for change in plan.changes:
         counts[change["action"]] += 1
+    new_emails = [change["email"] for change in plan.changes if change["action"] == "create"]
     return {
         "create": counts["create"],
         "update": counts["update"],
         "unchanged": counts["unchanged"],
+        # Every new person is created without a password and gets one welcome email.
+        "invitations": len(new_emails),
+        "invitations_sso": sum(1 for email in new_emails if uses_sso(email)),
         "departments_created": plan.new_departments,
         "lines": plan.changes[:PREVIEW_LINES],
     }

@@ -71,12 +71,16 @@ TABLE: dict[str, Row] = {
     "password_reset_done": Row(ANON_OK),
     "password_reset_confirm": Row(ANON_OK, "reset"),
     "password_reset_complete": Row(ANON_OK),
+    # The welcome email's link to set a first password (a bad token is a page that says so).
+    "invitation_accept": Row(ANON_OK, "reset"),
     "team": Row(MANAGERS),
     "people": Row(ADMIN),
     "person_create": Row(ADMIN),
     "person_detail": Row(OWN_AND_CHAIN, "learner"),
     "person_edit": Row(ADMIN, "learner"),
     "person_deactivate": admin_post("learner"),
+    "person_invite": admin_post("learner"),
+    "people_invite": admin_post(),
     "departments": Row(ADMIN),
     "department_create": Row(ADMIN),
     # The people pickers' search: admins and managers (each scoped to whom they may pick).
