@@ -103,7 +103,11 @@ class BulkForm(ArchiveForm):
     ACTIONS = [("archive", _("Archive")), ("notify", _("Re-send the assignment notice"))]
     action = forms.ChoiceField(label=_("With the selected"), choices=ACTIONS)
     reason = forms.ChoiceField(label=_("Reason"), choices=Assignment.ArchiveReason.choices, required=False)
-    ids = ModelMultipleChoiceField(queryset=Assignment.objects.all(), widget=forms.MultipleHiddenInput)
+    ids = ModelMultipleChoiceField(
+        queryset=Assignment.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": _("Tick at least one assignment in the list, then choose Apply.")},
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -119,6 +123,13 @@ class ReassignForm(DueFieldsMixin):
         initial=Assignment.ArchiveReason.RETRAINING,
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, archiving: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not archiving:
+            # An assignment already archived is not archived again: nothing to give a reason for.
+            del self.fields["reason"]
+            del self.fields["note"]
 
 
 class CleanSlateForm(forms.Form):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
@@ -22,6 +22,31 @@ def with_state(qs: QuerySet[Assignment], *, today: dt.date | None = None) -> Que
     """Annotate ``state`` by the one rule (``assignments.state``), archived rows shown as such."""
     today = today or timezone.localdate()
     return with_compliance_state(qs, day=today, archived=True, words=LIST_WORDS)
+
+
+class ReassignBlocker:
+    """Why re-assigning a row would fail (``reassign_blocker``), "" when it can succeed."""
+
+    ACTIVE_AGAIN = "active_again"  # archived, and the learner has another active one of the course
+    UNPUBLISHED = "unpublished"  # no published version of the course to assign
+    LEFT = "left"  # the learner has left
+
+
+def with_reassign_blocker(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """Annotate ``reassign_blocker`` (see ``ReassignBlocker``) by two correlated EXISTS: the list
+    offers "Re-assign" only where ``assignment_reassign`` would succeed, and says why otherwise."""
+    other_active = Assignment.objects.filter(
+        learner_id=OuterRef("learner_id"), course_code=OuterRef("course_code"), archived_at=None
+    ).exclude(pk=OuterRef("pk"))
+    published = Course.objects.filter(code__iexact=OuterRef("course_code"), status=Course.Status.PUBLISHED)
+    return qs.annotate(
+        reassign_blocker=Case(
+            When(learner__is_active=False, then=Value(ReassignBlocker.LEFT)),
+            When(Q(archived_at__isnull=False) & Exists(other_active), then=Value(ReassignBlocker.ACTIVE_AGAIN)),
+            When(~Exists(published), then=Value(ReassignBlocker.UNPUBLISHED)),
+            default=Value(""),
+        )
+    )
 
 
 def assignment_list(
@@ -50,11 +75,13 @@ def assignment_list(
 
 def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
     """Every assignment (active and archived) and every completion of a learner."""
-    assignments = with_state(
-        Assignment.objects.filter(learner=learner)
-        .select_related("course", "archived_by", "assigned_by")
-        .annotate(attempt_count=Count("attempts", distinct=True)),
-        today=today,
+    assignments = with_reassign_blocker(
+        with_state(
+            Assignment.objects.filter(learner=learner)
+            .select_related("course", "archived_by", "assigned_by")
+            .annotate(attempt_count=Count("attempts", distinct=True)),
+            today=today,
+        )
     ).order_by("-assigned_at", "-pk")
     completions = (
         Completion.objects.filter(learner=learner)

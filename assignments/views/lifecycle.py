@@ -3,13 +3,16 @@ permission-scoped fetch, a form, one service call, then redirect or render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -34,7 +37,7 @@ from assignments.services import archive, assign, exemptions, imports, rules
 from assignments.tasks import import_job_apply_task, import_job_check_task
 from lms.models import User
 from lms.permissions import admin_required
-from lms.redirects import redirect_next
+from lms.redirects import next_url, redirect_next
 from lms.selectors import managers_above, team_members
 
 STATES = ["due", "overdue", "failed", "exempt", "completed", "expiring", "expired"]
@@ -84,16 +87,17 @@ def assign_course(request):
     return render(request, "assignments/assign.html", {"form": form})
 
 
-@admin_required
-def assignment_list(request):
-    course_code = request.GET.get("course", "")
-    state = request.GET.get("state", "")
-    show = request.GET.get("show", "active")
-    search = request.GET.get("q", "").strip()
+def _list_page(request, params, *, bulk_form: BulkForm | None = None, status: int = 200):
+    """The assignment list under the filters in ``params``; a bulk form that failed keeps the
+    rows it ticked ticked, with its choices and its messages beside the Apply button."""
+    course_code = params.get("course", "")
+    state = params.get("state", "")
+    show = params.get("show", "active")
+    search = params.get("q", "").strip()
     qs = selectors.assignment_list(
         course_code=course_code, state=state if state in STATES else "", search=search, show=show
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(params.get("page"))
     context = {
         "page": page,
         "course_code": course_code,
@@ -102,10 +106,16 @@ def assignment_list(request):
         "search": search,
         "states": STATES,
         "codes": selectors.course_codes_in_use(),
-        "bulk_form": BulkForm(),
+        "bulk_form": bulk_form or BulkForm(),
+        "ticked": set(bulk_form.data.getlist("ids")) if bulk_form is not None else set(),
         "reasons": Assignment.ArchiveReason.choices,
     }
-    return render(request, "assignments/list.html", context)
+    return render(request, "assignments/list.html", context, status=status)
+
+
+@admin_required
+def assignment_list(request):
+    return _list_page(request, request.GET)
 
 
 @admin_required
@@ -113,10 +123,11 @@ def assignment_list(request):
 def bulk_action(request):
     form = BulkForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect_next(request, "assignments:list")
+        # The list again, as it was (the filters of the page the form came from), rows still
+        # ticked: a redirect would lose what was ticked.
+        target = urlsplit(next_url(request, default=reverse("assignments:list")))
+        params = QueryDict(target.query) if target.path == reverse("assignments:list") else QueryDict()
+        return _list_page(request, params, bulk_form=form)
     chosen = form.cleaned_data["ids"]
     if form.cleaned_data["action"] == "archive":
         count = archive.assignments_archive(
@@ -155,19 +166,33 @@ def assignment_archive(request, pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def assignment_reassign(request, pk: int):
-    assignment = get_object_or_404(Assignment.objects.select_related("learner", "course"), pk=pk)
+    assignment = get_object_or_404(
+        selectors.with_reassign_blocker(Assignment.objects.select_related("learner", "course")), pk=pk
+    )
+    archiving = assignment.archived_at is None
     form = ReassignForm(
         request.POST or None,
         initial={"due_mode": assign.DueMode.AFTER_ASSIGNMENT, "due_days": assignment.course.default_due_days},
+        archiving=archiving,
     )
+    if assignment.reassign_blocker:
+        # Say why instead of offering a form that can only fail.
+        current = (
+            Assignment.objects.filter(
+                learner_id=assignment.learner_id, course_code=assignment.course_code, archived_at=None
+            ).first()
+            if assignment.reassign_blocker == selectors.ReassignBlocker.ACTIVE_AGAIN
+            else None
+        )
+        context = {"assignment": assignment, "form": None, "current": current}
+        return render(request, "assignments/reassign.html", context, status=409 if request.method == "POST" else 200)
     if request.method == "POST" and form.is_valid():
         try:
             new = archive.assignment_reassign(
                 assignment=assignment,
                 due=form.due_spec(),
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
                 actor=request.user,
+                **({"reason": form.cleaned_data["reason"], "note": form.cleaned_data["note"]} if archiving else {}),
             )
         except ValidationError as error:
             _form_errors(form, error)
