@@ -27,10 +27,12 @@ attempt or completion entry that caused it is the record.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db import models
@@ -112,6 +114,29 @@ def label_of(model: type[models.Model] | models.Model) -> str:
     return model._meta.label_lower
 
 
+# Who acted when the actor is not a person: an integration's token (SCIM provisioning). Set by
+# ``audit_via`` around a request; every row written meanwhile, by any service in any app, names it
+# in its reason (the actor column stays a person or empty).
+_via: contextvars.ContextVar[str] = contextvars.ContextVar("audit_via", default="")
+
+
+@contextlib.contextmanager
+def audit_via(label: str) -> Iterator[None]:
+    """Record ``label`` (for example "SCIM token “Entra ID” (#3)") on every audit row written inside."""
+    token = _via.set(label)
+    try:
+        yield
+    finally:
+        _via.reset(token)
+
+
+def _reason(reason: str) -> str:
+    via = _via.get()
+    if not via:
+        return reason or ""
+    return f"{reason} (via {via})" if reason else f"Via {via}"
+
+
 def _actor_id(actor) -> int | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
@@ -142,7 +167,7 @@ def audit_record(
         object_type=obj_label,
         object_id=str(obj_id),
         changes=_clean_changes(changes),
-        reason=reason or "",
+        reason=_reason(reason),
     )
 
 
@@ -168,7 +193,7 @@ def audit_record_many(
             object_type=obj_label,
             object_id=str(obj_id),
             changes=_clean_changes(changes),
-            reason=reason or "",
+            reason=_reason(reason),
         )
         for obj_id, changes in entries
     ]

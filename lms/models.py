@@ -228,3 +228,31 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
+
+
+class ScimToken(TimeStampedModel):
+    """A bearer token an HR system or identity provider uses for SCIM provisioning (``lms.scim``).
+    Only a SHA-256 digest of the secret is stored: the secret is shown once, when it is made."""
+
+    name = models.CharField(_("name"), max_length=120, help_text=_("Which system uses it, e.g. “Entra ID”."))
+    key_digest = models.CharField(_("key digest (SHA-256)"), max_length=64, editable=False)
+    # The first characters of the secret, to tell tokens apart in lists without storing the secret.
+    key_prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
+    created_by = models.ForeignKey(
+        "lms.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["key_digest"], name="scimtoken_key_digest_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def audit_label(self) -> str:
+        return f"SCIM token “{self.name}” (#{self.pk})"

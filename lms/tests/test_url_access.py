@@ -54,6 +54,9 @@ REFUSE_ADMIN_POST = {"anonymous": 302, "learner": 403, "other_manager": 403, "ow
 OWN_AND_CHAIN = (302, 200, 404, 200, 200)
 # Learner-only pages (the course player): another person's assignment does not exist for them.
 LEARNER_ONLY = (302, 200, 404, 404, 404)
+# Machine endpoints with bearer tokens only (SCIM): no session, whoever is signed in, is enough,
+# and the answer is a 401 with the protocol's error body rather than a redirect to the login page.
+BEARER_ONLY = (401, 401, 401, 401, 401)
 
 
 def admin_post(kwargs: str = "") -> Row:
@@ -177,6 +180,14 @@ TABLE: dict[str, Row] = {
     "escalation:review_session": Row(ADMIN, "session"),
     "escalation:review_session_edit": Row(ADMIN, "session"),
     "escalation:review_attendance": admin_post("booking"),
+    # SCIM 2.0 provisioning (lms.scim): bearer tokens only; lms/tests/test_scim.py covers the tokens.
+    "scim_service_provider_config": Row(BEARER_ONLY),
+    "scim_schemas": Row(BEARER_ONLY),
+    "scim_schema": Row(BEARER_ONLY, "scim_schema"),
+    "scim_resource_types": Row(BEARER_ONLY),
+    "scim_resource_type": Row(BEARER_ONLY, "scim_resource_type"),
+    "scim_users": Row(BEARER_ONLY),
+    "scim_user": Row(BEARER_ONLY, "scim_user"),
 }
 
 
@@ -284,6 +295,9 @@ def world():
         "letter": {"reference": letter.reference},
         "session": {"pk": session.pk},
         "booking": {"pk": session.pk, "booking_pk": booking.pk},
+        "scim_schema": {"schema_id": "urn:ietf:params:scim:schemas:core:2.0:User"},
+        "scim_resource_type": {"name": "User"},
+        "scim_user": {"pk": learner.pk},
     }
     users = {
         "anonymous": None,
