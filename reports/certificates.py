@@ -1,5 +1,6 @@
-"""Certificates: who may fetch one, its PDF (WeasyPrint, from templates/reports/certificate.html)
-and what the public verification page says about a code."""
+"""Certificates: who may fetch one, its PDF (WeasyPrint, from templates/reports/certificate.html,
+with the verification link and its QR code) and what the public verification page says about a
+certificate number or verification code."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import segno
 from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from assignments.evidence import normalise_code, number_carries_code
 from assignments.models import Completion
 from lms.selectors import user_ids_below_sql
 
@@ -26,9 +29,17 @@ def completion_get_for_viewer(*, viewer, pk: int) -> Completion | None:
     return qs.filter(pk=pk).first()
 
 
+def certificate_qr_data_uri(url: str) -> str:
+    """A QR code of ``url`` as a PNG data URI for the PDF (segno; medium error correction so a
+    creased or smudged print still scans; 4 modules of quiet zone as the standard asks)."""
+    qr = segno.make(url, error="m")
+    return qr.png_data_uri(scale=8, border=4)
+
+
 def certificate_context(completion: Completion, *, base_url: str = "") -> dict:
     learner = completion.learner
     tz = learner.tzinfo
+    verification_url = base_url + reverse("certificate_verify", args=[completion.verification_code])
     return {
         "completion": completion,
         "learner_name": learner.get_full_name() or learner.email,
@@ -36,7 +47,9 @@ def certificate_context(completion: Completion, *, base_url: str = "") -> dict:
         "completed_on": completion.completed_on,
         "attested_at": timezone.localtime(completion.attested_at, timezone=tz) if completion.attested_at else None,
         "organisation_name": settings.ORGANISATION_NAME,
-        "verification_url": base_url + reverse("certificate_verify", args=[completion.verification_code]),
+        "verification_url": verification_url,
+        "verification_qr": certificate_qr_data_uri(verification_url),
+        "lookup_url": base_url + reverse("certificate_verify_lookup"),
     }
 
 
@@ -64,20 +77,44 @@ class Verification:
         return self.completion is not None
 
 
-# Verification codes are ``secrets.token_urlsafe`` (assignments.evidence): anything else is unknown
-# without asking the database (a NUL byte, for one, is an error to PostgreSQL).
+# What a certificate number or verification code can be: letters, digits, hyphens and underscores
+# (old codes are ``secrets.token_urlsafe``). Anything else is unknown without asking the database
+# (a NUL byte, for one, is an error to PostgreSQL). Whitespace is taken out before the check.
 VERIFICATION_CODE_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 
 
+def verification_text(typed: str) -> str:
+    """What someone typed or scanned, without its whitespace (codes are printed in groups)."""
+    return "".join((typed or "").split())
+
+
 def certificate_verify(*, code: str, today: dt.date | None = None) -> Verification:
-    """What the public verification page says about ``code``: genuine and valid, genuine but
-    expired, or unknown."""
-    code = (code or "").strip()
+    """What the public verification page says about a certificate number or verification code
+    however it is typed (letter case, spaces): genuine and valid, genuine but expired, or unknown.
+
+    Certificates stay unguessable: the lookup needs the verification code (130 random bits), or a
+    certificate number that carries its first 16 characters (``number_carries_code``). A number
+    that does not (imported history, old numbers, a sequential guess) is unknown here, exactly as a
+    number that does not exist, so the page tells a guesser nothing. One query."""
+    text = verification_text(code)
     today = today or timezone.localdate()
-    completion = (
-        Completion.objects.select_related("learner", "course").filter(verification_code=code).first()
-        if re.fullmatch(VERIFICATION_CODE_PATTERN, code)
-        else None
+    if not re.fullmatch(VERIFICATION_CODE_PATTERN, text):
+        return Verification(status="unknown", today=today)
+    codes = {text, normalise_code(text)}
+    numbers = {text.upper()}
+    candidates = Completion.objects.select_related("learner", "course").filter(
+        Q(verification_code__in=codes) | Q(certificate_number__in=numbers)
+    )[:3]
+    completion = next(
+        (
+            candidate
+            for candidate in candidates
+            if candidate.verification_code in codes
+            or number_carries_code(
+                certificate_number=candidate.certificate_number, verification_code=candidate.verification_code
+            )
+        ),
+        None,
     )
     if completion is None:
         return Verification(status="unknown", today=today)

@@ -5,10 +5,11 @@ item analysis, each with CSV, XLSX and PDF exports."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.core.validators import RegexValidator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from reports.certificates import (
     certificate_pdf,
     certificate_verify,
     completion_get_for_viewer,
+    verification_text,
 )
 from reports.documents import compliance_document, course_chart, forecast_document, item_document
 from reports.exports import FORMATS, export_response
@@ -34,18 +36,27 @@ from reports.selectors import ReportState, Scope
 
 
 class VerificationLookupForm(forms.Form):
+    """The certificate number or the verification code, as printed (any letter case, spaces
+    between groups or around it): whitespace is taken out before the check."""
+
     code = forms.CharField(
-        label=_("Verification code"),
-        max_length=64,
-        help_text=_("The code printed at the foot of the certificate."),
-        error_messages={"required": _("Enter the verification code from the certificate.")},
-        validators=[
-            RegexValidator(
-                rf"\A{VERIFICATION_CODE_PATTERN}\Z",
-                _("A verification code has only letters, digits, hyphens and underscores."),
-            )
-        ],
+        label=_("Certificate number or verification code"),
+        max_length=100,
+        help_text=_("Both are printed on the certificate, beside its QR code."),
+        error_messages={"required": _("Enter the certificate number or the verification code from the certificate.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
     )
+
+    def clean_code(self) -> str:
+        text = verification_text(self.cleaned_data["code"])
+        if not re.fullmatch(VERIFICATION_CODE_PATTERN, text):
+            raise forms.ValidationError(
+                _(
+                    "A certificate number or verification code has only letters, digits, hyphens and "
+                    "underscores, at most 64 of them."
+                )
+            )
+        return text
 
 
 @login_required
@@ -64,10 +75,10 @@ def certificate_download(request, pk: int):
 @require_GET
 @never_cache
 def certificate_verify_lookup(request):
-    """The public form: a verification code typed in goes to its verification page."""
+    """The public form: a certificate number or verification code typed in goes to its page."""
     form = VerificationLookupForm(request.GET or None)
     if request.GET and form.is_valid():
-        return redirect("certificate_verify", code=form.cleaned_data["code"].strip())
+        return redirect("certificate_verify", code=form.cleaned_data["code"])
     return render(request, "reports/verify_lookup.html", {"form": form})
 
 

@@ -56,11 +56,13 @@ def emit_on_commit(signal: Signal, **kwargs) -> None:
     transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
 
 
-def _unique_certificate_number(course_code: str, completed_on: dt.date) -> str:
+def _new_certificate_identity(course_code: str, completed_on: dt.date) -> tuple[str, str]:
+    """An unused certificate number and the verification code it carries (assignments.evidence)."""
     for _try in range(_MAX_NUMBER_TRIES):
-        number = new_certificate_number(course_code=course_code, completed_at=completed_on)
+        code = new_verification_code()
+        number = new_certificate_number(course_code=course_code, completed_at=completed_on, verification_code=code)
         if not Completion.objects.filter(certificate_number=number).exists():
-            return number
+            return number, code
     raise RuntimeError("Could not draw an unused certificate number.")
 
 
@@ -110,6 +112,10 @@ def completion_record(
                 }
             )
     completed_on = timezone.localdate(completed_at, timezone=learner.tzinfo)
+    # A number brought along (imported history) keeps its own, separate code.
+    generated_number, code = (
+        (None, new_verification_code()) if certificate_number else _new_certificate_identity(course.code, completed_on)
+    )
     previous = _previous_expiry(learner_id=learner.pk, course_code=course.code, before=completed_at)
     completion = Completion(
         learner=learner,
@@ -120,8 +126,8 @@ def completion_record(
         attempt=attempt,
         completed_at=completed_at,
         score=None if score is None else Decimal(str(score)).quantize(Decimal("0.01")),
-        certificate_number=certificate_number or _unique_certificate_number(course.code, completed_on),
-        verification_code=new_verification_code(),
+        certificate_number=certificate_number or generated_number,
+        verification_code=code,
         expires_on=compute_expiry(course=course, completed_on=completed_on, previous_expiry=previous),
         source=source,
         attested_at=attested_at,

@@ -1122,7 +1122,7 @@ def plan_completions(rows: list[CompletionRow]) -> tuple[CompletionsPlan, list[L
 def _number_generated_certificates(generated: list[tuple[Completion, dt.date]], in_file: set[str]) -> None:
     """Give each completion without a number in the file a new one that nothing else holds.
 
-    A generated number has 32 random bits per course and day: a file of 100,000 lines can draw one
+    A generated number has 80 random bits per course and day: a file of 100,000 lines can draw one
     twice, or one already on record, and the unique constraint would then fail the whole import.
     Numbers drawn twice are drawn again (one query per round; a second round is rare)."""
     pending = generated
@@ -1136,8 +1136,9 @@ def _number_generated_certificates(generated: list[tuple[Completion, dt.date]], 
         again = []
         for completion, day in pending:
             if completion.certificate_number in taken:
+                completion.verification_code = new_verification_code()
                 completion.certificate_number = new_certificate_number(
-                    course_code=completion.course_code, completed_at=day
+                    course_code=completion.course_code, completed_at=day, verification_code=completion.verification_code
                 )
                 again.append((completion, day))
             else:
@@ -1152,6 +1153,9 @@ def apply_completions(plan: CompletionsPlan, *, actor: User | None = None) -> di
     for row in plan.rows:
         course = plan.courses[row.course_code.casefold()]
         local_day = timezone.localdate(row.completed_at, timezone=plan.learners[row.email].tzinfo)
+        # A generated number carries its verification code (assignments.evidence); a number the
+        # file brings does not, and is checked by its code only.
+        code = new_verification_code()
         completion = Completion(
             learner=plan.learners[row.email],
             course=course,
@@ -1160,8 +1164,8 @@ def apply_completions(plan: CompletionsPlan, *, actor: User | None = None) -> di
             completed_at=row.completed_at,
             score=row.score,
             certificate_number=row.certificate_number
-            or new_certificate_number(course_code=course.code, completed_at=local_day),
-            verification_code=new_verification_code(),
+            or new_certificate_number(course_code=course.code, completed_at=local_day, verification_code=code),
+            verification_code=code,
             expires_on=plan.expiry[row.line],
             source=Completion.Source.IMPORTED,
             cpd_points=course.cpd_points,
