@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from escalation.models import EscalationEvent
 from lms.bulk import bulk_insert
+from lms.dates import record_moment
 from lms.scores import score_text
 
 Kind = EscalationEvent.Kind
@@ -81,7 +82,7 @@ def review_booked(*, booking) -> None:
     _one(
         booking.assignment,
         Kind.REVIEW_BOOKED,
-        f"Booked into “{booking.session.title}” on {booking.session.starts_at:%Y-%m-%d %H:%M} UTC.",
+        f"Booked into “{booking.session.title}” on {record_moment(booking.session.starts_at)}.",
         dedupe_key=f"review_booked:{booking.pk}",
         detail={"session": booking.session_id},
     )

@@ -18,6 +18,7 @@ from assignments.models import Assignment
 from courses.models import Course
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue, enqueue_and_dispatch_soon
+from lms.dates import record_day
 
 
 def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon: bool = True) -> int:
@@ -68,7 +69,7 @@ def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon:
                 "due_date": due.isoformat(),
                 "compliance_critical": critical,
                 "minutes": minutes or 0,
-                "reason": f"assigned, due {due:%d %b %Y}",
+                "reason": f"assigned, due {record_day(due)}",
             },
         )
     new = (enqueue_and_dispatch_soon if dispatch_soon else enqueue)(list(seen.values()))

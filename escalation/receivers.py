@@ -32,6 +32,7 @@ from escalation.invitations import invitation_queue
 from escalation.notices import assignment_notice_queue
 from escalation.outbox import dispatch_soon as _dispatch_soon
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
+from lms.dates import record_day
 from lms.invitations import register_invitation_writer
 
 notices.register_notice_writer(assignment_notice_queue)
@@ -67,7 +68,7 @@ def on_assignments_created(sender, assignments, **kwargs):
                 assignment_id=a.pk,
                 kind=events.Kind.ASSIGNED,
                 occurred_at=a.assigned_at,
-                reason=f"Assigned ({sources.get(a.source, a.source)}), due {a.due_date:%d %b %Y}.",
+                reason=f"Assigned ({sources.get(a.source, a.source)}), due {record_day(a.due_date)}.",
                 dedupe_key=f"assigned:{a.pk}",
                 actor_id=a.assigned_by_id,
             )
@@ -97,14 +98,14 @@ def on_assignments_archived(sender, assignment_ids, reason, actor=None, **kwargs
 
 @receiver(exemption_granted, dispatch_uid="escalation.exemption_granted")
 def on_exemption_granted(sender, exemption, assignment_ids, **kwargs):
-    until = f"until {exemption.ends_on:%d %b %Y}" if exemption.ends_on else "until further notice"
+    until = f"until {record_day(exemption.ends_on)}" if exemption.ends_on else "until further notice"
     events.record(
         [
             events.event_row(
                 assignment_id=pk,
                 kind=events.Kind.EXEMPTED,
                 occurred_at=timezone.now(),
-                reason=f"Exempt ({exemption.get_reason_display().lower()}) from {exemption.starts_on:%d %b %Y} {until};"
+                reason=f"Exempt ({exemption.get_reason_display().lower()}) from {record_day(exemption.starts_on)} {until};"
                 f" approved by {exemption.approved_by.get_full_name()}.",
                 dedupe_key=f"exempted:{exemption.pk}:{pk}",
                 actor_id=exemption.approved_by_id,

@@ -12,6 +12,11 @@
   (a hire date imported before the range existed still must not turn an assignment into a 500).
 
 The form fields built on this are in ``lms.fields``.
+
+Dates people read are shown by ``day_text`` (a day) and ``moment_text`` (a moment, in the current
+time zone), in the current language's one format (``lms/formats``); templates use the ``day``
+filter, which is the same. Text stored as a record (a case file's reasons) is written with
+``record_day`` / ``record_moment``: the site language's format, whoever's request wrote it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 MIN_DATE = dt.date(1900, 1, 1)
@@ -86,3 +93,35 @@ def add_days(day: dt.date, days: int) -> dt.date:
 def day_after(day: dt.date) -> dt.date:
     """The next day (for "up to and including ``day``" filters), date.max for the last one."""
     return add_days(day, 1)
+
+
+def day_text(value: dt.date | dt.datetime | None) -> str:
+    """A day as people read it, in the current language's ``DATE_FORMAT`` ("9 Dec 2026");
+    a datetime is first moved to the current time zone. '' for no day."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def moment_text(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str:
+    """A moment as people read it, in ``tz`` (by default the current time zone) and the current
+    language's ``DATETIME_FORMAT`` ("9 Dec 2026, 14:05 GMT"). '' for none."""
+    if value is None:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value, tz)
+    return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def record_day(value: dt.date) -> str:
+    """A day written into stored text, in the site language's DATE_FORMAT ("9 Dec 2026")."""
+    return dateformat.format(value, formats.get_format("DATE_FORMAT", lang=settings.LANGUAGE_CODE))
+
+
+def record_moment(value: dt.datetime) -> str:
+    """A moment written into stored text: the site's time zone and its language's DATETIME_FORMAT."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value, timezone.get_default_timezone())
+    return dateformat.format(value, formats.get_format("DATETIME_FORMAT", lang=settings.LANGUAGE_CODE))

@@ -6,7 +6,12 @@ mark: 39 right of 49 is 79.59 %, not "80 %" beside "Not passed" (a report from o
 replayed as lms/tests/test_scores.py). Scores are stored the same way (cut to two decimals,
 assignments.services.attempts), so the stored score is never above the real one either.
 
-Templates use the ``score`` filter (``{% load lms_tags %}``); Python code ``score_text``. The
+A score or a percentage with its sign is ``percent_text`` ("79.59%", "80%", "0%": the same cut
+number and a "%" sign straight after it, never "0.00%" or "100.00"): every score, pass mark and
+compliance percentage on a page, in an email, a PDF or a chart.
+
+Templates use the ``score`` and ``percent`` filters (``{% load lms_tags %}``); Python code
+``score_text`` and ``percent_text``. The
 guard in lms/tests/test_scores.py fails on any template or module that shows a score otherwise.
 """
 
@@ -38,3 +43,9 @@ def score_text(value) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return formats.number_format(Decimal(text), use_l10n=True)
+
+
+def percent_text(value) -> str:
+    """A score or percentage with its sign, as shown everywhere: '79.59%', '80%'; '' for none."""
+    text = score_text(value)
+    return f"{text}%" if text else ""

@@ -173,6 +173,8 @@ LANGUAGES = [("en-gb", _("English (UK)")), ("en", _("English (US)"))]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+# One date format per language, shown everywhere people read a date (lms/formats).
+FORMAT_MODULE_PATH = ["lms.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"

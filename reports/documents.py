@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.dates import day_text
 from reports import charts, selectors
 from reports.exports import ReportDocument, Table
 from reports.selectors import STATES, ReportState, Scope, StateCounts
@@ -166,7 +167,7 @@ def compliance_document(
                 "Rebuilt from the assignment and completion history as it stood at the end of %(day)s "
                 "(due dates as they are now)."
             )
-            % {"day": day.isoformat()}
+            % {"day": day_text(day)}
         )
     return ReportDocument(
         title=title,

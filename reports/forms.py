@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.dates import day_text
 from lms.fields import DateField
 from lms.models import Department
 from reports.selectors import STATES, ReportState
@@ -112,7 +113,7 @@ class OrganisationFilterForm(ReportFilterForm):
 
     def described(self) -> list[tuple[str, str]]:
         day, history = self.day()
-        extra = [(str(_("As of")), day.isoformat())] if history else []
+        extra = [(str(_("As of")), day_text(day))] if history else []
         return extra + super().described()
 
 

@@ -27,7 +27,7 @@ from assignments.signals import assignment_created
 from courses.models import Course
 from lms.audit import audit_record_many, label_of
 from lms.bulk import bulk_insert
-from lms.dates import add_days
+from lms.dates import add_days, day_text
 from lms.models import AuditEntry, Department, User
 from lms.selectors import department_subtree_ids
 
@@ -248,7 +248,7 @@ def assignment_create(
         if result.skipped:
             raise ValidationError(
                 _("%(learner)s already has %(course)s, due %(due)s.")
-                % {"learner": learner, "course": course.code, "due": result.skipped[0].due_date}
+                % {"learner": learner, "course": course.code, "due": day_text(result.skipped[0].due_date)}
             )
         raise ValidationError(_("%(learner)s is not active and cannot be assigned training.") % {"learner": learner})
     return result.created[0]

@@ -26,7 +26,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from assignments import signals
@@ -34,6 +33,7 @@ from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, S
 from assignments.services.completions import assignment_grade, completion_create_from_attempt, emit_on_commit
 from courses.models import Choice, Course, Question, Quiz
 from lms.audit import audit_record, label_of
+from lms.dates import moment_text
 from lms.models import AuditEntry
 from lms.scores import score_cut
 
@@ -142,8 +142,8 @@ def attempt_allowance(assignment: Assignment, quiz: Quiz, *, now: dt.datetime | 
     ):
         reason = _("The pre-test is only available before your first attempt at the final assessment.")
     elif next_allowed_at is not None:
-        local = timezone.localtime(next_allowed_at, timezone=assignment.learner.tzinfo)
-        reason = _("You can retake the assessment from %(when)s.") % {"when": date_format(local, "j M Y H:i T")}
+        when = moment_text(next_allowed_at, assignment.learner.tzinfo)
+        reason = _("You can retake the assessment from %(when)s.") % {"when": when}
     return Allowance(
         used=len(rows),
         allowed=allowed,

@@ -45,7 +45,7 @@ from courses.models import Course
 from courses.rules import compute_expiry
 from lms.audit import audit_record_many, label_of
 from lms.bulk import bulk_update
-from lms.dates import MAX_DATE, MIN_DATE
+from lms.dates import MAX_DATE, MIN_DATE, day_text
 from lms.invitations import invitation_send, uses_sso
 from lms.models import AuditEntry, Department, User
 from lms.uploads import binary_problem, display_filename
@@ -844,7 +844,7 @@ def plan_assignments(rows: list[AssignmentRow]) -> tuple[AssignmentsPlan, list[L
                     "email": row.email,
                     "course": course.code,
                     "action": "skip",
-                    "note": _("already assigned, due %(due)s") % {"due": current.due_date.isoformat()},
+                    "note": _("already assigned, due %(due)s") % {"due": day_text(current.due_date)},
                 }
             )
         else:

@@ -35,6 +35,7 @@ from assignments.notices import assignment_notice_send
 from assignments.selectors import lifecycle as selectors
 from assignments.services import archive, assign, exemptions, imports, rules
 from assignments.tasks import import_job_apply_task, import_job_check_task
+from lms.dates import day_text
 from lms.models import User
 from lms.permissions import admin_required
 from lms.redirects import next_url, redirect_next
@@ -200,7 +201,7 @@ def assignment_reassign(request, pk: int):
             messages.success(
                 request,
                 _("%(course)s was assigned again to %(learner)s, due %(due)s.")
-                % {"course": new.course_code, "learner": new.learner, "due": new.due_date},
+                % {"course": new.course_code, "learner": new.learner, "due": day_text(new.due_date)},
             )
             return redirect("assignments:learner", pk=assignment.learner_id)
     return render(request, "assignments/reassign.html", {"assignment": assignment, "form": form})

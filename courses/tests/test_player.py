@@ -163,7 +163,7 @@ def test_result_names_the_cooldown_and_when_to_come_back(learner_client):
         )
         html = learner_client.get(reverse("player_result", args=[attempt.pk])).content.decode()
         # 12:30 UTC is 08:30 in New York
-        assert "You can retake the assessment from 1 Jun 2026 08:30 EDT" in html
+        assert "You can retake the assessment from 1 Jun 2026, 08:30 EDT" in html
         response = learner_client.post(reverse("player_quiz_start", args=[assignment.pk, attempt.quiz_id]))
         assert response.url == reverse("player_course", args=[assignment.pk])
         assert Attempt.objects.filter(assignment=assignment).count() == 1

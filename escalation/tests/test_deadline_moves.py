@@ -191,9 +191,9 @@ def test_a_step_at_day_7_fires_7_days_after_the_deadline_and_says_7_days(team, c
 
     to_director = [m for m in mail.outbox if m.to == [director.email]]
     assert len(to_director) == 1
-    assert "due 20 March 2026, 7 days overdue (escalation step 2)." in to_director[0].body
+    assert "due 20 Mar 2026, 7 days overdue (escalation step 2)." in to_director[0].body
     to_learner = [m for m in mail.outbox if m.to == [learner.email]]
-    assert "was due on 20 March 2026 and is 7 days overdue." in to_learner[0].body
+    assert "was due on 20 Mar 2026 and is 7 days overdue." in to_learner[0].body
     event = EscalationEvent.objects.get(kind="escalated", level=2)
     assert event.reason.startswith("7 day(s) past the deadline of 20 Mar 2026: step 2")
 

@@ -170,8 +170,8 @@ def test_a_course_title_with_quotes_and_apostrophes_stays_as_written_in_the_subj
         assignment_notice_send(assignments=[assignment])
         run_dispatch()
     [message] = mail.outbox
-    assert message.subject == f"New training: {title}, due 1 April 2026"
-    assert f"- {title}: due 1 April 2026" in message.body
+    assert message.subject == f"New training: {title}, due 1 Apr 2026"
+    assert f"- {title}: due 1 Apr 2026" in message.body
     assert escape(title) in message.alternatives[0][0] and "&amp;#x27;" not in message.alternatives[0][0]
 
 
@@ -311,8 +311,8 @@ DIGEST = {"date": "2026-03-02", "completed": 3, "not_completed": 2}
 @pytest.mark.parametrize(
     ("kind", "one", "same_person", "two_people"),
     [
-        ("assigned", "New training: Fire safety, due 20 March 2026", "New training: 2 courses assigned to you", None),
-        ("reminder", "Reminder: Fire safety is due on 20 March 2026", "Reminder: 2 courses due soon", None),
+        ("assigned", "New training: Fire safety, due 20 Mar 2026", "New training: 2 courses assigned to you", None),
+        ("reminder", "Reminder: Fire safety is due on 20 Mar 2026", "Reminder: 2 courses due soon", None),
         ("attempt_failed", "Fire safety: not passed this time", "2 quiz attempts not passed", None),
         (
             "manager_attempt_failed",
@@ -363,10 +363,10 @@ def test_warning_letter_subjects_cover_own_letters_and_copies():
 
 
 def test_digest_and_checkin_subjects_cover_every_day_and_count_people():
-    assert subject_for("digest", held(DIGEST)) == "Team training digest for 2 March 2026: 3 completed, 2 outstanding"
+    assert subject_for("digest", held(DIGEST)) == "Team training digest for 2 Mar 2026: 3 completed, 2 outstanding"
     later = {**DIGEST, "date": "2026-03-03", "completed": 4, "not_completed": 1}
     assert subject_for("digest", held(DIGEST, later)) == (
-        "Team training digests for 2 days, the latest for 3 March 2026: 4 completed, 1 outstanding"
+        "Team training digests for 2 days, the latest for 3 Mar 2026: 4 completed, 1 outstanding"
     )
     # three courses at risk for two people is two people
     assert subject_for("checkin", held({"count": 3, "people": 2})) == "Weekly check-in: 2 people at risk"

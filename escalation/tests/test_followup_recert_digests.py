@@ -96,7 +96,7 @@ def test_attempts_running_out_sets_a_retake_deadline_books_a_review_and_attendan
     assert booking.session == session  # the earlier session is full
     manager_mail = next(m for m in mail.outbox if m.to == [lead.email])
     assert "used all 3 attempts" in manager_mail.body
-    assert f"{assignment.retake_deadline.day} {assignment.retake_deadline:%B %Y}" in manager_mail.body
+    assert f"{assignment.retake_deadline.day} {assignment.retake_deadline:%b %Y}" in manager_mail.body
     invite = next(m for m in mail.outbox if m.to == [learner.email] and m.attachments)
     filename, content, mimetype = invite.attachments[0]
     content = content if isinstance(content, str) else content.decode()

@@ -97,7 +97,7 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
     mail.outbox.clear()
 
     assert night(start + dt.timedelta(days=1)) == []
-    assert DIGESTS == [(lead.email, "Team training digest for 3 March 2026: 0 completed, 1 outstanding")]
+    assert DIGESTS == [(lead.email, "Team training digest for 3 Mar 2026: 0 completed, 1 outstanding")]
     # Five days before: the 7-day reminder (caught up once), nothing to anyone else.
     sent = night(start + dt.timedelta(days=3))
     assert [to for to, _ in sent] == [learner.email] and "Reminder" in sent[0][1]
@@ -128,7 +128,7 @@ def test_a_compliance_critical_learner_from_assignment_to_anniversary(django_cap
     recipients = [m.to[0] for m in mail.outbox]
     assert recipients.count(lead.email) >= 3  # two failure notices and the attempts-used-up email
     manager_mail = [m for m in mail.outbox if m.to == [lead.email] and "Action needed" in m.subject][0]
-    assert "15 March 2026" in manager_mail.body and "review session" in manager_mail.body
+    assert "15 Mar 2026" in manager_mail.body and "review session" in manager_mail.body
     invite = [m for m in mail.outbox if m.to == [learner.email] and m.attachments][0]
     assert invite.attachments[0][2] == "text/calendar"
     booking = session.bookings.get()

@@ -213,21 +213,21 @@ def test_ladder_contexts_render_into_the_emails(org):
     # learner, the learner once to each manager, at the latest step (issue 12 item 22).
     assert sent[("sam@example.com", "Overdue: Data protection")] == (
         "Hello Sam,\n\n"
-        + "- Data protection was due on 20 March 2026 and is 15 days overdue.\n"
+        + "- Data protection was due on 20 Mar 2026 and is 15 days overdue.\n"
         + f"\nPlease complete it now at {settings.SITE_URL}/. Your manager is being kept informed.\n"
     )
     for manager in ("lead", "director"):
         body = sent[(f"{manager}@example.com", "Overdue training: Sam Stone (Data protection)")]
         assert body.count("Sam Stone") == 1
         assert (
-            "- Sam Stone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue "
+            "- Sam Stone: Data protection (compliance-critical), due 20 Mar 2026, 15 days overdue "
             "(escalation step 3).\n"
         ) in body
     assert "A copy of formal warning letter" in sent[("lead@example.com", "Copy: formal warning letter for Sam Stone")]
     learner_letter = sent[("sam@example.com", "Formal warning: Data protection overdue")]
-    assert "Deadline missed: 20 March 2026. New deadline: 11 April 2026." in learner_letter
+    assert "Deadline missed: 20 Mar 2026. New deadline: 11 Apr 2026." in learner_letter
     officer_body = sent[("officer@example.com", "Overdue training: 2 people in your reporting line")]
-    assert "- Lee Alone: Data protection (compliance-critical), due 20 March 2026, 15 days overdue" in officer_body
+    assert "- Lee Alone: Data protection (compliance-critical), due 20 Mar 2026, 15 days overdue" in officer_body
 
 
 def test_reminders_write_the_same_rows_and_render(org):
@@ -260,8 +260,8 @@ def test_reminders_write_the_same_rows_and_render(org):
     run_dispatch(as_of=timezone.now() + dt.timedelta(minutes=1))
     sent = {m.to[0]: (m.subject, m.body) for m in mail.outbox}
     assert sent["sam@example.com"] == (
-        "Reminder: Data protection is due on 20 March 2026",
-        "Hello Sam,\n\n- Data protection: due on 20 March 2026 (5 days left).\n\n"
+        "Reminder: Data protection is due on 20 Mar 2026",
+        "Hello Sam,\n\n- Data protection: due on 20 Mar 2026 (5 days left).\n\n"
         f"Open your training at {settings.SITE_URL}/ to finish it before the deadline.\n",
     )
 

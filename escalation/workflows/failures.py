@@ -25,6 +25,7 @@ from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import policy_for_course
 from escalation.workflows.common import Summary, chunks
 from lms.audit import audit_record_many, label_of
+from lms.dates import record_day
 from lms.models import AuditEntry
 from lms.scores import score_text
 
@@ -217,7 +218,11 @@ def follow_up_exhausted(
                 dedupe_key=key,
                 reason="All allowed attempts used without passing"
                 + (f"; missed: {', '.join(objectives)}" if objectives else "")
-                + (f". Retake deadline {assignment.retake_deadline:%d %b %Y}." if assignment.retake_deadline else "."),
+                + (
+                    f". Retake deadline {record_day(assignment.retake_deadline)}."
+                    if assignment.retake_deadline
+                    else "."
+                ),
                 detail={"missed_objectives": objectives},
             )
         )

@@ -43,6 +43,7 @@ from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, claim_and_write, full_name
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, insert_from_select
+from lms.dates import record_day
 
 NOTIFICATION_COLUMNS = {
     "n_recipient": "recipient",
@@ -352,7 +353,7 @@ def _escalate(
                 e_reason=Concat(
                     Value("Formal warning letter "),
                     reference,
-                    Value(f" issued; new deadline {new_deadline:%d %b %Y}."),
+                    Value(f" issued; new deadline {record_day(new_deadline)}."),
                     output_field=CharField(),
                 ),
                 e_detail=JSONObject(reference=reference),

@@ -33,6 +33,7 @@ from escalation.notices import assignment_notice_queue
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import timezones_by_local_date
 from escalation.workflows.common import Summary, chunks, full_name
+from lms.dates import record_day
 
 
 def _current_courses() -> dict[str, Course]:
@@ -143,7 +144,9 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
         assignments_audit_created(assignments=created, actor=None, at=as_of, reason="Recertification")
         event_rows, messages = [], []
         for (old_id, learner_id, expires_on, first, last), assignment in zip(batch, created, strict=True):
-            reason = f"Certificate expires on {expires_on:%d %b %Y}: re-assigned, due {assignment.due_date:%d %b %Y}."
+            reason = (
+                f"Certificate expires on {record_day(expires_on)}: re-assigned, due {record_day(assignment.due_date)}."
+            )
             if old_id is not None:
                 event_rows.append(
                     events.event_row(

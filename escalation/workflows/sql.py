@@ -66,10 +66,11 @@ class JSONBool(Func):
 
 
 class DayMonthYear(Func):
-    """A date as '20 Mar 2026' (Python's ``%d %b %Y``, English month abbreviations)."""
+    """A date as '9 Mar 2026', the site's DATE_FORMAT ``j M Y`` (lms/formats/en_GB, English month
+    abbreviations, no leading zero), for text the nightly run writes in SQL (lms.dates.record_day)."""
 
     arity = 1
-    template = "to_char(%(expressions)s, 'DD Mon YYYY')"
+    template = "to_char(%(expressions)s, 'FMDD Mon YYYY')"
 
     def __init__(self, expression, **extra):
         super().__init__(expression, output_field=CharField(), **extra)
@@ -78,7 +79,7 @@ class DayMonthYear(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         months = "'JanFebMarAprMayJunJulAugSepOctNovDec'"
         return (
-            f"(strftime('%%d', {sql}) || ' ' || substr({months}, 3 * strftime('%%m', {sql}) - 2, 3)"
+            f"(ltrim(strftime('%%d', {sql}), '0') || ' ' || substr({months}, 3 * strftime('%%m', {sql}) - 2, 3)"
             f" || ' ' || strftime('%%Y', {sql}))",
             (*params, *params, *params),
         )

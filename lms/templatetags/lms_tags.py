@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
 
+from lms.dates import day_text, moment_text
 from lms.html import sanitise_html
-from lms.scores import score_text
+from lms.scores import percent_text, score_text
 
 register = template.Library()
 
@@ -19,8 +19,16 @@ def score(value) -> str:
 
 
 @register.filter
-def day(value, fmt: str = "j F Y") -> str:
-    """Format a date given as a date or an ISO string (as stored in notification context)."""
+def percent(value) -> str:
+    """A score or percentage with its sign: '79.59%', '80%' (lms.scores.percent_text)."""
+    return percent_text(value)
+
+
+@register.filter
+def day(value) -> str:
+    """The one way a template shows a date: a date (or an ISO string, as stored in notification
+    context) in the language's DATE_FORMAT, a datetime in its DATETIME_FORMAT in the current time
+    zone (lms.dates.day_text / moment_text, formats in lms/formats)."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -29,9 +37,8 @@ def day(value, fmt: str = "j F Y") -> str:
         except ValueError:
             return value
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return formats.date_format(value, "j F Y, H:i")
-    return formats.date_format(value, fmt)
+        return moment_text(value)
+    return day_text(value)
 
 
 @register.filter

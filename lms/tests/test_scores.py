@@ -101,7 +101,7 @@ SCORE_NAME = re.compile(r"\.(best_)?score$|^best_score$")  # a bare "score" is a
 
 
 def _unformatted(expression: str, filters: str) -> bool:
-    return bool(SCORE_NAME.search(expression.strip())) and not filters.startswith("|score")
+    return bool(SCORE_NAME.search(expression.strip())) and not filters.startswith(("|score", "|percent"))
 
 
 def test_every_template_shows_scores_through_the_score_filter():
@@ -134,8 +134,9 @@ def test_every_module_shows_scores_through_score_text():
             lines = path.read_text().splitlines()
             for number, line in enumerate(lines, start=1):
                 if PYTHON_SCORE.search(line):
-                    # A %(score)s placeholder must be filled with score_text a few lines on.
-                    window = " ".join(lines[number - 1 : number + 3])
-                    if "{" in line or "score_text(" not in window:
+                    # A %(score)s placeholder must be filled with score_text (or percent_text, with
+                    # its sign) a few lines on.
+                    window = " ".join(lines[number - 1 : number + 4])
+                    if "{" in line or ("score_text(" not in window and "percent_text(" not in window):
                         offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []

@@ -10,10 +10,12 @@ from collections import defaultdict
 
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assignments.models import Assignment, Attempt, Completion, Exemption
 from escalation.models import EscalationEvent
-from lms.scores import score_text
+from lms.dates import day_text
+from lms.scores import percent_text
 from reports.selectors.state import ReportState, end_of_day, excused_for, with_report_state
 
 
@@ -74,29 +76,39 @@ def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
     if state == ReportState.OVERDUE:
         days = (day - assignment.due_date).days
         lines.append(
-            _("It was due on %(due)s and is %(days)d days late: no passing attempt by then.")
-            % {"due": assignment.due_date.isoformat(), "days": days}
+            ngettext(
+                "It was due on %(due)s and is %(days)d day late: no passing attempt by then.",
+                "It was due on %(due)s and is %(days)d days late: no passing attempt by then.",
+                days,
+            )
+            % {"due": day_text(assignment.due_date), "days": days}
         )
         if not assignment.attempt_list:
             lines.append(_("No attempt at the assessment has been submitted."))
         else:
             lines.append(
-                _("%(n)d attempt(s) submitted, best score %(score)s%%.")
-                % {"n": len(assignment.attempt_list), "score": score_text(assignment.best_score)}
+                ngettext(
+                    "%(n)d attempt submitted, best score %(score)s.",
+                    "%(n)d attempts submitted, best score %(score)s.",
+                    len(assignment.attempt_list),
+                )
+                % {"n": len(assignment.attempt_list), "score": percent_text(assignment.best_score)}
             )
     elif state == ReportState.FAILED:
         lines.append(
-            _(
-                "All allowed attempts were used without reaching the pass mark (%(n)d attempt(s), best score %(score)s%%)."
+            ngettext(
+                "All allowed attempts were used without reaching the pass mark (%(n)d attempt, best score %(score)s).",
+                "All allowed attempts were used without reaching the pass mark (%(n)d attempts, best score %(score)s).",
+                len(assignment.attempt_list),
             )
-            % {"n": len(assignment.attempt_list), "score": score_text(assignment.best_score)}
+            % {"n": len(assignment.attempt_list), "score": percent_text(assignment.best_score)}
         )
         if assignment.retake_deadline:
-            lines.append(_("Retake deadline: %(day)s.") % {"day": assignment.retake_deadline.isoformat()})
+            lines.append(_("Retake deadline: %(day)s.") % {"day": day_text(assignment.retake_deadline)})
     elif state == ReportState.EXPIRED:
-        lines.append(_("The certificate expired on %(day)s.") % {"day": assignment.report_expires_on.isoformat()})
+        lines.append(_("The certificate expired on %(day)s.") % {"day": day_text(assignment.report_expires_on)})
     elif state == ReportState.EXEMPT:
-        lines.append(_("An exemption covers this course on %(day)s: counted as excused.") % {"day": day.isoformat()})
+        lines.append(_("An exemption covers this course on %(day)s: counted as excused.") % {"day": day_text(day)})
     else:
         return lines
     escalations = [e for e in assignment.case_events if e.kind in _ESCALATION_KINDS]
@@ -106,7 +118,7 @@ def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
             _("Case file: %(what)s on %(when)s%(why)s.")
             % {
                 "what": latest.get_kind_display() + (f" (level {latest.level})" if latest.level else ""),
-                "when": latest.occurred_at.date().isoformat(),
+                "when": day_text(latest.occurred_at),
                 "why": f": {latest.reason}" if latest.reason else "",
             }
         )

@@ -50,8 +50,8 @@ def test_learner_downloads_a_pdf_with_everything_on_it(client, completion, setti
     assert "Acme Logistics" in text
     assert "100%" in text
     assert "2.5" in text
-    assert completion.expires_on.strftime("%-d %B %Y") in text
-    assert timezone.localdate(completion.completed_at).strftime("%-d %B %Y") in text
+    assert completion.expires_on.strftime("%-d %b %Y") in text
+    assert timezone.localdate(completion.completed_at).strftime("%-d %b %Y") in text
     assert completion.verification_code in text
 
 
@@ -88,7 +88,7 @@ def test_retraining_gives_a_new_certificate_and_keeps_the_old_one(client):
     new_text = pdf_text(client.get(reverse("certificate_download", args=[new.pk])).content)
     assert old.certificate_number in old_text and new.certificate_number not in old_text
     assert new.certificate_number in new_text
-    assert timezone.localdate(old.completed_at).strftime("%-d %B %Y") in " ".join(old_text.split())
+    assert timezone.localdate(old.completed_at).strftime("%-d %b %Y") in " ".join(old_text.split())
 
 
 # --- public verification --------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_pdf_has_organisation_date_filters_page_numbers_table_and_chart(client, 
     text = pdf_text(response.content)
     assert "Acme Logistics" in text
     assert "Organisation compliance report" in text
-    assert "15 June 2026" in text
+    assert "15 Jun 2026" in text
     assert "Department = Operations" in text
     pages = re.search(r"Page 1 of (\d+)", text)
     assert pages and f"Page {pages[1]} of {pages[1]}" in text

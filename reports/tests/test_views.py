@@ -156,8 +156,8 @@ def test_learner_record_shows_history_certificates_exemptions_and_why(client, or
     assert reverse("certificate_download", args=[completion.pk]) in body
     overdue = get(client, org.lee, "reports_learner_record", org.p[2].pk)
     why = {a.pk: a.why for a in overdue.context["assignments"]}
-    assert why[org.a.p3_safe.pk][0].startswith("It was due on 2026-06-05 and is 10 days late")
-    assert why[org.a.p3_code.pk] == ["An exemption covers this course on 2026-06-15: counted as excused."]
+    assert why[org.a.p3_safe.pk][0].startswith("It was due on 5 Jun 2026 and is 10 days late")
+    assert why[org.a.p3_code.pk] == ["An exemption covers this course on 15 Jun 2026: counted as excused."]
 
 
 def test_learner_record_as_of_a_past_day(client, org):

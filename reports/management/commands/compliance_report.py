@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lms.dates import parse_date
+from lms.dates import day_text, parse_date
 from lms.models import Department
 from lms.selectors import department_subtree_ids
 from reports.documents import compliance_document
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             department_ids = tuple(department_subtree_ids(found))
             filters.append(("Department", found.name))
         if history:
-            filters.append(("As of", day.isoformat()))
+            filters.append(("As of", day_text(day)))
         if format != "csv" and not output:
             raise CommandError(f"--output FILE is needed for --format {format}.")
         document = compliance_document(
