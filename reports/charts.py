@@ -15,6 +15,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from lms.scores import percent_text
+
 GOOD = "#198754"
 WARN = "#fd7e14"
 BAD = "#dc3545"
@@ -91,7 +93,7 @@ def _svg(width: int, height: int, title: str, summary: str, layout: str, body: l
 
 
 def _shown(percent: float | None) -> str:
-    return "—" if percent is None else f"{percent:g}%"
+    return "—" if percent is None else percent_text(percent)
 
 
 def bar_chart(
