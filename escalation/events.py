@@ -78,13 +78,14 @@ def _one(assignment, kind: str, reason: str, *, dedupe_key: str | None = None, *
     )
 
 
-def review_booked(*, booking) -> None:
+def review_booked(*, booking, actor=None) -> None:
     _one(
         booking.assignment,
         Kind.REVIEW_BOOKED,
         f"Booked into “{booking.session.title}” on {record_moment(booking.session.starts_at)}.",
         dedupe_key=f"review_booked:{booking.pk}",
         detail={"session": booking.session_id},
+        actor_id=actor.pk if actor else None,
     )
 
 

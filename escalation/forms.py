@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from assignments.models import Assignment
+from assignments.selectors.lifecycle import assignable_courses
+from courses.models import Course
 from escalation.models import EscalationPolicy, EscalationStep, ReviewSession
 from escalation.services import POLICY_FIELDS, STEP_FIELDS
 from lms.fields import MAX_FORMSET_ROWS, DateTimeField
@@ -82,9 +86,66 @@ class EscalationPolicyForm(forms.ModelForm):
         return cleaned
 
 
+class BaseStepFormSet(BaseInlineFormSet):
+    """The ladder. Its rules are told on the rows that break them: two steps on one day get a
+    message on each one's day (not Django's formset-wide "Please correct the duplicate data"),
+    and a step that tells the compliance officer is refused while the policy names none.
+
+    ``policy_form`` is the policy form posted with the ladder: its compliance officer is the one
+    the steps would tell. Without it, the saved policy's officer counts."""
+
+    def __init__(self, *args, policy_form: EscalationPolicyForm | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policy_form = policy_form
+
+    def _policy_has_officer(self) -> bool | None:
+        """Whether the policy names a compliance officer; None when the policy form's own field
+        is in error (it says so itself)."""
+        if self.policy_form is None:
+            return self.instance.compliance_officer_id is not None
+        self.policy_form.is_valid()  # cleaned once, however often asked
+        if "compliance_officer" not in self.policy_form.cleaned_data:
+            return None
+        return self.policy_form.cleaned_data["compliance_officer"] is not None
+
+    def clean(self):
+        kept = [
+            (row, form)
+            for row, form in enumerate(self.forms, start=1)
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        by_day: dict[int, list[tuple[int, forms.Form]]] = {}
+        for row, form in kept:
+            if form.cleaned_data.get("days_overdue") is not None:
+                by_day.setdefault(form.cleaned_data["days_overdue"], []).append((row, form))
+        for day, same in by_day.items():
+            if len(same) < 2:
+                continue
+            rows = [str(row) for row, _form in same]
+            message = ngettext(
+                "%(count)d steps are %(days)d day overdue (rows %(rows)s): each step needs its own day.",
+                "%(count)d steps are %(days)d days overdue (rows %(rows)s): each step needs its own day.",
+                day,
+            ) % {"count": len(same), "days": day, "rows": _(" and ").join([", ".join(rows[:-1]), rows[-1]])}
+            for _row, form in same:
+                form.add_error("days_overdue", message)
+        if self._policy_has_officer() is False:
+            for _row, form in kept:
+                if form.cleaned_data.get("notify_compliance_officer"):
+                    form.add_error(
+                        "notify_compliance_officer",
+                        _(
+                            "This policy has no compliance officer to tell: choose one in the “Compliance "
+                            "officer” field above, or untick this box."
+                        ),
+                    )
+        super().clean()
+
+
 StepFormSet = inlineformset_factory(
     EscalationPolicy,
     EscalationStep,
+    formset=BaseStepFormSet,
     fields=STEP_FIELDS,
     extra=1,
     can_delete=True,
@@ -93,7 +154,21 @@ StepFormSet = inlineformset_factory(
 )
 
 
+def _course_choices(*, keep: str = "") -> list[tuple[str, str]]:
+    """Published courses, newest version's title, by code; ``keep`` stays a choice (a session
+    saved for a course that has since been retired keeps its course when edited)."""
+    titles = {course.code: course.title for course in assignable_courses()}
+    if keep and keep not in titles:
+        titles[keep] = Course.objects.filter(code=keep).order_by("-version").values_list("title", flat=True).first()
+    return [(code, f"{code} · {title}" if title else code) for code, title in sorted(titles.items())]
+
+
 class ReviewSessionForm(forms.ModelForm):
+    course_code = forms.ChoiceField(
+        label=_("Course"),
+        required=False,
+        help_text=_("Learners who ran out of attempts on this course are booked here; “Any course” takes all."),
+    )
     starts_at = DateTimeField(label=_("Starts at"))
     ends_at = DateTimeField(label=_("Ends at"))
     trainer = PersonField(label=_("Trainer"), queryset=User.objects.filter(is_active=True), required=False)
@@ -102,10 +177,54 @@ class ReviewSessionForm(forms.ModelForm):
         model = ReviewSession
         fields = ["title", "course_code", "format", "starts_at", "ends_at", "location", "link", "capacity", "trainer"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course_code"].choices = [
+            ("", _("Any course")),
+            *_course_choices(keep=self.instance.course_code if self.instance.pk else ""),
+        ]
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("starts_at") and cleaned.get("ends_at") and cleaned["ends_at"] <= cleaned["starts_at"]:
             self.add_error("ends_at", _("A session must end after it starts."))
         if not cleaned.get("location") and not cleaned.get("link"):
             self.add_error("location", _("Give a room or address, or a joining link."))
+        return cleaned
+
+
+class ReviewBookingForm(forms.Form):
+    """Book a person into a session by hand: the booking is for their current assignment of the
+    session's course (or, for an any-course session, of the course chosen here)."""
+
+    learner = PersonField(label=_("Person"), queryset=User.objects.filter(is_active=True))
+    course_code = forms.ChoiceField(label=_("Course"), required=False)
+
+    def __init__(self, *args, session: ReviewSession, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.assignment: Assignment | None = None
+        if session.course_code:
+            del self.fields["course_code"]
+        else:
+            self.fields["course_code"].required = True
+            self.fields["course_code"].choices = [("", _("Choose a course")), *_course_choices()]
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("learner")
+        code = self.session.course_code or cleaned.get("course_code")
+        if person is None or not code:
+            return cleaned
+        self.assignment = (
+            Assignment.objects.filter(learner=person, course_code__iexact=code, archived_at=None)
+            .select_related("course")
+            .first()
+        )
+        if self.assignment is None:
+            self.add_error(
+                "learner",
+                _("%(name)s has no current assignment for %(course)s: assign the course to them first.")
+                % {"name": person.get_full_name(), "course": code},
+            )
         return cleaned

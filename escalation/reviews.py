@@ -15,7 +15,7 @@ from assignments.models import Assignment
 from escalation import events
 from escalation.dispatch import attachment_builder
 from escalation.models import Notification, ReviewBooking, ReviewSession
-from escalation.outbox import Outgoing, enqueue
+from escalation.outbox import Outgoing, enqueue, enqueue_and_dispatch_soon
 from escalation.selectors import policy_for_course
 from lms.audit import audit_record, label_of
 from lms.models import AuditEntry
@@ -50,32 +50,78 @@ def review_book_next(*, assignment: Assignment, after: dt.datetime | None = None
         session = next((s for s in candidates if booked.get(s.pk, 0) < s.capacity), None)
         if session is None:
             return None
-        booking = ReviewBooking.objects.create(session=session, assignment=assignment)
-        events.review_booked(booking=booking)
-        learner = assignment.learner
-        enqueue(
-            [
-                Outgoing(
-                    recipient_id=learner.pk,
-                    kind=Notification.Kind.REVIEW_BOOKED,
-                    dedupe_key=f"review_booked:{booking.pk}",
-                    assignment_id=assignment.pk,
-                    context={
-                        "learner": learner.get_full_name(),
-                        "first_name": learner.first_name,
-                        "course": assignment.course.title,
-                        "booking": booking.pk,
-                        "session": session.title,
-                        "starts_at": session.starts_at.isoformat(),
-                        "ends_at": session.ends_at.isoformat(),
-                        "location": session.location,
-                        "link": session.link,
-                        "reason": f"booked into {session.title}",
-                    },
-                )
-            ]
-        )
+        booking = _book(session=session, assignment=assignment)
     return booking
+
+
+def _book(*, session: ReviewSession, assignment: Assignment, actor=None) -> ReviewBooking:
+    """Create the booking, its case-file event and its invitation (one outbox row, keyed by the
+    booking, so the invitation and its calendar attachment go out once). Inside the caller's
+    transaction, with the session row locked."""
+    booking = ReviewBooking.objects.create(session=session, assignment=assignment)
+    events.review_booked(booking=booking, actor=actor)
+    learner = assignment.learner
+    invitation = Outgoing(
+        recipient_id=learner.pk,
+        kind=Notification.Kind.REVIEW_BOOKED,
+        dedupe_key=f"review_booked:{booking.pk}",
+        assignment_id=assignment.pk,
+        context={
+            "learner": learner.get_full_name(),
+            "first_name": learner.first_name,
+            "course": assignment.course.title,
+            "booking": booking.pk,
+            "session": session.title,
+            "starts_at": session.starts_at.isoformat(),
+            "ends_at": session.ends_at.isoformat(),
+            "location": session.location,
+            "link": session.link,
+            "reason": f"booked into {session.title}",
+        },
+    )
+    # Booked by hand, the person expects the invitation now; the nightly booking waits for the
+    # nightly dispatch.
+    (enqueue_and_dispatch_soon if actor is not None else enqueue)([invitation])
+    return booking
+
+
+def review_book(*, session: ReviewSession, assignment: Assignment, actor) -> ReviewBooking:
+    """Book a learner into a session by hand and send them an invitation.
+
+    The session row is locked first (the same lock ``review_book_next`` takes), so two bookings
+    for its last seat are one after the other: the second sees the session full. The unique
+    constraint on (session, assignment) is the backstop against a double booking. Errors are
+    ValidationErrors keyed by the booking form's fields.
+    """
+    with transaction.atomic():
+        session = ReviewSession.objects.select_for_update().get(pk=session.pk)
+        assignment = Assignment.objects.select_related("learner", "course").get(pk=assignment.pk)
+        name = assignment.learner.get_full_name()
+        if session.starts_at <= timezone.now():
+            raise ValidationError({"learner": _("This session has already started; nobody can be booked into it.")})
+        if assignment.archived_at is not None:
+            raise ValidationError({"learner": _("This assignment is archived; book a current one.")})
+        if session.course_code and session.course_code.lower() != assignment.course_code.lower():
+            raise ValidationError(
+                {
+                    "learner": _("%(name)s's assignment is for %(assigned)s, and this session is for %(session)s.")
+                    % {"name": name, "assigned": assignment.course_code, "session": session.course_code}
+                }
+            )
+        if session.bookings.filter(assignment=assignment).exists():
+            raise ValidationError({"learner": _("%(name)s is already booked on this session.") % {"name": name}})
+        booked = session.bookings.count()
+        if booked >= session.capacity:
+            raise ValidationError(
+                {
+                    "learner": _(
+                        "This session is full (%(booked)d of %(capacity)d places booked). Raise its capacity or "
+                        "book another session."
+                    )
+                    % {"booked": booked, "capacity": session.capacity}
+                }
+            )
+        return _book(session=session, assignment=assignment, actor=actor)
 
 
 @transaction.atomic

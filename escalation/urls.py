@@ -19,6 +19,7 @@ urlpatterns = [
     path("review-sessions/new/", views.review_session_edit, name="review_session_create"),
     path("review-sessions/<int:pk>/", views.review_session, name="review_session"),
     path("review-sessions/<int:pk>/edit/", views.review_session_edit, name="review_session_edit"),
+    path("review-sessions/<int:pk>/book/", views.review_session_book, name="review_session_book"),
     path(
         "review-sessions/<int:pk>/bookings/<int:booking_pk>/attendance/",
         views.review_attendance,

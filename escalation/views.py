@@ -13,12 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.models import Course
 from escalation import selectors, services
-from escalation.forms import EscalationPolicyForm, ReviewSessionForm, StepFormSet
+from escalation.forms import EscalationPolicyForm, ReviewBookingForm, ReviewSessionForm, StepFormSet
 from escalation.letters import warning_letter_pdf as render_warning_letter
 from escalation.models import EscalationPolicy, Notification, ReviewBooking, ReviewSession, WarningLetter
 from escalation.nightly import run_nightly
 from escalation.rehearsal import NightlyRunInProgress
-from escalation.reviews import review_attendance_record
+from escalation.reviews import review_attendance_record, review_book
 from lms.models import User
 from lms.permissions import admin_required
 
@@ -36,7 +36,7 @@ def policy_edit(request, pk: int | None = None):
     taken = set(EscalationPolicy.objects.values_list("course_code", flat=True))
     codes = sorted(set(Course.objects.values_list("code", flat=True)) - taken)
     form = EscalationPolicyForm(request.POST or None, instance=policy, course_codes=None if policy else codes)
-    steps = StepFormSet(request.POST or None, instance=policy or EscalationPolicy())
+    steps = StepFormSet(request.POST or None, instance=policy or EscalationPolicy(), policy_form=form)
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         try:
             saved = services.policy_save(form=form, steps=steps, actor=request.user)
@@ -155,10 +155,40 @@ def review_session_edit(request, pk: int | None = None):
 @admin_required
 def review_session(request, pk: int):
     session = get_object_or_404(ReviewSession.objects.select_related("trainer"), pk=pk)
+    return _review_session_page(request, session, ReviewBookingForm(session=session))
+
+
+def _review_session_page(request, session: ReviewSession, booking_form: ReviewBookingForm):
     bookings = session.bookings.select_related("assignment__learner", "assignment__course").order_by(
         "assignment__learner__last_name"
     )
-    return render(request, "escalation/review_session.html", {"session": session, "bookings": bookings})
+    context = {
+        "session": session,
+        "bookings": bookings,
+        "booking_form": booking_form,
+        "can_book": session.starts_at > timezone.now(),
+    }
+    return render(request, "escalation/review_session.html", context)
+
+
+@admin_required
+@require_POST
+def review_session_book(request, pk: int):
+    session = get_object_or_404(ReviewSession.objects.select_related("trainer"), pk=pk)
+    form = ReviewBookingForm(request.POST, session=session)
+    if form.is_valid():
+        try:
+            booking = review_book(session=session, assignment=form.assignment, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is booked; an invitation is on its way to %(email)s.")
+                % {"name": booking.assignment.learner.get_full_name(), "email": booking.assignment.learner.email},
+            )
+            return redirect("escalation:review_session", pk=session.pk)
+    return _review_session_page(request, session, form)
 
 
 @admin_required

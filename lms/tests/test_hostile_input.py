@@ -484,8 +484,10 @@ def test_a_bulk_action_on_an_assignment_id_too_large_for_the_database_is_refused
 
 def test_a_ladder_whose_saved_steps_come_back_as_new_ones_is_refused_with_a_message(admin_client):
     # A stale or altered page: the management form counts one saved step where the ladder has
-    # three, so steps 7 and 14 come back as new steps on days the ladder already has.
+    # three, so steps 7 and 14 come back as new steps on days the ladder already has. The policy
+    # names a compliance officer: its day-14 step tells one (a step telling nobody is refused).
     policy = EscalationPolicy.objects.get(course_code="")
+    EscalationPolicy.objects.filter(pk=policy.pk).update(compliance_officer=UserFactory())
     ladder = list(policy.steps.order_by("days_overdue").values_list("days_overdue", flat=True))
     path = reverse("escalation:policy_edit", args=[policy.pk])
     (form,) = [f for f in parse_forms(admin_client.get(path).content.decode(), path) if f.action == path]

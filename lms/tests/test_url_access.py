@@ -179,6 +179,7 @@ TABLE: dict[str, Row] = {
     "escalation:review_session_create": Row(ADMIN),
     "escalation:review_session": Row(ADMIN, "session"),
     "escalation:review_session_edit": Row(ADMIN, "session"),
+    "escalation:review_session_book": admin_post("session"),
     "escalation:review_attendance": admin_post("booking"),
     # SCIM 2.0 provisioning (lms.scim): bearer tokens only; lms/tests/test_scim.py covers the tokens.
     "scim_service_provider_config": Row(BEARER_ONLY),
@@ -362,6 +363,7 @@ def test_post_only_urls_refuse_a_post_from_every_wrong_role(world):
         ("player_quiz_start", "quiz"),
         ("player_attempt_answer", "attempt"),
         ("escalation:review_attendance", "booking"),
+        ("escalation:review_session_book", "session"),
     ],
 )
 def test_posts_without_a_csrf_token_are_refused(world, name, kwargs_key):
