@@ -116,8 +116,9 @@ def invitation_accept_view(request: HttpRequest, uidb64: str, token: str):
                 return redirect("home")
         else:
             response = render(request, "registration/invitation_accept.html", {"form": form, "person": user})
-    # The token is in this page's address: never send it on to another site.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in this page's address: never send it on to another site ("no-referrer" would
+    # also make the browser send "Origin: null" with the form, which the CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -67,7 +67,7 @@ def test_the_welcome_email_carries_a_link_that_sets_a_password_signs_in_and_land
     link = link_in(message)
     assert "/accounts/invitation/" in message.alternatives[0][0]
     page = client.get(link)
-    assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Referrer-Policy"] == "same-origin"
     assert "Set your password" in page.content.decode()
     response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302 and response["Location"] == reverse("home")
@@ -251,3 +251,18 @@ def test_learners_cannot_resend(client):
     assert client.post(reverse("person_invite", args=[waiting.pk])).status_code == 403
     assert client.post(reverse("people_invite"), {"person": [waiting.pk]}).status_code == 403
     assert len(invitations()) == 1
+
+
+def test_the_import_preview_page_says_how_many_invitations_will_go_out(client, sso):
+    from assignments.models import ImportJob
+    from assignments.services.imports import import_job_check
+
+    admin = UserFactory(is_staff=True)
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.USERS, filename="people.csv", content=USERS_CSV, created_by=admin
+    )
+    import_job_check(job_id=job.pk)
+    client.force_login(admin)
+    page = client.get(reverse("assignments:upload", args=[job.pk])).content.decode()
+    assert "3 invitations to set a password will go out" in page
+    assert "(1 of them tells the person to sign in with single sign-on instead)" in page
