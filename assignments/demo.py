@@ -117,6 +117,7 @@ def _complete(
     Assignment.objects.filter(pk=assignment.pk).update(
         status=Assignment.Status.COMPLETED, started_at=when, completed_at=when
     )
+    code = new_verification_code()  # the number carries it, so the printed number verifies alone
     return Completion.objects.create(
         learner=assignment.learner,
         course=course,
@@ -126,8 +127,8 @@ def _complete(
         attempt=attempt,
         completed_at=when,
         score=score,
-        certificate_number=new_certificate_number(course_code=course.code, completed_at=when),
-        verification_code=new_verification_code(),
+        certificate_number=new_certificate_number(course_code=course.code, completed_at=when, verification_code=code),
+        verification_code=code,
         expires_on=compute_expiry(course=course, completed_on=on, previous_expiry=previous_expiry),
         source=Completion.Source.EARNED,
         cpd_points=course.cpd_points,
