@@ -40,7 +40,7 @@
     input.parentNode.replaceChild(select, input);
 
     var noResults = input.getAttribute("data-no-results") || "No one found";
-    new TomSelect(select, {
+    var picker = new TomSelect(select, {
       valueField: "value",
       labelField: "label",
       searchField: [],
@@ -80,6 +80,13 @@
         loading_more: function () { return '<div class="loading-more-results py-2 d-flex align-items-center"><div class="spinner"></div></div>'; },
       },
     });
+    // Tom Select points the label at its combobox; the visually hidden <select> it keeps for the
+    // form keeps the label's name too, so no unnamed field is left for a screen reader (WCAG 4.1.2,
+    // lms/tests/test_accessibility.py).
+    var label = document.querySelector('label[for="' + (picker.focus_node && picker.focus_node.id) + '"]');
+    if (label && label.id) {
+      select.setAttribute("aria-labelledby", label.id);
+    }
   }
 
   function init() {
