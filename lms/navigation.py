@@ -13,14 +13,22 @@ class NavItem:
     label: str
     url_name: str
     role: str  # "learner", "manager" or "admin"
+    # A line under the label in a menu, where two items could be taken for one another.
+    description: str = ""
 
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("My training"), "home", "learner"),
     NavItem(_("Training history"), "assignments:my_history", "learner"),
     NavItem(_("Notifications"), "escalation:notifications", "learner"),
-    NavItem(_("My team"), "team", "manager"),
-    NavItem(_("Team dashboard"), "reports_team_dashboard", "manager"),
+    # Manager items are shown together in a "Team" menu, each saying what it is for.
+    NavItem(_("My team"), "team", "manager", _("Who reports to you, and how to reach them")),
+    NavItem(
+        _("Team dashboard"),
+        "reports_team_dashboard",
+        "manager",
+        _("Compliance of everyone below you: overdue and failed lists, exports"),
+    ),
     # Admin items are shown together in an "Admin" menu.
     NavItem(_("Assign training"), "assignments:assign", "admin"),
     NavItem(_("Assignments"), "assignments:list", "admin"),
@@ -53,5 +61,5 @@ def items_for(user) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "role": item.role})
+        items.append({"label": item.label, "url": url, "role": item.role, "description": item.description})
     return items

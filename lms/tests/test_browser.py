@@ -31,7 +31,9 @@ def test_manager_logs_in_and_sees_the_team(page: Page, live_server):
     member = UserFactory(manager=lead, first_name="Robin", last_name="Report")
     log_in(page, live_server, "lead@example.com")
     expect(page.get_by_role("heading", name="My team")).to_be_visible()
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My team").click()
+    nav = page.get_by_role("navigation", name="Main navigation")
+    nav.get_by_role("button", name="Team", exact=True).click()  # "My team" and "Team dashboard" (issue 13 item 21)
+    nav.get_by_role("link", name="My team").click()
     expect(page.get_by_test_id("team-table")).to_contain_text(member.get_full_name())
 
 
@@ -60,5 +62,10 @@ def test_phone_width_navigation_is_reachable_by_keyboard(page: Page, live_server
     expect(toggle).to_be_visible()
     toggle.focus()
     page.keyboard.press("Enter")
-    nav_link = page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My team")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    team_menu = nav.get_by_role("button", name="Team", exact=True)
+    expect(team_menu).to_be_visible()
+    team_menu.focus()
+    page.keyboard.press("Enter")
+    nav_link = nav.get_by_role("link", name="My team")
     expect(nav_link).to_be_visible()

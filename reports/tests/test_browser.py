@@ -22,7 +22,9 @@ def _on_day_d():
 def test_team_leader_sees_overdue_and_failed_people_and_the_chart_then_opens_a_record(page: Page, live_server, org):
     log_in(page, live_server, "lee@example.com")
     expect(page.get_by_test_id("team-compliance-section")).to_contain_text("33.3% compliant")
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Team dashboard").click()
+    nav = page.get_by_role("navigation", name="Main navigation")
+    nav.get_by_role("button", name="Team", exact=True).click()
+    nav.get_by_role("link", name="Team dashboard").click()
     expect(page.get_by_role("heading", name="Team dashboard")).to_be_visible()
     expect(page.get_by_test_id("headline-percent")).to_have_text("33.3%")
     chart = page.get_by_test_id("course-chart").get_by_role("img")
