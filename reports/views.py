@@ -171,6 +171,7 @@ def team_dashboard(request):
             "expiring_counts": data["expiring_counts"],
             "lists": data.get("lists"),
             "state_rows": data.get("state_rows"),
+            "state_column": selectors.STATE_COLUMN.get(state, ("", "")),
             "snapshot_at": data["snapshot_at"],
             "live_query": f"{others}&live=1" if others else "live=1",
             "state_prefix": f"{other_filters}&" if other_filters else "",
@@ -245,6 +246,7 @@ def organisation_report(request):
     if request.GET.get("drill") or state:
         rows = selectors.drill_down(scope=scope, day=day, history=history, state=state)
         page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        page.object_list = selectors.with_days(list(page.object_list), day=day)
     params = request.GET.copy()
     params.pop("page", None)
 
@@ -271,6 +273,7 @@ def organisation_report(request):
             ),
             "page": page,
             "state": state,
+            "state_column": selectors.STATE_COLUMN.get(state, ("", "")),
             "query": params.urlencode(),
             "state_query": without("state"),
             "department_query": without("department"),

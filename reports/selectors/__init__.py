@@ -2,6 +2,7 @@
 
 from reports.selectors.compliance import (
     FORECAST_WINDOWS,
+    STATE_COLUMN,
     StateCounts,
     Summary,
     dashboard,
@@ -15,6 +16,7 @@ from reports.selectors.compliance import (
     summarise,
     team_summary,
     weekly_trend,
+    with_days,
 )
 from reports.selectors.items import item_analysis
 from reports.selectors.people import learner_record
@@ -31,6 +33,7 @@ __all__ = [
     "COMPLIANT_STATES",
     "FORECAST_WINDOWS",
     "STATES",
+    "STATE_COLUMN",
     "ReportState",
     "Scope",
     "StateCounts",
@@ -49,5 +52,6 @@ __all__ = [
     "summarise",
     "team_summary",
     "weekly_trend",
+    "with_days",
     "with_report_state",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, CharField, Count, DateField, F, Q, QuerySet, Sum, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Assignment
 from courses.models import Course
@@ -47,6 +48,35 @@ def rows(qs: QuerySet[Assignment]) -> QuerySet:
     return qs.values(*ROW_FIELDS)
 
 
+# How a list of people in one state is ordered, wherever it is shown (the dashboard's lists, the
+# dashboard and the organisation report filtered to that state): the longest late first, the
+# earliest failed first, the soonest to expire first; any other state by name.
+STATE_ORDER = {
+    ReportState.OVERDUE: ("due_date", "learner__last_name", "pk"),
+    ReportState.FAILED: ("failed_at", "learner__last_name", "pk"),
+    ReportState.EXPIRING: ("report_expires_on", "learner__last_name", "pk"),
+}
+BY_NAME = ("learner__last_name", "due_date", "pk")
+# The column such a list adds (the row key ``with_days`` fills, and its header).
+STATE_COLUMN = {
+    ReportState.OVERDUE: ("days_overdue", _("Days late")),
+    ReportState.EXPIRING: ("days_left", _("Time left")),
+}
+
+
+def with_days(rows: list[dict], *, day: dt.date) -> list[dict]:
+    """Each row with ``days_overdue`` (an overdue one: days since the due date) or ``days_left``
+    and ``window`` (a valid certificate expiring within 90 days), as of ``day``."""
+    for row in rows:
+        if row.get("state") == ReportState.OVERDUE:
+            row["days_overdue"] = (day - row["due_date"]).days
+        expires = row.get("report_expires_on")
+        if expires is not None and day <= expires <= day + dt.timedelta(days=max(FORECAST_WINDOWS)):
+            row["days_left"] = (expires - day).days
+            row["window"] = next(w for w in FORECAST_WINDOWS if row["days_left"] <= w)
+    return rows
+
+
 def attention_lists(
     qs: QuerySet[Assignment], *, day: dt.date, excused: Excused, limit: int = 50, large: bool = True
 ) -> dict[str, list[dict]]:
@@ -66,22 +96,21 @@ def attention_lists(
     expiring = qs.filter(state__in=COMPLIANT_STATES, report_expires_on__gte=day, report_expires_on__lte=horizon)
     exempt = qs.filter(excused.q(), state=ReportState.EXEMPT) if large else qs.filter(state=ReportState.EXEMPT)
     lists = {
-        "overdue": list(rows(overdue).order_by("due_date", "learner__last_name", "pk")[:limit]),
-        "failed": list(rows(failed).order_by("failed_at", "learner__last_name", "pk")[:limit]),
-        "expiring": list(rows(expiring).order_by("report_expires_on", "learner__last_name", "pk")[:limit]),
+        "overdue": list(rows(overdue).order_by(*STATE_ORDER[ReportState.OVERDUE])[:limit]),
+        "failed": list(rows(failed).order_by(*STATE_ORDER[ReportState.FAILED])[:limit]),
+        "expiring": list(rows(expiring).order_by(*STATE_ORDER[ReportState.EXPIRING])[:limit]),
         "exempt": list(rows(exempt).order_by("learner__last_name", "learner__first_name", "pk")[:limit]),
     }
-    for row in lists["overdue"]:
-        row["days_overdue"] = (day - row["due_date"]).days
-    for row in lists["expiring"]:
-        row["days_left"] = (row["report_expires_on"] - day).days
-        row["window"] = next(w for w in FORECAST_WINDOWS if row["days_left"] <= w)
+    for listed in lists.values():
+        with_days(listed, day=day)
     return lists
 
 
-def state_rows(qs: QuerySet[Assignment], state: str, limit: int) -> list[dict]:
-    """The first ``limit`` people in one state, by name (one query)."""
-    return list(rows(qs.filter(state=state)).order_by("learner__last_name", "due_date", "pk")[:limit])
+def state_rows(qs: QuerySet[Assignment], state: str, limit: int, *, day: dt.date) -> list[dict]:
+    """The first ``limit`` people in one state, in that state's order (``STATE_ORDER``), with its
+    column's figure (one query)."""
+    listed = list(rows(qs.filter(state=state)).order_by(*STATE_ORDER.get(state, BY_NAME))[:limit])
+    return with_days(listed, day=day)
 
 
 def team_summary(*, scope: Scope, day: dt.date) -> tuple[Summary, dt.datetime | None]:
@@ -108,14 +137,14 @@ def dashboard(*, scope: Scope, day: dt.date, state: str = "", limit: int = 50, l
             summary, snapshot_at = stored
             data = {"summary": summary, "expiring_counts": summary.expiring_counts, "snapshot_at": snapshot_at}
             if state:
-                data["state_rows"] = state_rows(scoped_assignments(scope.with_people(), day=day), state, limit)
+                data["state_rows"] = state_rows(scoped_assignments(scope.with_people(), day=day), state, limit, day=day)
             return data
     excused = excused_for(day)
     qs = scoped_assignments(scope.with_people(), day=day, excused=excused)
     summary = summarise(qs, by_department=False, day=day)
     data = {"summary": summary, "expiring_counts": summary.expiring_counts, "snapshot_at": None}
     if state:
-        data["state_rows"] = state_rows(qs, state, limit)
+        data["state_rows"] = state_rows(qs, state, limit, day=day)
     else:
         large = scope.manager_id is None or scope.subtree
         data["lists"] = attention_lists(qs, day=day, excused=excused, limit=limit, large=large)
@@ -128,9 +157,11 @@ def organisation(*, scope: Scope, day: dt.date, history: bool = False) -> Summar
 
 def drill_down(*, scope: Scope, day: dt.date, history: bool = False, state: str = "") -> QuerySet:
     qs = scoped_assignments(scope, day=day, history=history)
+    by_name = ("learner__last_name", "learner__first_name", "course_code", "pk")
     if state:
         qs = qs.filter(state=state)
-    return rows(qs).order_by("learner__last_name", "learner__first_name", "course_code", "pk")
+    # One state's people in the order the dashboard lists them (the longest late first ...).
+    return rows(qs).order_by(*STATE_ORDER.get(state, by_name))
 
 
 # The lapse forecast --------------------------------------------------------------------------
@@ -314,6 +345,7 @@ __all__ = [
     "StateCounts",
     "Summary",
     "active_assignments",
+    "STATE_COLUMN",
     "attention_lists",
     "dashboard",
     "drill_down",
@@ -323,4 +355,5 @@ __all__ = [
     "snapshot_summary",
     "team_summary",
     "weekly_trend",
+    "with_days",
 ]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from courses.tests.factories import AssignmentFactory
 from lms.tests.factories import UserFactory
-from reports.tests.conftest import D, at
+from reports.tests.conftest import D, assign, at, days
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,26 @@ def test_filters_by_state_course_and_department(client, org):
     response = get(client, org.director, "reports_team_dashboard", scope="all", course="NOPE")
     assert response.context["form"].errors["course"]
     assert response.context["summary"].total.required == 10
+
+
+def test_the_overdue_list_keeps_days_late_and_oldest_first_when_filtered_by_state(client, org):
+    # Abel's SAFE is 2 days late: by name he would come first, by lateness last (issue 13 item 6).
+    abel = UserFactory(email="abel@example.com", first_name="Abel", last_name="Able", manager=org.kim)
+    assign(abel, org.safe, due=days(-2))
+    unfiltered = get(client, org.director, "reports_team_dashboard", scope="all")
+    filtered = get(client, org.director, "reports_team_dashboard", scope="all", state="overdue")
+    expected = ["p3@example.com", "q2@example.com", "abel@example.com"]
+    assert [r["learner__email"] for r in unfiltered.context["lists"]["overdue"]] == expected
+    assert [r["learner__email"] for r in filtered.context["state_rows"]] == expected
+    assert [r["days_overdue"] for r in filtered.context["state_rows"]] == [10, 3, 2]
+    body = " ".join(filtered.content.decode().split())
+    state_list = body[body.index('data-testid="state-list"') :]
+    assert '<th scope="col">Days late</th>' in state_list and "10 days late" in state_list
+    # the organisation report's people filtered to a state read the same way
+    drill = get(client, org.admin, "reports_organisation", state="overdue", live="1")
+    assert [r["learner__email"] for r in drill.context["page"].object_list] == [*expected, "olly@example.com"]
+    drill_body = " ".join(drill.content.decode().split())
+    assert '<th scope="col">Days late</th>' in drill_body and "1 day late" in drill_body
 
 
 def test_learner_gets_404_on_the_team_dashboard_and_its_exports(client, org):
