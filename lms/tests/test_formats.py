@@ -102,6 +102,24 @@ def test_no_module_formats_a_date_for_people_by_hand():
     assert offenders == [], "use lms.dates.day_text / moment_text / record_day:\n" + "\n".join(offenders)
 
 
+# A percentage shown without the one format: a dotted name ending in "percent" printed without
+# |percent, or any value followed by a literal "%" sign (the filter adds it).
+PERCENT_OUTPUT = re.compile(r"\{\{\s*(?P<name>[\w.]+)\s*(?P<filters>\|[^}]*)?\}\}(?P<sign>%?)")
+
+
+def test_every_template_shows_percentages_through_the_percent_filter():
+    offenders = []
+    for path, text in _templates():
+        for match in PERCENT_OUTPUT.finditer(text):
+            name, filters = match.group("name"), (match.group("filters") or "").replace(" ", "")
+            if text[max(0, match.start() - 7) : match.start()].endswith('value="'):
+                continue  # a <progress value>, a number for the machine
+            dotted_percent = "." in name and name.rsplit(".", 1)[1].endswith("percent")
+            if match.group("sign") or (dotted_percent and not filters.startswith("|percent")):
+                offenders.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert offenders == [], "show percentages with |percent (lms.scores.percent_text):\n" + "\n".join(offenders)
+
+
 def _visible_text(template: str) -> str:
     """A template's words as people read them: without template tags, variables, comments and
     HTML tags (ids and class names such as ``pretest-heading`` are not words on screen)."""
@@ -269,3 +287,18 @@ def test_a_finished_import_says_what_it_did():
     job.status = ImportJob.Status.READY
     job.save()
     assert "3 people to add" in _page(client, reverse("assignments:upload", kwargs={"pk": job.pk}))
+
+
+def test_the_organisation_trend_shows_percentages_and_dates_one_way(learner_with_history):
+    from reports.services import run_compliance_snapshot
+
+    run_compliance_snapshot(as_of=timezone.now())
+    client = Client()
+    client.force_login(AdminFactory())
+    html = _page(client, reverse("reports_organisation"))
+    trend = html[html.index('data-testid="trend-table"') :]
+    trend = trend[: trend.index("</table>")]
+    # One course done of two: 50%, in the same format as every other percentage on the page.
+    assert re.search(r'<td class="text-end">50%</td></tr>', trend)
+    assert day_text(timezone.localdate()) in trend
+    _assert_british_dates_only(html, "organisation report")
