@@ -8,9 +8,9 @@ import datetime as dt
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from assignments.models import Assignment, AssignmentRule, Completion, Exemption, ImportJob
+from assignments.models import Assignment, AssignmentRule, Attempt, Completion, Exemption, ImportJob
 from assignments.state import ComplianceState, with_compliance_state
-from courses.models import Course
+from courses.models import Course, Quiz
 from lms.models import User
 from lms.selectors import person_search_q
 
@@ -73,13 +73,27 @@ def assignment_list(
     return qs.order_by("due_date", "learner__last_name", "pk")
 
 
+# Practice checks: the quizzes that never count as attempts at the assessment.
+PRACTICE_KINDS = [Quiz.Kind.MODULE_CHECK, Quiz.Kind.PRETEST]
+
+
 def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
-    """Every assignment (active and archived) and every completion of a learner."""
+    """Every assignment (active and archived) with its submitted attempts at the final assessment
+    (``attempt_count``) and practice checks (``practice_count``), and every completion of a learner."""
+    submitted = Q(attempts__status=Attempt.Status.SUBMITTED)
     assignments = with_reassign_blocker(
         with_state(
             Assignment.objects.filter(learner=learner)
             .select_related("course", "archived_by", "assigned_by")
-            .annotate(attempt_count=Count("attempts", distinct=True)),
+            .annotate(
+                # Attempts are the final assessment's; practice checks (module checks, the pre-test) apart.
+                attempt_count=Count(
+                    "attempts", filter=submitted & Q(attempts__quiz__kind=Quiz.Kind.FINAL), distinct=True
+                ),
+                practice_count=Count(
+                    "attempts", filter=submitted & Q(attempts__quiz__kind__in=PRACTICE_KINDS), distinct=True
+                ),
+            ),
             today=today,
         )
     ).order_by("-assigned_at", "-pk")

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assignments.models import Assignment, Attempt, Completion, Exemption
+from assignments.selectors.lifecycle import PRACTICE_KINDS
+from courses.models import Quiz
 from escalation.models import EscalationEvent
 from lms.dates import day_text
 from lms.scores import percent_text
@@ -20,23 +22,32 @@ from reports.selectors.state import ReportState, end_of_day, excused_for, with_r
 
 
 def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
+    """Attempts are the final assessment's (counted, scored, "not passed"); practice checks (module
+    checks and the pre-test) are listed apart as ``practice`` and counted as ``practice_count``."""
     excused = excused_for(day, history=history)
+    submitted = Q(attempts__status=Attempt.Status.SUBMITTED)
+    final = Q(attempts__quiz__kind=Quiz.Kind.FINAL)
     assignments = Assignment.objects.filter(learner=person).select_related("course")
     if history:
         assignments = assignments.filter(assigned_at__lt=end_of_day(day))
     assignments = list(
         with_report_state(assignments, day=day, excused=excused, history=history)
         .annotate(
-            attempt_count=Count("attempts", filter=Q(attempts__status=Attempt.Status.SUBMITTED), distinct=True),
-            best_score=Max("attempts__score"),
+            attempt_count=Count("attempts", filter=submitted & final, distinct=True),
+            best_score=Max("attempts__score", filter=submitted & final),
+            practice_count=Count(
+                "attempts", filter=submitted & Q(attempts__quiz__kind__in=PRACTICE_KINDS), distinct=True
+            ),
         )
         .order_by("archived_at", "-assigned_at", "-pk")
     )
-    attempts = list(
+    all_submitted = list(
         Attempt.objects.filter(assignment__learner=person, status=Attempt.Status.SUBMITTED)
         .select_related("quiz")
         .order_by("-submitted_at", "-pk")
     )
+    attempts = [attempt for attempt in all_submitted if attempt.quiz.kind == Quiz.Kind.FINAL]
+    practice = [attempt for attempt in all_submitted if attempt.quiz.kind != Quiz.Kind.FINAL]
     completions = list(
         Completion.objects.filter(learner=person).select_related("course", "learner").order_by("-completed_at")
     )
@@ -61,6 +72,7 @@ def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
     return {
         "assignments": assignments,
         "attempts": attempts,
+        "practice": practice,
         "completions": completions,
         "exemptions": exemptions,
         "events": events,
