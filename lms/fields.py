@@ -34,7 +34,11 @@ def parse_id(value) -> int | None:
 
 
 class DateField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date", "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()})
+    # A date input takes and shows ISO dates whatever the language (its DATE_INPUT_FORMATS'
+    # "29/11/2026" would leave the browser's date input empty on an edit form).
+    widget = forms.DateInput(
+        format="%Y-%m-%d", attrs={"type": "date", "min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()}
+    )
     default_validators = [validate_date_range]
 
     def to_python(self, value):
@@ -46,7 +50,12 @@ class DateField(forms.DateField):
 
 class DateTimeField(forms.DateTimeField):
     widget = forms.DateTimeInput(
-        attrs={"type": "datetime-local", "min": f"{MIN_DATE.isoformat()}T00:00", "max": f"{MAX_DATE.isoformat()}T23:59"}
+        format="%Y-%m-%dT%H:%M",
+        attrs={
+            "type": "datetime-local",
+            "min": f"{MIN_DATE.isoformat()}T00:00",
+            "max": f"{MAX_DATE.isoformat()}T23:59",
+        },
     )
     default_validators = [validate_date_range]
 

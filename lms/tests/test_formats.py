@@ -302,3 +302,19 @@ def test_the_organisation_trend_shows_percentages_and_dates_one_way(learner_with
     assert re.search(r'<td class="text-end">50%</td></tr>', trend)
     assert day_text(timezone.localdate()) in trend
     _assert_british_dates_only(html, "organisation report")
+
+
+def test_date_inputs_show_their_value_in_iso_whatever_the_language():
+    """A browser's date input shows only an ISO value: the language's "05/03/2024" left the hire
+    date of a person being edited empty (and saving cleared it)."""
+    from escalation.models import ReviewSession
+
+    admin = AdminFactory()
+    person = UserFactory(hire_date=dt.date(2024, 3, 5))
+    starts = timezone.make_aware(dt.datetime(2026, 12, 9, 14, 5))
+    session = ReviewSession.objects.create(title="Review", starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    client = Client()
+    client.force_login(admin)
+    assert 'value="2024-03-05"' in _page(client, reverse("person_edit", kwargs={"pk": person.pk}))
+    edit = _page(client, reverse("escalation:review_session_edit", kwargs={"pk": session.pk}))
+    assert 'value="2026-12-09T14:05"' in edit
