@@ -123,7 +123,12 @@ def person_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("%(name)s was added.") % {"name": person})
+            # Created without a password: the welcome email (lms.invitations) is on its way.
+            messages.success(
+                request,
+                _("%(name)s was added; a welcome email with a link to set a password is on its way to %(email)s.")
+                % {"name": person, "email": person.email},
+            )
             return redirect("person_detail", pk=person.pk)
     return render(request, "lms/person_form.html", {"form": form, "timezones": TIMEZONE_NAMES, "creating": True})
 
