@@ -4,6 +4,7 @@ validate again and save."""
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
@@ -11,6 +12,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+from courses.services.authoring import question_choice_messages
 from courses.services.packages import KEY_PATTERN, course_rule_problems
 from lms.fields import MAX_FORMSET_ROWS
 from lms.uploads import read_text_upload
@@ -35,8 +37,31 @@ class _CrispyMixin:
 
 
 class CourseForm(_CrispyMixin, forms.ModelForm):
+    # The one way to say "unlimited": this box. The maximum is a number of at least 1 otherwise.
     unlimited_attempts = forms.BooleanField(
-        label=_("Unlimited attempts"), required=False, help_text=_("Ticked: the maximum attempts field is ignored.")
+        label=_("Unlimited attempts"),
+        required=False,
+        help_text=_("Learners may take the final assessment as often as they need; the maximum below is not used."),
+    )
+
+    # The settings grouped as authors think of them; every field of Meta.fields is in one group.
+    FIELDSETS = (
+        (_("Basics"), ("code", "title", "description", "cpd_points")),
+        (_("Assessment"), ("pass_mark", "grading_method")),
+        (_("Attempts"), ("unlimited_attempts", "max_attempts", "cooldown_first_minutes", "cooldown_later_minutes")),
+        (
+            _("Deadlines and recertification"),
+            (
+                "default_due_days",
+                "recertification_months",
+                "recertification_window_days",
+                "expiry_rule",
+                "fixed_expiry_month",
+                "fixed_expiry_day",
+                "grace_days",
+            ),
+        ),
+        (_("Notifications and compliance"), ("compliance_critical",)),
     )
 
     class Meta:
@@ -63,9 +88,19 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
         self.fields["cpd_points"].widget.attrs["min"] = 0
         # The field's message before the named constraint (course_max_attempts_positive).
         self.fields["max_attempts"].validators.append(
-            MinValueValidator(1, message=_("Maximum attempts must be at least 1, or empty for unlimited."))
+            MinValueValidator(
+                1, message=_("Maximum attempts must be at least 1; tick “Unlimited attempts” for no limit.")
+            )
         )
         self.fields["max_attempts"].widget.attrs["min"] = 1
+        self.fields["max_attempts"].help_text = _("How many times a learner may take the final assessment.")
+        self.fields["compliance_critical"].help_text = _(
+            "Learners confirm with their password before submitting the final assessment, and emails mark the "
+            "course as compliance-critical. Reminders and escalation follow the course's escalation policy."
+        )
+        self.helper.layout = Layout(
+            *[Fieldset(legend, *names) for legend, names in self.FIELDSETS],
+        )
         if self.instance.pk:
             self.initial["unlimited_attempts"] = self.instance.max_attempts is None
             if self.instance.version > 1:
@@ -206,17 +241,32 @@ class QuizForm(_CrispyMixin, forms.ModelForm):
 
 
 class QuestionForm(_CrispyMixin, forms.ModelForm):
+    # A new question only: its true/false choices are made from this answer.
+    true_false_answer = forms.TypedChoiceField(
+        label=_("Right answer (true/false questions)"),
+        choices=[("true", _("True")), ("false", _("False"))],
+        coerce=lambda value: value == "true",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("For a true/false question, leave the choices below empty: “True” and “False” are made for you."),
+    )
+
     class Meta:
         model = Question
         fields = ["kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"]
         widgets = {"text": forms.Textarea(attrs={"rows": 3}), "explanation": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "kind": _("A new true/false question without choices gets “True” and “False”; then mark the right one."),
             "remediation_module": _("Where a learner who gets it wrong is sent: a module or a resource, not both."),
         }
 
     def __init__(self, *args, course: Course, **kwargs):
         super().__init__(*args, **kwargs)
+        # The fields in page order, the true/false answer right after the kind.
+        self.order_fields(["kind", "true_false_answer"])
+        if self.instance.pk:
+            # A saved question's true/false answer is ticked among its choices.
+            del self.fields["true_false_answer"]
         modules = Module.objects.filter(course=course).order_by("order", "pk")
         self.fields["objective"].queryset = modules
         self.fields["objective"].required = True
@@ -259,6 +309,14 @@ class ChoiceForm(forms.ModelForm):
 
 
 class BaseChoiceFormSet(forms.BaseInlineFormSet):
+    """The choices of a question. Given the question form posted with them (``question_form``),
+    they are checked against its kind's rules when saved, not first when the course is published;
+    a new true/false question with no choices needs its answer on the question form."""
+
+    def __init__(self, *args, question_form: QuestionForm | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question_form = question_form
+
     def clean(self):
         super().clean()
         texts = [
@@ -268,6 +326,20 @@ class BaseChoiceFormSet(forms.BaseInlineFormSet):
         ]
         if len(set(texts)) != len(texts):
             raise ValidationError(_("Two choices of a question cannot have the same text."))
+        if self.question_form is None or any(form.errors for form in self.forms):
+            return
+        self.question_form.is_valid()  # cleaned once, however often asked
+        kind = self.question_form.cleaned_data.get("kind")
+        rows = self.service_rows()
+        if not kind:
+            return
+        if kind == Question.Kind.TRUE_FALSE and not rows and "true_false_answer" in self.question_form.fields:
+            if self.question_form.cleaned_data.get("true_false_answer") is None:
+                self.question_form.add_error("true_false_answer", _("Say whether the statement is true or false."))
+            return
+        problems = question_choice_messages(kind, [(row["text"], row["is_correct"]) for row in rows])
+        if problems:
+            raise ValidationError(problems)
 
     def service_rows(self) -> list[dict]:
         """The kept, non-empty choices in page order, as the question services take them."""

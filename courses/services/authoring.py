@@ -18,11 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses import usage
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.packages import (
     KEY_PATTERN,
+    TRUE_FALSE_TEXTS,
     _build_course,
     choice_problems,
     course_export_package,
@@ -278,6 +280,38 @@ def quiz_delete(*, quiz: Quiz) -> None:
     quiz.delete()
 
 
+def question_choice_messages(kind: str, choices: list[tuple[str, bool]]) -> list[str]:
+    """The choice rules of a question kind as sentences for the question page, checked when the
+    question is saved (publishing checks the same rules, ``choice_problems``, for whole courses).
+    ``choices`` are (text, correct) pairs of the kept choices."""
+    correct = sum(1 for _text, is_correct in choices if is_correct)
+    messages = []
+    if kind == Question.Kind.TRUE_FALSE:
+        if sorted(text for text, _correct in choices) != sorted(TRUE_FALSE_TEXTS):
+            messages.append(_("A true/false question has exactly two choices, “True” and “False”."))
+        if correct != 1:
+            messages.append(_("Tick the one correct answer of a true/false question: “True” or “False”."))
+        return messages
+    if len(choices) < 2:
+        messages.append(_("A question needs at least two choices."))
+    if kind == Question.Kind.SINGLE and correct > 1:
+        messages.append(
+            ngettext(
+                "A single-choice question has exactly one correct choice, and %(count)d is ticked: untick all "
+                "but one, or make it a multiple-choice question.",
+                "A single-choice question has exactly one correct choice, and %(count)d are ticked: untick all "
+                "but one, or make it a multiple-choice question.",
+                correct,
+            )
+            % {"count": correct}
+        )
+    elif kind == Question.Kind.SINGLE and correct == 0:
+        messages.append(_("Tick the correct choice: a single-choice question has exactly one."))
+    elif kind == Question.Kind.MULTIPLE and correct == 0:
+        messages.append(_("Tick at least one correct choice: a multiple-choice question has one or more."))
+    return messages
+
+
 def _save_question(question: Question, choices: list[dict[str, Any]] | None) -> Question:
     course_id = question.quiz.course_id
     errors = {}
@@ -295,6 +329,12 @@ def _save_question(question: Question, choices: list[dict[str, Any]] | None) -> 
             errors[field] = _("Choose from this course.")
     if errors:
         raise ValidationError(errors)
+    if choices is not None:
+        # Validated at save, so that a question saved with a green message does not block publishing.
+        rows = [((row.get("text") or "").strip(), bool(row.get("is_correct"))) for row in choices]
+        problems = question_choice_messages(question.kind, rows)
+        if problems:
+            raise ValidationError(problems)
     question.full_clean()
     question.save()
     if choices is not None:
@@ -325,14 +365,18 @@ def _save_choices(question: Question, choices: list[dict[str, Any]]) -> None:
 
 
 @transaction.atomic
-def question_create(*, quiz: Quiz, data: dict[str, Any], choices: list[dict[str, Any]]) -> Question:
+def question_create(
+    *, quiz: Quiz, data: dict[str, Any], choices: list[dict[str, Any]], true_false_answer: bool | None = None
+) -> Question:
     """A question at the end of the quiz. A true/false question given no choices gets "True" and
-    "False", neither marked correct yet."""
+    "False", with ``true_false_answer`` marked correct: one save makes a question ready to publish."""
     course_check_editable(quiz.course)
     question = Question(quiz=quiz, order=_next_order(quiz.questions.all()))
     _set(question, data, QUESTION_FIELDS)
     if not choices and question.kind == Question.Kind.TRUE_FALSE:
-        choices = [{"text": "True", "is_correct": False}, {"text": "False", "is_correct": False}]
+        if true_false_answer is None:
+            raise ValidationError({"true_false_answer": _("Say whether the statement is true or false.")})
+        choices = [{"text": text, "is_correct": (text == "True") == true_false_answer} for text in TRUE_FALSE_TEXTS]
     return _save_question(question, choices)
 
 

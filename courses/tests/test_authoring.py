@@ -318,8 +318,18 @@ def test_question_create_saves_choices_in_order_and_true_false_defaults():
         choices=[{"text": "B", "is_correct": True, "feedback": "Yes"}, {"text": "A", "is_correct": False}],
     )
     assert list(question.choices.values_list("text", "is_correct", "order")) == [("B", True, 0), ("A", False, 1)]
-    true_false = services.question_create(quiz=quiz, data={**data, "kind": Question.Kind.TRUE_FALSE}, choices=[])
-    assert list(true_false.choices.values_list("text", "is_correct")) == [("True", False), ("False", False)]
+    # A true/false question given no choices gets both, its answer marked (issue 13 item 19).
+    true_false = services.question_create(
+        quiz=quiz, data={**data, "kind": Question.Kind.TRUE_FALSE}, choices=[], true_false_answer=True
+    )
+    assert list(true_false.choices.values_list("text", "is_correct")) == [("True", True), ("False", False)]
+    with pytest.raises(ValidationError) as caught:
+        services.question_create(quiz=quiz, data={**data, "kind": Question.Kind.TRUE_FALSE}, choices=[])
+    assert caught.value.message_dict == {"true_false_answer": ["Say whether the statement is true or false."]}
+    with pytest.raises(ValidationError, match="exactly one correct choice, and 2 are ticked"):
+        services.question_create(
+            quiz=quiz, data=data, choices=[{"text": "A", "is_correct": True}, {"text": "B", "is_correct": True}]
+        )
 
 
 def test_question_update_replaces_choices_and_refuses_foreign_ones():
@@ -328,10 +338,15 @@ def test_question_update_replaces_choices_and_refuses_foreign_ones():
     question = make_question(QuizFactory(course=course), objective=module, remediation_module=module)
     keep = question.choices.first()
     other = ChoiceFactory()
-    services.question_update(question=question, data={}, choices=[{"id": keep.pk, "text": "Kept", "is_correct": True}])
-    assert list(question.choices.values_list("pk", "text")) == [(keep.pk, "Kept")]
+    services.question_update(
+        question=question, data={}, choices=[{"id": keep.pk, "text": "Kept", "is_correct": True}, {"text": "New"}]
+    )
+    assert list(question.choices.values_list("text", flat=True)) == ["Kept", "New"]
+    assert question.choices.get(text="Kept").pk == keep.pk
     with pytest.raises(ValidationError, match="does not belong"):
-        services.question_update(question=question, data={}, choices=[{"id": other.pk, "text": "X"}])
+        services.question_update(
+            question=question, data={}, choices=[{"id": other.pk, "text": "X", "is_correct": True}, {"text": "Y"}]
+        )
     assert Choice.objects.filter(pk=other.pk, question=other.question).exists()
 
 

@@ -384,11 +384,18 @@ def question_edit(request, course_pk: int, quiz_pk: int, pk: int | None = None):
     data = request.POST if request.method == "POST" else None
     form = QuestionForm(data, instance=question, course=course)
     formset_class = choice_formset(new_question=question is None)
-    formset = formset_class(data, instance=question or Question(quiz=quiz), prefix="choices")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    formset = formset_class(data, instance=question or Question(quiz=quiz), prefix="choices", question_form=form)
+    # The choices first: checking them against the question's kind can put an error on the form.
+    choices_valid = formset.is_valid() if request.method == "POST" else False
+    if request.method == "POST" and choices_valid and form.is_valid():
         try:
             if question is None:
-                question = services.question_create(quiz=quiz, data=form.service_data(), choices=formset.service_rows())
+                question = services.question_create(
+                    quiz=quiz,
+                    data=form.service_data(),
+                    choices=formset.service_rows(),
+                    true_false_answer=form.cleaned_data.get("true_false_answer"),
+                )
             else:
                 services.question_update(question=question, data=form.service_data(), choices=formset.service_rows())
         except ValidationError as error:
