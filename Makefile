@@ -8,10 +8,12 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in emails' links (lms/settings.py SITE_URL): where `make run` serves, unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Playwright drives Debian's Chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-DEB_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils
+DEB_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils xmlsec1
 
 .PHONY: run test test-fast bench lint format system-deps venv migrate seed worker beat clean
 
@@ -36,11 +38,11 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
+	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 
 run: system-deps seed
 	@echo "Serving at http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: system-deps venv
 	$(VENV)/bin/pytest
@@ -66,7 +68,7 @@ format: venv
 # production settings (lms/celery.py), so these name the development settings unless
 # DJANGO_SETTINGS_MODULE is already set.
 worker: venv
-	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-lms.settings} $(VENV)/bin/celery -A lms worker --loglevel=info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-lms.settings} SITE_URL=$(SITE_URL) $(VENV)/bin/celery -A lms worker --loglevel=info
 
 beat: venv
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-lms.settings} $(VENV)/bin/celery -A lms beat --loglevel=info

@@ -11,3 +11,7 @@ class EscalationConfig(AppConfig):
         # Signal receivers and the registries they fill; the tasks, so that the outbox can ask for
         # the dispatcher by its task name in any process, not only in a worker that autodiscovered it.
         from escalation import receivers, tasks  # noqa: F401
+        from escalation.navigation import unread_badge
+        from lms.navigation import register_badge
+
+        register_badge("escalation:notifications", unread_badge)

@@ -16,7 +16,8 @@ A recipient's pending rows of one kind are sent as one email listing every item:
 five late people gets one message. It lists each thing once (``message_items``): rows about the
 same assignment (one person told in two roles, two ladder steps caught up in one night) are one
 item, so each learner appears once per course whatever roles the recipient holds. Its subject
-covers what it holds (escalation.subjects).
+covers what it holds (escalation.subjects). Each item links to the page it is about, on the
+site's own address (escalation.links).
 
 Subjects and text parts are plain text, rendered without HTML autoescaping (an apostrophe in a
 course title stays an apostrophe); the HTML part escapes them exactly once.
@@ -38,6 +39,7 @@ from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from escalation.links import absolute, certificate_url, notification_path
 from escalation.models import Notification
 from escalation.subjects import Held, subject_for
 
@@ -131,9 +133,25 @@ def render_text(template_name: str, context: dict) -> str:
     return str.__str__(rendered)
 
 
+def _linked_items(recipient, kind: str, rows: list[Notification], learners: list[object]) -> list[dict]:
+    """Each row's context with the absolute address of the page it is about (escalation.links),
+    and for a pass, of the certificate."""
+    items = []
+    for row, learner_id in zip(rows, learners, strict=True):
+        path = notification_path(
+            kind=kind, recipient=recipient, assignment_id=row.assignment_id, learner_id=learner_id, context=row.context
+        )
+        item = {**row.context, "url": absolute(path), "linked": path is not None}
+        if kind == Notification.Kind.COURSE_PASSED:
+            item["certificate_url"] = certificate_url(row.context)
+        items.append(item)
+    return items
+
+
 def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMultiAlternatives:
     rows = message_items(kind, rows)
-    items = [row.context for row in rows]
+    learners = _learners(rows)
+    items = _linked_items(recipient, kind, rows, learners)
     context = {
         "recipient": recipient,
         "items": items,
@@ -142,7 +160,7 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
         "site_url": settings.SITE_URL,
     }
     with translation.override(recipient.locale or settings.LANGUAGE_CODE), timezone.override(recipient.tzinfo):
-        subject = subject_for(kind, Held(items, _learners(rows)))
+        subject = subject_for(kind, Held(items, learners))
         text = render_text(f"escalation/email/{kind}.txt", context)
         try:
             html = render_to_string(f"escalation/email/{kind}.html", {**context, "subject": subject})
@@ -202,12 +220,30 @@ def _deliver(token: str, now: dt.datetime, connection) -> Counter:
     return totals
 
 
+def _due(now: dt.datetime) -> Q:
+    """The rows a run at ``now`` would claim: due, or back from a lapsed lease."""
+    lapsed = Q(status=Notification.Status.SENDING, claimed_at__lt=now - LEASE)
+    return Q(status=Notification.Status.PENDING, send_after__lte=now) | lapsed
+
+
+def queued_split(*, as_of: dt.datetime, after: int) -> dict:
+    """Of the rows a run at ``as_of`` would send (due, to an active recipient with an address):
+    how many were written after row ``after`` (queued tonight), how many were already waiting, and
+    to how many people. The preview's dispatch line, so that it adds up with what it listed."""
+    sendable = Notification.objects.filter(_due(as_of), recipient__is_active=True).exclude(recipient__email="")
+    return sendable.aggregate(
+        notifications_tonight=Count("pk", filter=Q(pk__gt=after)),
+        notifications_waiting=Count("pk", filter=Q(pk__lte=after)),
+        people=Count("recipient_id", distinct=True),
+    )
+
+
 def _predict(now: dt.datetime) -> Counter:
     """The figures a run at ``now`` would report, sending nothing: one email per recipient and kind
     among the rows it would claim (due, or back from a lapsed lease), none to an inactive recipient
     or one without an address (those rows are cancelled). A failure cannot be foreseen."""
     lapsed = Q(status=Notification.Status.SENDING, claimed_at__lt=now - LEASE)
-    due = Q(status=Notification.Status.PENDING, send_after__lte=now) | lapsed
+    due = _due(now)
     totals = Counter(notifications_recovered=Notification.objects.filter(lapsed).count())
     groups = (
         Notification.objects.filter(due)

@@ -108,19 +108,23 @@ class Notification(TimeStampedModel):
     rows of one kind into one email (a manager with five late people gets one message)."""
 
     class Kind(models.TextChoices):
-        ASSIGNED = "assigned", _("New training assigned")
-        REMINDER = "reminder", _("Reminder before the due date")
-        ATTEMPT_FAILED = "attempt_failed", _("Failed attempt (learner)")
-        MANAGER_ATTEMPT_FAILED = "manager_attempt_failed", _("Failed attempt (manager)")
-        ATTEMPTS_EXHAUSTED = "attempts_exhausted", _("Attempts used up (learner)")
-        MANAGER_ATTEMPTS_EXHAUSTED = "manager_attempts_exhausted", _("Attempts used up (manager)")
+        # Labels are what the recipient reads in their list of notifications (and the preview's
+        # "Message" column): said from the recipient's side, never as internal names.
+        ASSIGNED = "assigned", _("New training assigned to you")
+        REMINDER = "reminder", _("Training due soon")
+        ATTEMPT_FAILED = "attempt_failed", _("Your attempt did not pass")
+        MANAGER_ATTEMPT_FAILED = "manager_attempt_failed", _("Someone you manage did not pass an attempt")
+        ATTEMPTS_EXHAUSTED = "attempts_exhausted", _("You have used all your attempts")
+        MANAGER_ATTEMPTS_EXHAUSTED = "manager_attempts_exhausted", _("Someone you manage has used all their attempts")
         REVIEW_BOOKED = "review_booked", _("Review session booked")
-        OVERDUE = "overdue", _("Overdue (learner)")
-        ESCALATION = "escalation", _("Overdue escalation (manager chain)")
+        OVERDUE = "overdue", _("Your training is overdue")
+        ESCALATION = "escalation", _("Overdue training in your reporting line")
         WARNING_LETTER = "warning_letter", _("Formal warning letter")
-        RECERTIFICATION = "recertification", _("Recertification due")
-        CHECKIN = "checkin", _("Weekly at-risk check-in")
+        RECERTIFICATION = "recertification", _("Time to renew your certificate")
+        CHECKIN = "checkin", _("Weekly check-in: people at risk in your team")
         DIGEST = "digest", _("Daily team digest")
+        COURSE_PASSED = "course_passed", _("You passed: your certificate is ready")
+        WITHDRAWN = "withdrawn", _("Training withdrawn")
         INVITATION = "invitation", _("Welcome and invitation to set a password")
 
     class Status(models.TextChoices):

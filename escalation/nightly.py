@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assignments.services.exemptions import run_exemption_returns
 from escalation.dispatch import run_dispatch
@@ -44,11 +45,27 @@ WORKFLOWS: list[tuple[str, Workflow]] = [
 # Work that leaves the database (email): in a dry run only these are asked what they would do; the
 # others run for real and are rolled back (escalation.rehearsal), so the figures are the real run's.
 LEAVES_THE_DATABASE = {"dispatch"}
+# What people call each workflow (the preview, the admin); a registered workflow brings its own.
+LABELS: dict[str, str] = {
+    "exemption_returns": _("Back from leave: deadlines moved"),
+    "due_reminders": _("Reminders before the due date"),
+    "failure_followup": _("Follow-up of failed attempts"),
+    "overdue_ladder": _("Overdue ladder: escalations and warning letters"),
+    "recertification": _("Recertification"),
+    "checkins_and_digests": _("Managers' check-ins and digests"),
+    "dispatch": _("Sending"),
+}
 
 
-def register_workflow(name: str, run: Workflow, *, before: str = "dispatch") -> None:
+def workflow_label(name: str) -> str:
+    return str(LABELS.get(name) or name.replace("_", " ").capitalize())
+
+
+def register_workflow(name: str, run: Workflow, *, before: str = "dispatch", label: str | None = None) -> None:
     """Add a workflow of an app above escalation, to run just before ``before``; registering the
     same name again replaces it (apps may be readied more than once in tests)."""
+    if label is not None:
+        LABELS[name] = label
     names = [existing for existing, _ in WORKFLOWS]
     if name in names:
         WORKFLOWS[names.index(name)] = (name, run)
@@ -56,15 +73,25 @@ def register_workflow(name: str, run: Workflow, *, before: str = "dispatch") -> 
     WORKFLOWS.insert(names.index(before), (name, run))
 
 
+# Called before (done=False) and after (done=True) each workflow, inside the run (for a dry run,
+# before the rollback): the preview reads who tonight's messages go to (escalation.preview).
+# The summaries stay the run's own figures, the same for a dry run and a real one.
+Watch = Callable[..., None]
+
+
 def run_nightly(
-    *, as_of: dt.datetime | None = None, dry_run: bool = False, only: list[str] | None = None
+    *,
+    as_of: dt.datetime | None = None,
+    dry_run: bool = False,
+    only: list[str] | None = None,
+    watch: Watch | None = None,
 ) -> list[dict]:
     as_of = as_of or timezone.now()
     with nightly_run(dry_run=dry_run):
-        return _run(as_of=as_of, dry_run=dry_run, only=only)
+        return _run(as_of=as_of, dry_run=dry_run, only=only, watch=watch)
 
 
-def _run(*, as_of: dt.datetime, dry_run: bool, only: list[str] | None) -> list[dict]:
+def _run(*, as_of: dt.datetime, dry_run: bool, only: list[str] | None, watch: Watch | None = None) -> list[dict]:
     results = []
     for name, func in WORKFLOWS:
         if only and name not in only:
@@ -72,8 +99,12 @@ def _run(*, as_of: dt.datetime, dry_run: bool, only: list[str] | None) -> list[d
         run = None
         if not dry_run:
             run = WorkflowRun.objects.create(workflow=name, as_of=as_of, dry_run=dry_run, started_at=timezone.now())
+        if watch is not None:
+            watch(name, done=False)
         try:
             summary = dict(func(as_of=as_of, dry_run=dry_run and name in LEAVES_THE_DATABASE))
+            if watch is not None:
+                watch(name, done=True)
         except Exception as error:
             if run is not None:
                 WorkflowRun.objects.filter(pk=run.pk).update(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from assignments.models import Assignment
@@ -75,3 +75,77 @@ def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon:
     new = (enqueue_and_dispatch_soon if dispatch_soon else enqueue)(list(seen.values()))
     Assignment.objects.filter(pk__in=[m.assignment_id for m in new]).update(notified_at=stamp)
     return len(new)
+
+
+# Archiving reasons that take the training away from the learner without giving it again: they are
+# told it was withdrawn. Re-training, recertification and the clean slate assign the course afresh
+# (the new assignment's notice says so); a leaver is not written to.
+WITHDRAWN_REASONS = {
+    Assignment.ArchiveReason.ASSIGNED_IN_ERROR,
+    Assignment.ArchiveReason.RULE_ENDED,
+    Assignment.ArchiveReason.OTHER,
+}
+
+
+def withdrawn_notice_queue(*, assignment_ids: list[int], reason: str) -> int:
+    """Tell each active learner whose assignment was archived for a withdrawing reason, unless the
+    same course is assigned to them again (a re-assignment archives with "other" too). Once per
+    assignment (an assignment is archived once); returns how many were queued."""
+    if reason not in WITHDRAWN_REASONS or not assignment_ids:
+        return 0
+    label = str(Assignment.ArchiveReason(reason).label).lower()
+    still_assigned = Assignment.objects.filter(
+        archived_at=None, learner_id=OuterRef("learner_id"), course_code=OuterRef("course_code")
+    )
+    rows = (
+        Assignment.objects.filter(pk__in=assignment_ids, archived_at__isnull=False, learner__is_active=True)
+        .exclude(Exists(still_assigned))
+        .values_list("pk", "learner_id", "learner__first_name", "learner__last_name", "course__title", "course_code")
+        .order_by("pk")
+    )
+    messages = [
+        Outgoing(
+            recipient_id=learner_id,
+            kind=Notification.Kind.WITHDRAWN,
+            dedupe_key=f"withdrawn:{pk}",
+            assignment_id=pk,
+            context={
+                "learner": f"{first} {last}".strip(),
+                "first_name": first,
+                "course": title,
+                "course_code": code,
+                "withdrawn_reason": label,
+                "reason": f"withdrawn: {label}",
+            },
+        )
+        for pk, learner_id, first, last, title, code in rows
+    ]
+    return len(enqueue_and_dispatch_soon(messages))
+
+
+def course_passed_notice_queue(*, completion) -> int:
+    """Tell the learner they passed and their certificate is issued: once per completion earned
+    here by a passed attempt. A completion recorded or imported from another system is history
+    the learner already knows of, and imports send no email themselves."""
+    if completion.attempt_id is None or not completion.learner.is_active:
+        return 0
+    learner = completion.learner
+    message = Outgoing(
+        recipient_id=learner.pk,
+        kind=Notification.Kind.COURSE_PASSED,
+        dedupe_key=f"passed:{completion.pk}",
+        assignment_id=completion.assignment_id,
+        context={
+            "learner": learner.get_full_name(),
+            "first_name": learner.first_name,
+            "course": completion.course.title,
+            "course_code": completion.course_code,
+            "score": str(completion.score) if completion.score is not None else "",
+            "certificate_number": completion.certificate_number,
+            "expires_on": completion.expires_on.isoformat() if completion.expires_on else "",
+            "attempt_id": completion.attempt_id,
+            "completion_id": completion.pk,
+            "reason": "passed; certificate issued",
+        },
+    )
+    return len(enqueue_and_dispatch_soon([message]))

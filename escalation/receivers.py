@@ -2,7 +2,8 @@
 
 - Attempts: each receiver inserts outbox rows (the same dedupe keys as the nightly catch-up) and
   asks a worker to dispatch them once the transaction commits: a manager hears of a failure at once.
-- Assignments created, archived, exempted, completed: a case-file entry each.
+- Assignments created, archived, exempted, completed: a case-file entry each; a pass tells the
+  learner their certificate is ready, a withdrawing archive tells them it was withdrawn (outbox).
 - Registries of the apps below: the assignment notice writer (``assignments.notices``), the
   welcome email writer (``lms.invitations``); and of
   this app: the ICS and warning-letter attachment builders (``escalation.dispatch``).
@@ -29,7 +30,7 @@ from escalation import (
     reviews,  # noqa: F401  (registers the ICS attachment builder)
 )
 from escalation.invitations import invitation_queue
-from escalation.notices import assignment_notice_queue
+from escalation.notices import assignment_notice_queue, course_passed_notice_queue, withdrawn_notice_queue
 from escalation.outbox import dispatch_soon as _dispatch_soon
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
 from lms.dates import record_day
@@ -54,6 +55,7 @@ def on_attempts_exhausted(sender, assignment, **kwargs):
 @receiver(course_completed, dispatch_uid="escalation.course_completed")
 def on_course_completed(sender, completion, **kwargs):
     events.completed(completion=completion)
+    course_passed_notice_queue(completion=completion)
 
 
 @receiver(assignment_created, dispatch_uid="escalation.assignment_created")
@@ -94,6 +96,7 @@ def on_assignments_archived(sender, assignment_ids, reason, actor=None, **kwargs
             for pk in assignment_ids
         ]
     )
+    withdrawn_notice_queue(assignment_ids=assignment_ids, reason=reason)
 
 
 @receiver(exemption_granted, dispatch_uid="escalation.exemption_granted")

@@ -11,11 +11,11 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from assignments.models import Assignment
 from assignments.state import exemptions_in_force
-from escalation.models import EscalationPolicy, EscalationStep
+from escalation.models import EscalationPolicy, EscalationStep, Notification
 from lms.models import User
 
 OPEN_STATUSES = [Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS, Assignment.Status.FAILED]
@@ -131,3 +131,21 @@ def assignment_for_case_file(*, viewer: User, pk: int, learner_may_see: bool = F
 
 def case_file(assignment: Assignment):
     return assignment.events.select_related("actor").order_by("occurred_at", "pk")
+
+
+def notifications_for(*, user: User) -> QuerySet:
+    """A user's notifications as their list shows them, newest first (notification_inbox_idx),
+    each with ``learner_of``: the learner of the assignment it is about (for its link)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .exclude(status=Notification.Status.CANCELLED)
+        .annotate(learner_of=F("assignment__learner_id"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_count(*, user: User) -> int:
+    """How many of a user's notifications they have not seen in their list (the menu's count)."""
+    return (
+        Notification.objects.filter(recipient=user, read_at=None).exclude(status=Notification.Status.CANCELLED).count()
+    )

@@ -273,3 +273,31 @@ def _digest(held: Held) -> str:
 def _invitation(held: Held) -> str:
     # One welcome per message (a resend is its own message); a second row would say the same.
     return _("Welcome to %(organisation)s training: set up your account") % {"organisation": settings.ORGANISATION_NAME}
+
+
+@_subject(Kind.COURSE_PASSED)
+def _course_passed(held: Held) -> str:
+    if held.count == 1:
+        return _("You passed %(course)s: your certificate is ready") % held.names()
+    return (
+        ngettext(
+            "You passed %(count)d course: your certificate is ready",
+            "You passed %(count)d courses: your certificates are ready",
+            held.count,
+        )
+        % held.names()
+    )
+
+
+@_subject(Kind.WITHDRAWN)
+def _withdrawn(held: Held) -> str:
+    if held.count == 1:
+        return _("Withdrawn: you no longer need to complete %(course)s") % held.names()
+    return (
+        ngettext(
+            "Withdrawn: you no longer need to complete %(count)d course",
+            "Withdrawn: you no longer need to complete %(count)d courses",
+            held.count,
+        )
+        % held.names()
+    )

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,11 +16,11 @@ from courses.models import Course
 from escalation import selectors, services
 from escalation.forms import EscalationPolicyForm, ReviewBookingForm, ReviewSessionForm, StepFormSet
 from escalation.letters import warning_letter_pdf as render_warning_letter
+from escalation.links import notification_path
 from escalation.models import EscalationPolicy, Notification, ReviewBooking, ReviewSession, WarningLetter
-from escalation.nightly import run_nightly
+from escalation.preview import tonight_preview
 from escalation.rehearsal import NightlyRunInProgress
 from escalation.reviews import review_attendance_record, review_book
-from lms.models import User
 from lms.permissions import admin_required
 
 
@@ -50,30 +51,31 @@ def policy_edit(request, pk: int | None = None):
 
 @admin_required
 def preview(request):
-    """What tonight's run would send, to whom and why, computed by a dry run."""
+    """What tonight's run would send, to whom and why, computed by a dry run (escalation.preview)."""
     try:
-        results = run_nightly(dry_run=True)
+        context = tonight_preview()
     except NightlyRunInProgress as busy:
         messages.warning(request, str(busy))
-        results = []
-    recipient_ids = {s["recipient_id"] for r in results for s in r.get("samples", [])}
-    names = {u.pk: u for u in User.objects.filter(pk__in=recipient_ids)}
-    for result in results:
-        for sample in result.get("samples", []):
-            sample["recipient"] = names.get(sample["recipient_id"])
-            sample["kind_label"] = (
-                Notification.Kind(sample["kind"]).label
-                if sample["kind"] in Notification.Kind.values
-                else sample["kind"]
-            )
-    return render(request, "escalation/preview.html", {"results": results})
+        context = {"workflows": [], "dispatch": None, "total_messages": 0}
+    return render(request, "escalation/preview.html", context)
 
 
 @login_required
 def notifications(request):
-    rows = Notification.objects.filter(recipient=request.user).exclude(status=Notification.Status.CANCELLED)
-    page = Paginator(rows.order_by("-created_at"), 25).get_page(request.GET.get("page"))
+    """The user's notifications, newest first, each linking to what it is about. Opening the page
+    marks the notifications it shows as read (those on later pages stay unread until shown): the
+    list is the message, so seeing it is reading it. They stay marked "new" on this showing."""
+    rows = selectors.notifications_for(user=request.user)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
     unread = [n.pk for n in page if n.read_at is None]
+    for n in page:
+        n.link = notification_path(
+            kind=n.kind,
+            recipient=request.user,
+            assignment_id=n.assignment_id,
+            learner_id=n.learner_of,
+            context=n.context,
+        ) or reverse("home")
     if unread:
         Notification.objects.filter(pk__in=unread, recipient=request.user).update(read_at=timezone.now())
     return render(request, "escalation/notifications.html", {"page": page, "unread": set(unread)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -45,6 +46,17 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
+# A count shown beside a navigation item (unread notifications), by URL name: a function
+# (user) -> (count, text for screen readers), registered by the app that owns the page (lms sits
+# below it). One query per page shown, so only where the count is worth it.
+Badge = Callable[[object], tuple[int, str]]
+BADGES: dict[str, Badge] = {}
+
+
+def register_badge(url_name: str, badge: Badge) -> None:
+    BADGES[url_name] = badge
+
+
 def items_for(user) -> list[dict]:
     if not user.is_authenticated:
         return []
@@ -61,5 +73,15 @@ def items_for(user) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "role": item.role, "description": item.description})
+        entry = {
+            "label": item.label,
+            "url": url,
+            "role": item.role,
+            "description": item.description,
+            "badge": 0,
+            "badge_text": "",
+        }
+        if item.url_name in BADGES:
+            entry["badge"], entry["badge_text"] = BADGES[item.url_name](user)
+        items.append(entry)
     return items

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
@@ -13,4 +14,6 @@ class ReportsConfig(AppConfig):
         from reports.services import run_compliance_snapshot
 
         # Tonight's counts are stored after every workflow that changes them and before sending.
-        register_workflow("compliance_snapshot", run_compliance_snapshot, before="dispatch")
+        register_workflow(
+            "compliance_snapshot", run_compliance_snapshot, before="dispatch", label=_("Compliance snapshot")
+        )

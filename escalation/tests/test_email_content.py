@@ -21,6 +21,8 @@ from django.utils.html import escape
 
 from assignments.models import Assignment, Attempt, AttemptAnswer
 from assignments.notices import assignment_notice_send
+from assignments.services.archive import assignment_archive
+from assignments.services.completions import completion_create_from_attempt
 from assignments.signals import attempt_failed, attempts_exhausted
 from courses.tests.factories import AttemptFactory, CompletionFactory, make_course
 from escalation.dispatch import render_message, run_dispatch
@@ -74,7 +76,9 @@ def failed_attempt(assignment, number: int) -> Attempt:
 # --- item 16: every kind, through the services that write it ----------------------------------
 
 
-def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_in_html():
+def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_in_html(
+    django_capture_on_commit_callbacks,
+):
     director = UserFactory(first_name="Dana", last_name="O'Neil", email="director@example.com")
     lead = UserFactory(first_name='Zoë "Z"', last_name="<Lead>", manager=director, email="lead@example.com")
     sean = UserFactory(first_name="Seán", last_name="O'Brien", manager=lead, email="sean@example.com")
@@ -127,6 +131,16 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
     with time_machine.travel(at(monday, 3), tick=False):
         run_checkins_and_digests(as_of=at(monday))
         run_dispatch()
+    with time_machine.travel(at(monday, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        # A pass (certificate issued) and an assignment withdrawn as assigned in error (issue 13 item 11).
+        basics = assign(sean, make_course(questions=1, title=TITLE + " (basics)"), due=monday)
+        completion_create_from_attempt(
+            attempt=AttemptFactory(
+                assignment=basics, number=1, status=Attempt.Status.SUBMITTED, submitted_at=at(monday, 11),
+                score=100, passed=True,
+            )
+        )  # fmt: skip
+        assignment_archive(assignment=late, reason=Assignment.ArchiveReason.ASSIGNED_IN_ERROR)
 
     sent_kinds = set(Notification.objects.filter(status="sent").values_list("kind", flat=True))
     assert sent_kinds == set(Notification.Kind.values)

@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import connection
 from django.db.models import F, Value
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from assignments.models import Assignment
@@ -214,7 +215,8 @@ def test_ladder_contexts_render_into_the_emails(org):
     assert sent[("sam@example.com", "Overdue: Data protection")] == (
         "Hello Sam,\n\n"
         + "- Data protection was due on 20 Mar 2026 and is 15 days overdue.\n"
-        + f"\nPlease complete it now at {settings.SITE_URL}/. Your manager is being kept informed.\n"
+        + f"  Complete it: {settings.SITE_URL}{reverse('player_course', args=[org['a'].pk])}\n"
+        + "\nPlease complete it now. Your manager is being kept informed.\n"
     )
     for manager in ("lead", "director"):
         body = sent[(f"{manager}@example.com", "Overdue training: Sam Stone (Data protection)")]
@@ -261,8 +263,9 @@ def test_reminders_write_the_same_rows_and_render(org):
     sent = {m.to[0]: (m.subject, m.body) for m in mail.outbox}
     assert sent["sam@example.com"] == (
         "Reminder: Data protection is due on 20 Mar 2026",
-        "Hello Sam,\n\n- Data protection: due on 20 Mar 2026 (5 days left).\n\n"
-        f"Open your training at {settings.SITE_URL}/ to finish it before the deadline.\n",
+        "Hello Sam,\n\n- Data protection: due on 20 Mar 2026 (5 days left).\n"
+        f"  Open it: {settings.SITE_URL}{reverse('player_course', args=[a.pk])}\n\n"
+        "Finish it before the deadline.\n",
     )
 
 

@@ -69,6 +69,7 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
             "course": assignment.course.title,
             "course_code": code,
             "attempt": attempt.number,
+            "attempt_id": attempt.pk,  # the result page the message links to (escalation.links)
             "score": str(attempt.score),
             "pass_mark": attempt.quiz.effective_pass_mark,
             "missed": missed[attempt.pk],

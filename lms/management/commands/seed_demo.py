@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from lms.demo import DEMO_PASSWORD, seed_demo
@@ -18,6 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, learners: int, seed: int, url: str, **options):
         if learners < 1:
             raise CommandError("--learners must be at least 1.")
+        if not os.environ.get("SITE_URL"):
+            # Emails sent while seeding link to where the server will listen, not to a default port.
+            settings.SITE_URL = url.rstrip("/")
         org = seed_demo(learners=learners, seed=seed)
         self.stdout.write(
             self.style.SUCCESS(
