@@ -9,14 +9,19 @@ from lms import home
 
 @home.register(order=0, role="learner")
 def my_training_section(request):
-    from assignments.selectors.learner import learner_active_assignments, learner_completion_history, learner_today
+    from assignments.selectors.learner import (
+        attach_final_outcomes,
+        learner_active_assignments,
+        learner_completion_history,
+        learner_today,
+    )
 
     today = learner_today(request.user)
     return {
         "title": _("My training"),
         "template": "assignments/player/home_section.html",
         "context": {
-            "assignments": list(learner_active_assignments(learner=request.user, today=today)),
+            "assignments": attach_final_outcomes(list(learner_active_assignments(learner=request.user, today=today))),
             "history": list(learner_completion_history(learner=request.user, today=today)),
             "today": today,
         },

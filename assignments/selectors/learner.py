@@ -27,9 +27,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assignments.models import Assignment, Completion, ModuleProgress
+from assignments.models import Assignment, Attempt, Completion, ModuleProgress
 from assignments.state import ComplianceState, Facts, excused_for, state_of, with_compliance_state
-from courses.models import Module
+from courses.models import Module, Quiz
 
 
 class LearnerState(models.TextChoices):
@@ -132,8 +132,49 @@ def with_learner_state(qs: QuerySet[Assignment], *, today: dt.date) -> QuerySet[
 def learner_active_assignments(*, learner, today: dt.date | None = None) -> QuerySet[Assignment]:
     """The learner's active (not archived) assignments, what needs action first, in one query."""
     today = today or learner_today(learner)
-    qs = Assignment.objects.filter(learner=learner, archived_at__isnull=True).select_related("course")
+    qs = Assignment.objects.filter(learner=learner, archived_at__isnull=True).select_related("course", "learner")
     return with_learner_state(qs, today=today).order_by("state_rank", "due_date", "pk")
+
+
+def attach_final_outcomes(assignments: list[Assignment], *, now: dt.datetime | None = None) -> list[Assignment]:
+    """Mark each open assignment that has a submitted attempt at its final assessment with
+    ``outcome``: the last attempt (``last``: number, score, passed, submitted_at), the pass mark,
+    and where the learner stands (``allowance``: attempts left, a cooldown's end, an attempt open),
+    so their card can say what happened and what to do next. Two queries for any number of
+    assignments (final quizzes, their attempts)."""
+    from assignments.services.attempts import allowance_from_rows
+
+    now = now or timezone.now()
+    open_ones = [a for a in assignments if a.completion_id is None and a.archived_at is None]
+    for assignment in assignments:
+        assignment.outcome = None
+    if not open_ones:
+        return assignments
+    finals = {
+        quiz.course_id: quiz
+        for quiz in Quiz.objects.filter(course_id__in={a.course_id for a in open_ones}, kind=Quiz.Kind.FINAL)
+    }
+    rows: dict[int, list[dict]] = {}
+    for row in (
+        Attempt.objects.filter(assignment_id__in=[a.pk for a in open_ones], quiz__kind=Quiz.Kind.FINAL)
+        .order_by("assignment_id", "number")
+        .values("assignment_id", "quiz_id", "pk", "number", "status", "submitted_at", "score", "passed")
+    ):
+        rows.setdefault(row["assignment_id"], []).append(row)
+    for assignment in open_ones:
+        quiz = finals.get(assignment.course_id)
+        attempts = [row for row in rows.get(assignment.pk, []) if quiz is not None and row["quiz_id"] == quiz.pk]
+        submitted = [row for row in attempts if row["status"] == Attempt.Status.SUBMITTED]
+        if not submitted:
+            continue
+        quiz.course = assignment.course
+        assignment.outcome = {
+            "last": submitted[-1],
+            "quiz": quiz,
+            "pass_mark": quiz.effective_pass_mark,
+            "allowance": allowance_from_rows(assignment, quiz, attempts, now=now),
+        }
+    return assignments
 
 
 def learner_state_of(*, assignment: Assignment) -> str:

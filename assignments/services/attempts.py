@@ -79,6 +79,7 @@ class SubmitResult:
 __all__ = [
     "Allowance",
     "SubmitResult",
+    "allowance_from_rows",
     "assignment_grade",
     "attempt_allowance",
     "attempt_start",
@@ -116,6 +117,13 @@ def attempt_allowance(assignment: Assignment, quiz: Quiz, *, now: dt.datetime | 
         .order_by("number")
         .values("pk", "status", "submitted_at")
     )
+    return allowance_from_rows(assignment, quiz, rows, now=now)
+
+
+def allowance_from_rows(assignment: Assignment, quiz: Quiz, rows: list[dict], *, now: dt.datetime) -> Allowance:
+    """``attempt_allowance`` on the attempts at ``quiz`` already read (dicts with ``pk``, ``status``
+    and ``submitted_at``, by number), so a page of assignments reads all their attempts in one query.
+    ``assignment.course`` and ``assignment.learner`` should be loaded (a pre-test asks one query)."""
     submitted = [row for row in rows if row["status"] == Attempt.Status.SUBMITTED]
     in_progress = next((row["pk"] for row in rows if row["status"] == Attempt.Status.IN_PROGRESS), None)
     allowed = attempts_allowed(assignment=assignment, quiz=quiz)
