@@ -22,3 +22,6 @@ class AssignmentsConfig(AppConfig):
         from assignments import home, receivers, usage  # noqa: F401  (home sections and signal receivers)
 
         usage.register()
+        from lms.audit_display import register_link
+
+        register_link("assignments.assignmentrule", "assignments:rule_edit")  # in the audit trail

@@ -15,3 +15,6 @@ class EscalationConfig(AppConfig):
         from lms.navigation import register_badge
 
         register_badge("escalation:notifications", unread_badge)
+        from escalation import audit
+
+        audit.register()

@@ -139,7 +139,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, object_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", _("All"))] + [(name, name) for name in object_types]
+        from lms.audit_display import object_type_label
+
+        kinds = sorted((object_type_label(name), name) for name in object_types)
+        self.fields["object_type"].choices = [("", _("All"))] + [(name, label) for label, name in kinds]
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select" if name == "object_type" else "form-control"
 

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lms import selectors, services
+from lms.audit_display import audit_rows
 from lms.fields import parse_id
 from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, UserForm
 from lms.home import home_sections
@@ -259,7 +260,8 @@ def audit_list(request):
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "lms/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "rows": audit_rows(page), "query": query.urlencode()}
+    return render(request, "lms/audit.html", context)
 
 
 def _refuse_bad_filters(request, form):
@@ -339,6 +341,7 @@ def audit_export_pdf(request):
         "lms/audit_pdf.html",
         {
             "entries": rows,
+            "rows": audit_rows(rows),
             "total": total,
             "capped": total > len(rows),
             "form": form,
@@ -347,7 +350,9 @@ def audit_export_pdf(request):
             "organisation_name": settings.ORGANISATION_NAME,
         },
     )
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    # Links to the records resolve against the site the PDF came from.
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
     attachment_headers(response, f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.pdf")
     response["Cache-Control"] = "private, no-store"
     return response

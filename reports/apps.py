@@ -10,6 +10,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from escalation.nightly import register_workflow
+        from lms.audit_display import register_link
         from reports import home  # noqa: F401  (registers the home sections)
         from reports.services import run_compliance_snapshot
 
@@ -17,3 +18,4 @@ class ReportsConfig(AppConfig):
         register_workflow(
             "compliance_snapshot", run_compliance_snapshot, before="dispatch", label=_("Compliance snapshot")
         )
+        register_link("assignments.completion", "certificate_download")  # a completion in the audit trail
