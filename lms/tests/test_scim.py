@@ -371,3 +371,15 @@ def test_hostile_values_in_every_scim_parameter_and_body_are_answered_without_a_
             statuses.add(scim("put", f"Users/{person_id}", json.dumps({**whole, key: value})).status_code)
     assert max(statuses) < 500, statuses
     assert 400 in statuses and 200 in statuses
+
+
+@pytest.mark.parametrize("people", [3, 30])
+def test_a_page_of_users_costs_the_same_queries_for_3_and_30_people(scim, org, django_assert_num_queries, people):
+    for n in range(people):
+        UserFactory(email=f"q{n}@contoso.com", manager=org["manager"], department=org["sales"])
+    scim("get", "Users")  # the token's last-used time is written at most once a minute
+    # token, count, page (people with manager and department joined)
+    with django_assert_num_queries(3):
+        data = scim("get", "Users?count=200").json()
+    assert data["totalResults"] == people + 1
+    assert all(r[ENTERPRISE].get("department") == "Sales" for r in data["Resources"])
