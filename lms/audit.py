@@ -18,6 +18,10 @@ What is recorded, and by which service:
 - a person's manager: set at creation, changed by an admin or an import;
 - a person deactivated (a leaver) or re-activated: who is in compliance scope.
 
+A change made by an integration rather than a person (SCIM provisioning, ``lms.scim``) has no
+actor; ``audit_via`` names its token in the reason of every row written meanwhile, whichever app's
+service writes it (a leaver's archived assignments too).
+
 Nothing else writes these records with an audit row missing: the Django admin shows them
 read-only or saves through the same services (``EVIDENCE_MODELS`` below).
 
