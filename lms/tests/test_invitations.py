@@ -13,10 +13,12 @@ from django.conf import settings
 from django.contrib.auth import get_user
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from assignments.services.imports import import_run
 from escalation.dispatch import run_dispatch
 from escalation.models import Notification
+from escalation.nightly import run_nightly
 from lms import services
 from lms.invitations import (
     TokenState,
@@ -181,7 +183,7 @@ def _uid(person) -> str:
     return urlsafe_base64_encode(force_bytes(person.pk))
 
 
-def test_the_import_preview_counts_invitations_and_a_second_import_sends_none(sso):
+def test_the_import_preview_counts_invitations_and_a_second_import_or_nightly_run_sends_none(sso):
     preview = import_run(kind="users", data=USERS_CSV, dry_run=True)
     assert preview.ok and (preview.summary["invitations"], preview.summary["invitations_sso"]) == (3, 1)
     first = import_run(kind="users", data=USERS_CSV, dry_run=False)
@@ -189,8 +191,10 @@ def test_the_import_preview_counts_invitations_and_a_second_import_sends_none(ss
     second = import_run(kind="users", data=USERS_CSV, dry_run=False)
     assert second.summary["invitations"] == 0 and second.summary["result"]["invitations"] == 0
     run_dispatch()
-    run_dispatch()
-    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.com", "ben@example.com", "cy@sso.example.org"]
+    run_nightly(as_of=timezone.now())
+    run_nightly(as_of=timezone.now() + dt.timedelta(days=1))
+    welcomes = [m.to[0] for m in mail.outbox if m.subject.startswith("Welcome to ")]
+    assert sorted(welcomes) == ["ana@example.com", "ben@example.com", "cy@sso.example.org"]
     assert len(invitations()) == 3
 
 
