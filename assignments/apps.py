@@ -19,7 +19,7 @@ class AssignmentsConfig(AppConfig):
     def ready(self):
         # SQLite drops triggers when a migration rebuilds a table: put the deadline trigger back.
         post_migrate.connect(_ensure_deadline_trigger, sender=self, dispatch_uid="assignments_deadline_trigger")
-        from assignments import home, receivers, usage  # noqa: F401  (home sections and signal receivers)
+        from assignments import home, person_tabs, receivers, usage  # noqa: F401  (home sections, person tab, receivers)
 
         usage.register()
         from lms.audit_display import register_link

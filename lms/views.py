@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from lms import selectors, services
+from lms import person_page, selectors, services
 from lms.audit_display import audit_rows
 from lms.fields import parse_id
 from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, UserForm
@@ -43,11 +43,18 @@ def person_detail(request, pk: int):
     person = selectors.user_get_visible(viewer=request.user, pk=pk)
     if person is None:
         raise Http404
-    context = {
-        "person": person,
-        "chain": selectors.managers_above(person),
-        "direct_reports": selectors.team_members(person),
-    }
+    # One page per person, in tabs (lms.person_page): the profile here, the others from the apps
+    # that own them; only the open tab is read.
+    tabs = person_page.tabs_for(request.user)
+    active = request.GET.get("tab", person_page.PROFILE)
+    if active not in {tab["key"] for tab in tabs}:
+        active = person_page.PROFILE
+    context = {"person": person, "tabs": tabs, "active_tab": active}
+    if active == person_page.PROFILE:
+        context.update(chain=selectors.managers_above(person), direct_reports=selectors.team_members(person))
+    else:
+        section = person_page.tab_section(request, person, active)
+        context.update(section["context"], section_template=section["template"], section_css=section.get("css"))
     return render(request, "lms/person_detail.html", context)
 
 

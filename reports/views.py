@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lms import person_page
 from lms.permissions import admin_required
 from lms.selectors import team_size, user_get_visible
 from reports import charts, selectors
@@ -31,7 +32,7 @@ from reports.certificates import (
 )
 from reports.documents import compliance_document, course_chart, forecast_document, item_document
 from reports.exports import FORMATS, export_response
-from reports.forms import AsOfForm, ItemAnalysisForm, OrganisationFilterForm, ReportFilterForm, TeamFilterForm
+from reports.forms import ItemAnalysisForm, OrganisationFilterForm, ReportFilterForm, TeamFilterForm
 from reports.selectors import ReportState, Scope
 
 
@@ -204,13 +205,14 @@ def team_export(request, fmt: str):
 @login_required
 @require_GET
 def learner_record(request, pk: int):
+    """The old address of the compliance record: now a tab of the person page (bookmarks and
+    links in old emails keep working, ``as_of`` kept). 404 as before for someone who may not see
+    the person."""
     person = user_get_visible(viewer=request.user, pk=pk)
     if person is None:
         raise Http404
-    form = AsOfForm(request.GET or None)
-    day, history = form.day() if form.is_bound and form.is_valid() else (timezone.localdate(), False)
-    record = selectors.learner_record(person=person, day=day, history=history)
-    return render(request, "reports/learner_record.html", {"person": person, "form": form, **record})
+    query = {"as_of": request.GET["as_of"]} if request.GET.get("as_of") else {}
+    return redirect(person_page.tab_url(person.pk, "record", query))
 
 
 def _organisation_form(request) -> OrganisationFilterForm:

@@ -112,7 +112,7 @@ def test_archive_one_and_reassign(admin_client):
     assert response.status_code == 302
     new = Assignment.objects.get(learner=assignment.learner, archived_at=None)
     assert new.due_date == new.assigned_on + dt.timedelta(days=10)
-    history = admin_client.get(reverse("assignments:learner", args=[assignment.learner_id])).content.decode()
+    history = admin_client.get(reverse("assignments:learner", args=[assignment.learner_id]), follow=True).content.decode()
     assert history.count("archived") >= 1 and assignment.course_code in history
 
 

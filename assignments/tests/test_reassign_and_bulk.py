@@ -55,7 +55,9 @@ def test_an_archived_row_offers_re_assign_only_when_it_can_succeed_and_says_why_
     current = AssignmentFactory(course=course, learner=blocked.learner)
 
     html = admin_client.get(reverse("assignments:list"), {"show": "all"}).content.decode()
-    history = admin_client.get(reverse("assignments:learner", args=[blocked.learner_id])).content.decode()
+    history = admin_client.get(
+        reverse("person_detail", args=[blocked.learner_id]), {"tab": "training"}
+    ).content.decode()
 
     assert reverse("assignments:reassign", args=[free.pk]) in html
     assert reverse("assignments:reassign", args=[blocked.pk]) not in html
@@ -94,7 +96,9 @@ def test_a_course_with_no_published_version_offers_no_re_assign(admin_client):
 def test_apply_with_nothing_ticked_says_to_tick_an_assignment(admin_client):
     AssignmentFactory()
 
-    response = admin_client.post(reverse("assignments:bulk"), {"action": "notify", "next": "/assignments/"})
+    response = admin_client.post(
+        reverse("assignments:bulk"), {"action": "notify", "next": "/assignments/"}, follow=True
+    )
 
     html = response.content.decode()
     assert "Tick at least one assignment" in html
@@ -114,6 +118,7 @@ def test_a_failed_bulk_action_keeps_the_rows_ticked_and_the_filters(admin_client
             "ids": [rows[0].pk, rows[2].pk],
             "next": "/assignments/?course=HS-101",
         },
+        follow=True,
     )
 
     html = response.content.decode()
@@ -125,3 +130,6 @@ def test_a_failed_bulk_action_keeps_the_rows_ticked_and_the_filters(admin_client
     assert f'value="{other.pk}"' not in html  # still filtered to HS-101
     assert 'value="policy changed"' in html
     assert not Assignment.objects.filter(archived_at__isnull=False).exists()
+    assert response.redirect_chain == [("/assignments/?course=HS-101", 302)]
+    # shown once: the list opened again is as usual
+    assert "Choose a reason for archiving." not in admin_client.get(reverse("assignments:list")).content.decode()

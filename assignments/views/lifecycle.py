@@ -3,8 +3,6 @@ permission-scoped fetch, a form, one service call, then redirect or render."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,11 +32,11 @@ from assignments.notices import assignment_notice_send
 from assignments.selectors import lifecycle as selectors
 from assignments.services import archive, assign, exemptions, imports, rules
 from assignments.tasks import import_job_apply_task, import_job_check_task
+from lms import person_page
 from lms.dates import day_text
 from lms.models import User
 from lms.permissions import admin_required
-from lms.redirects import next_url, redirect_next
-from lms.selectors import managers_above, team_members
+from lms.redirects import redirect_next
 
 STATES = ["due", "overdue", "failed", "exempt", "completed", "expiring", "expired"]
 SAMPLE_HEADERS = {
@@ -88,17 +85,34 @@ def assign_course(request):
     return render(request, "assignments/assign.html", {"form": form})
 
 
-def _list_page(request, params, *, bulk_form: BulkForm | None = None, status: int = 200):
-    """The assignment list under the filters in ``params``; a bulk form that failed keeps the
-    rows it ticked ticked, with its choices and its messages beside the Apply button."""
-    course_code = params.get("course", "")
-    state = params.get("state", "")
-    show = params.get("show", "active")
-    search = params.get("q", "").strip()
+# A bulk action that failed: what was posted, kept in the session for the list to show again.
+BULK_FAILED = "assignments_bulk_failed"
+BULK_FIELDS = ("ids", "action", "reason", "note")
+BULK_MAX_IDS = 500  # a page lists 50; more is not a ticked list
+
+
+@admin_required
+def assignment_list(request):
+    course_code = request.GET.get("course", "")
+    state = request.GET.get("state", "")
+    show = request.GET.get("show", "active")
+    search = request.GET.get("q", "").strip()
     qs = selectors.assignment_list(
         course_code=course_code, state=state if state in STATES else "", search=search, show=show
     )
-    page = Paginator(qs, 50).get_page(params.get("page"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # After a bulk action that failed, the rows stay ticked, with the choices made and the
+    # messages beside Apply.
+    failed = request.session.pop(BULK_FAILED, None)
+    bulk_form = BulkForm()
+    ticked: set[str] = set()
+    if isinstance(failed, dict):
+        data = QueryDict(mutable=True)
+        for name in BULK_FIELDS:
+            data.setlist(name, [str(value) for value in failed.get(name, [])][:BULK_MAX_IDS])
+        bulk_form = BulkForm(data)
+        bulk_form.is_valid()
+        ticked = set(data.getlist("ids"))
     context = {
         "page": page,
         "course_code": course_code,
@@ -107,16 +121,11 @@ def _list_page(request, params, *, bulk_form: BulkForm | None = None, status: in
         "search": search,
         "states": STATES,
         "codes": selectors.course_codes_in_use(),
-        "bulk_form": bulk_form or BulkForm(),
-        "ticked": set(bulk_form.data.getlist("ids")) if bulk_form is not None else set(),
+        "bulk_form": bulk_form,
+        "ticked": ticked,
         "reasons": Assignment.ArchiveReason.choices,
     }
-    return render(request, "assignments/list.html", context, status=status)
-
-
-@admin_required
-def assignment_list(request):
-    return _list_page(request, request.GET)
+    return render(request, "assignments/list.html", context)
 
 
 @admin_required
@@ -124,11 +133,10 @@ def assignment_list(request):
 def bulk_action(request):
     form = BulkForm(request.POST)
     if not form.is_valid():
-        # The list again, as it was (the filters of the page the form came from), rows still
-        # ticked: a redirect would lose what was ticked.
-        target = urlsplit(next_url(request, default=reverse("assignments:list")))
-        params = QueryDict(target.query) if target.path == reverse("assignments:list") else QueryDict()
-        return _list_page(request, params, bulk_form=form)
+        request.session[BULK_FAILED] = {
+            name: [value[:2000] for value in request.POST.getlist(name)[:BULK_MAX_IDS]] for name in BULK_FIELDS
+        }
+        return redirect_next(request, "assignments:list")
     chosen = form.cleaned_data["ids"]
     if form.cleaned_data["action"] == "archive":
         count = archive.assignments_archive(
@@ -160,7 +168,7 @@ def assignment_archive(request, pk: int):
             _("%(course)s for %(learner)s was archived; its attempts and completion are kept.")
             % {"course": assignment.course_code, "learner": assignment.learner},
         )
-        return redirect("assignments:learner", pk=assignment.learner_id)
+        return redirect(person_page.tab_url(assignment.learner_id, "training"))
     return render(request, "assignments/archive.html", {"assignment": assignment, "form": form})
 
 
@@ -203,7 +211,7 @@ def assignment_reassign(request, pk: int):
                 _("%(course)s was assigned again to %(learner)s, due %(due)s.")
                 % {"course": new.course_code, "learner": new.learner, "due": day_text(new.due_date)},
             )
-            return redirect("assignments:learner", pk=assignment.learner_id)
+            return redirect(person_page.tab_url(assignment.learner_id, "training"))
     return render(request, "assignments/reassign.html", {"assignment": assignment, "form": form})
 
 
@@ -213,7 +221,7 @@ def assignment_notify(request, pk: int):
     assignment = get_object_or_404(Assignment.objects.select_related("learner"), pk=pk, archived_at=None)
     assignment_notice_send(assignments=[assignment])
     messages.success(request, _("The assignment notice was re-sent to %(learner)s.") % {"learner": assignment.learner})
-    return redirect_next(request, "assignments:learner", pk=assignment.learner_id)
+    return redirect_next(request, person_page.tab_url(assignment.learner_id, "training"))
 
 
 @admin_required
@@ -255,15 +263,9 @@ def clean_slate(request):
 
 @admin_required
 def learner_detail(request, pk: int):
-    person = get_object_or_404(User.objects.select_related("department", "manager"), pk=pk)
-    context = {
-        "person": person,
-        "chain": managers_above(person),
-        "direct_reports": team_members(person),
-        **selectors.learner_history(learner=person),
-        "admin_view": True,
-    }
-    return render(request, "assignments/learner.html", context)
+    """The old "manage training" page: now the person page's tab (bookmarks keep working)."""
+    person = get_object_or_404(User.objects.only("pk"), pk=pk)
+    return redirect(person_page.tab_url(person.pk, "training"))
 
 
 @login_required

@@ -269,7 +269,7 @@ def test_an_audit_export_with_a_bad_date_filter_goes_back_to_the_page_that_names
 def test_the_learner_record_names_an_impossible_as_of_date(client, admin):
     person = UserFactory()
 
-    response = client.get(reverse("reports_learner_record", args=[person.pk]), {"as_of": "2026-02-30"})
+    response = client.get(reverse("person_detail", args=[person.pk]), {"tab": "record", "as_of": "2026-02-30"})
 
     assert response.status_code == 200
     assert response.context["history"] is False
@@ -282,7 +282,7 @@ def test_as_of_means_the_same_on_every_report(client, admin, name):
     url = reverse(name, args=args)
 
     for typed, message in [("2026-02-30", NOT_A_DATE), ("0001-01-01", RANGE), ("2100-12-31", "Choose today")]:
-        response = client.get(url, {"as_of": typed})
+        response = client.get(url, {"as_of": typed}, follow=True)  # the record: a tab of the person page
         assert response.status_code == 200
         assert response.context["history"] is False
         assert message in response.content.decode(), (name, typed)

@@ -473,7 +473,9 @@ def test_a_bulk_action_on_an_assignment_id_too_large_for_the_database_is_refused
     assignment = AssignmentFactory()
 
     response = admin_client.post(
-        reverse("assignments:bulk"), {"action": "archive", "reason": "retraining", "ids": [assignment.pk, HUGE]}
+        reverse("assignments:bulk"),
+        {"action": "archive", "reason": "retraining", "ids": [assignment.pk, HUGE]},
+        follow=True,
     )
 
     # The list again with the rows still ticked and the message beside Apply (issue 13 item 14).

@@ -96,7 +96,7 @@ def test_resending_a_notice_stays_on_the_site(admin_client, target):
     assignment = AssignmentFactory()
     response = admin_client.post(reverse("assignments:notify", args=[assignment.pk]), {"next": target})
     assert response.status_code == 302
-    assert response.url == reverse("assignments:learner", args=[assignment.learner_id])
+    assert response.url == reverse("person_detail", args=[assignment.learner_id]) + "?tab=training"
 
 
 def test_the_list_page_next_still_brings_the_admin_back_to_the_filtered_list(admin_client):

@@ -71,7 +71,7 @@ def test_the_learner_record_shows_79_59_not_the_pass_mark(client, boundary):
     assert attempt.score == Decimal("79.59") and attempt.passed is False
     client.force_login(AdminFactory())
 
-    page = client.get(reverse("reports_learner_record", args=[learner.pk])).content.decode()
+    page = client.get(reverse("person_detail", args=[learner.pk]), {"tab": "record"}).content.decode()
 
     assert "(best 79.59%)" in page
     assert '<td class="text-end">79.59%</td><td>Not passed</td>' in page

@@ -138,7 +138,8 @@ TABLE: dict[str, Row] = {
     "assignments:notify": admin_post("assignment_pk"),
     "assignments:notify_not_started": Row(ADMIN),
     "assignments:clean_slate": Row(ADMIN),
-    "assignments:learner": Row(ADMIN, "learner"),
+    # Old addresses of the person page's tabs (issue 13 item 13): sent on to the tab, same access.
+    "assignments:learner": Row((302, 403, 403, 403, 302), "learner"),
     "assignments:my_history": Row(LOGGED_IN),
     "assignments:rules": Row(ADMIN),
     "assignments:rule_create": Row(ADMIN),
@@ -158,7 +159,7 @@ TABLE: dict[str, Row] = {
     "certificate_verify": Row(ANON_OK, "verification"),
     "reports_team_dashboard": Row((302, 404, 200, 200, 200)),
     "reports_team_export": Row((302, 404, 200, 200, 200), "csv"),
-    "reports_learner_record": Row(OWN_AND_CHAIN, "learner"),
+    "reports_learner_record": Row((302, 302, 404, 302, 302), "learner"),
     "reports_organisation": Row(ADMIN),
     "reports_organisation_export": Row(ADMIN, "csv"),
     "reports_forecast": Row(ADMIN),

@@ -39,7 +39,8 @@ def test_team_leader_sees_overdue_and_failed_people_and_the_chart_then_opens_a_r
     expect(page.get_by_test_id("overdue-list")).not_to_contain_text("Q2")
 
     page.get_by_test_id("overdue-list").get_by_role("link", name="P3 Person3").click()
-    expect(page.get_by_role("heading", name="Training record: P3 Person3")).to_be_visible()
+    expect(page.get_by_role("heading", name="P3 Person3", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Compliance record")).to_have_attribute("aria-current", "page")
     expect(page.get_by_test_id("record-assignments")).to_contain_text("10 days late")
     expect(page.get_by_test_id("record-assignments")).to_contain_text("counted as excused")
 

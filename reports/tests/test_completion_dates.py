@@ -60,9 +60,9 @@ def test_an_evening_pass_in_new_york_is_dated_13_november_everywhere(client, eve
     assert "13 Nov 2026" in verify and "14 Nov 2026" not in verify
 
     client.force_login(AdminFactory(timezone="Europe/London"))
-    record = client.get(reverse("reports_learner_record", args=[completion.learner_id])).content.decode()
+    record = client.get(reverse("person_detail", args=[completion.learner_id]), {"tab": "record"}).content.decode()
     assert "<td>13 Nov 2026</td>" in record and "14 Nov 2026" not in record
-    history = client.get(reverse("assignments:learner", args=[completion.learner_id])).content.decode()
+    history = client.get(reverse("person_detail", args=[completion.learner_id]), {"tab": "training"}).content.decode()
     assert "<td>13 Nov 2026</td>" in history and "14 Nov 2026" not in history
     export = b"".join(client.get(reverse("reports_organisation_export", args=["csv"])).streaming_content)
     (row,) = [r for r in csv.DictReader(io.StringIO(export.decode("utf-8-sig"))) if r["First name"] == "Nia"]

@@ -26,7 +26,8 @@ def _on_day_d():
 
 def get(client, user, name, *args, **params):
     client.force_login(user)
-    return client.get(reverse(name, args=args), params)
+    # follow: the learner record's old address sends on to the person page's record tab
+    return client.get(reverse(name, args=args), params, follow=True)
 
 
 def test_team_lead_sees_their_team_figures_and_lists(client, org):
@@ -39,7 +40,7 @@ def test_team_lead_sees_their_team_figures_and_lists(client, org):
     assert [r["learner__email"] for r in lists["overdue"]] == ["p3@example.com"]
     assert [r["learner__email"] for r in lists["failed"]] == ["p4@example.com"]
     # each person's row links to their record
-    assert reverse("reports_learner_record", args=[org.p[2].pk]) in body
+    assert reverse("person_detail", args=[org.p[2].pk]) + "?tab=record" in body
     # nobody from another team
     assert "q2@example.com" not in body and "Outsider" not in body
 
@@ -206,7 +207,7 @@ def test_forecast_page(client, org):
     response = get(client, org.admin, "reports_forecast")
     assert response.context["totals"]["d90"] == 3
     assert "p2@example.com" not in response.content.decode()  # names, not emails, with links
-    assert reverse("reports_learner_record", args=[org.p[1].pk]) in response.content.decode()
+    assert reverse("person_detail", args=[org.p[1].pk]) + "?tab=record" in response.content.decode()
 
 
 def _grow_team(lead, course, n):
@@ -238,7 +239,7 @@ def _count(client, user, name, *args, **params) -> int:
         ("admin", "reports_organisation", (), {"as_of": "2026-05-01"}),
         ("admin", "reports_organisation_export", ("csv",), {}),
         ("admin", "reports_forecast", (), {}),
-        ("lee", "reports_learner_record", ("p4",), {}),
+        ("lee", "person_detail", ("p4",), {"tab": "record"}),
     ],
 )
 def test_query_count_is_flat_as_the_data_grows(client, org, who, name, args, params):
