@@ -93,7 +93,7 @@ def review_attended(*, booking, attempts_reopened: int, actor=None) -> None:
     _one(
         booking.assignment,
         Kind.REVIEW_ATTENDED,
-        f"Attended the review session; {attempts_reopened} attempt(s) re-opened.",
+        f"Attended the review session; {attempts_reopened} attempt{'' if attempts_reopened == 1 else 's'} re-opened.",
         dedupe_key=f"review_attended:{booking.pk}",
         detail={"session": booking.session_id},
         actor_id=actor.pk if actor else None,

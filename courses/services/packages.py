@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from lms.html import sanitise_html
@@ -131,7 +132,9 @@ class _Checker:
             self.add(path, _("must be an array"))
             return False
         if len(value) < minimum:
-            self.add(path, _("needs at least %(n)d item(s)") % {"n": minimum})
+            self.add(
+                path, ngettext("needs at least %(n)d item", "needs at least %(n)d items", minimum) % {"n": minimum}
+            )
         return True
 
     def string(

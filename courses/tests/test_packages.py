@@ -211,7 +211,7 @@ INVALID = [
     (
         "quiz without questions",
         lambda p: _break(p, "quizzes[2].questions", []),
-        "quizzes[2].questions: needs at least 1 item(s)",
+        "quizzes[2].questions: needs at least 1 item",
     ),
     (
         "wrong format version",

@@ -111,7 +111,7 @@ def test_the_command_says_where_the_notices_went(tmp_path):
 
     call_command("import_assignments", str(path), stdout=out)
 
-    assert "1 assignment notice(s) are queued" in out.getvalue()
+    assert "1 assignment notice is queued" in out.getvalue()
     assert "run_nightly --only dispatch" in out.getvalue()
 
 

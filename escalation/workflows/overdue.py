@@ -42,7 +42,7 @@ from django.utils import timezone
 from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, claim_and_write, full_name
-from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, insert_from_select
+from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, days_word, insert_from_select
 from lms.dates import record_day
 
 NOTIFICATION_COLUMNS = {
@@ -240,7 +240,8 @@ def _escalate(
         "level": Value(level),
         "reason": Concat(
             Cast("days", CharField()),
-            Value(f" day(s) overdue (step {level}, day {first_day(days)})"),
+            days_word("days"),
+            Value(f" overdue (step {level}, day {first_day(days)})"),
             output_field=CharField(),
         ),
     }
@@ -384,7 +385,8 @@ def _escalate(
             ),
             e_reason=Concat(
                 Cast("days", CharField()),
-                Value(" day(s) past the deadline of "),
+                days_word("days"),
+                Value(" past the deadline of "),
                 DayMonthYear(F("deadline")),
                 Value(f": step {level} told "),
                 Coalesce(NullIf(told, Value("")), Value("nobody else")),
@@ -433,7 +435,7 @@ def _sample(
     rows = list(candidates.order_by("pk").values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
     for pk, learner_id, first, last, manager_id, grand_id, title, days, deadline in rows:
         learner = full_name(first, last)
-        reason = f"{days} day(s) overdue (step {level}, day {first_day(step.days_overdue)})"
+        reason = f"{days} {'day' if days == 1 else 'days'} overdue (step {level}, day {first_day(step.days_overdue)})"
         if step.notify_learner:
             samples.append((learner_id, Notification.Kind.OVERDUE, reason, learner, title))
         told = set()  # once per person, whatever roles they hold (as _once_per_person)

@@ -22,7 +22,7 @@ from escalation.models import EscalationEvent, Notification
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, claim_and_write, full_name
 from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS
-from escalation.workflows.sql import DaysBetween, IsoDate, insert_from_select
+from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, days_word, insert_from_select
 
 SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
 
@@ -73,7 +73,13 @@ def _remind(
         return
     summary.add_samples(
         [
-            (learner_id, Notification.Kind.REMINDER, f"due in {days_left} day(s)", full_name(first, last), title)
+            (
+                learner_id,
+                Notification.Kind.REMINDER,
+                f"due in {days_left} {'day' if days_left == 1 else 'days'}",
+                full_name(first, last),
+                title,
+            )
             for learner_id, first, last, title, days_left in rows
         ]
     )
@@ -101,7 +107,7 @@ def _remind(
                 course_code=F("course_code"),
                 due_date=IsoDate(F("due_date")),
                 days_left=F("days_left"),
-                reason=Concat(Value("due in "), days_left, Value(" day(s)"), output_field=CharField()),
+                reason=Concat(Value("due in "), days_left, days_word("days_left"), output_field=CharField()),
             ),
             n_status=Value(Notification.Status.PENDING.value),
             n_send_after=Value(now),
@@ -131,10 +137,11 @@ def _remind(
             ),
             e_reason=Concat(
                 Value("Reminder: due on "),
-                IsoDate(F("due_date")),
+                DayMonthYear(F("due_date")),
                 Value(" ("),
                 days_left,
-                Value(" day(s) left)."),
+                days_word("days_left"),
+                Value(" left)."),
                 output_field=CharField(),
             ),
             e_detail=Cast(Value("{}"), JSONField()),

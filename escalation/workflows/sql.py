@@ -11,7 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections
-from django.db.models import BooleanField, CharField, Exists, Func, IntegerField, Model, OuterRef, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    Func,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 
 
 class DaysBetween(Func):
@@ -63,6 +75,13 @@ class JSONBool(Func):
             template="json(CASE WHEN %(expressions)s THEN 'true' ELSE 'false' END)",
             **extra_context,
         )
+
+
+def days_word(field: str) -> Case:
+    """' day' or ' days' after a number of days the database computes (``field``), for the English
+    text of case files and notification reasons written in SQL: "1 day", "15 days", never
+    "day(s)"."""
+    return Case(When(**{field: 1}, then=Value(" day")), default=Value(" days"), output_field=CharField())
 
 
 class DayMonthYear(Func):

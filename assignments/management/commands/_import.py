@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from assignments.services.imports import import_run
 
@@ -27,17 +28,24 @@ class ImportCommand(BaseCommand):
             for error in outcome.errors:
                 column = f" [{error.column}]" if error.column else ""
                 self.stderr.write(f"line {error.line}{column}: {error.message}")
-            raise CommandError(f"{len(outcome.errors)} problem(s) in {path.name}; nothing was imported.")
+            problems = ngettext("%(n)d problem", "%(n)d problems", len(outcome.errors)) % {"n": len(outcome.errors)}
+            raise CommandError(f"{problems} in {path.name}; nothing was imported.")
         summary = {key: value for key, value in outcome.summary.items() if key not in {"lines", "result"}}
+        lines = ngettext("%(n)d line", "%(n)d lines", outcome.total) % {"n": outcome.total}
         if options["dry_run"]:
-            self.stdout.write(f"Dry run, nothing changed. {outcome.total} line(s) would import: {summary}")
+            self.stdout.write(f"Dry run, nothing changed. {lines} would import: {summary}")
         else:
             result = outcome.summary["result"]
-            self.stdout.write(self.style.SUCCESS(f"Imported {outcome.total} line(s): {result}"))
+            self.stdout.write(self.style.SUCCESS(f"Imported {lines}: {result}"))
             # New assignments' notices wait in the outbox: an import sends no email itself.
             queued = result.get("assigned", 0) + result.get("rule_assignments", 0)
             if queued:
                 self.stdout.write(
-                    f"{queued} assignment notice(s) are queued in the outbox; the dispatcher sends them "
-                    "(every 5 minutes under Celery beat; now: python manage.py run_nightly --only dispatch)."
+                    ngettext(
+                        "%(n)d assignment notice is queued in the outbox; the dispatcher sends it ",
+                        "%(n)d assignment notices are queued in the outbox; the dispatcher sends them ",
+                        queued,
+                    )
+                    % {"n": queued}
+                    + "(every 5 minutes under Celery beat; now: python manage.py run_nightly --only dispatch)."
                 )
