@@ -79,8 +79,8 @@ class JSONBool(Func):
 
 def days_word(field: str) -> Case:
     """' day' or ' days' after a number of days the database computes (``field``), for the English
-    text of case files and notification reasons written in SQL: "1 day", "15 days", never
-    "day(s)"."""
+    text of case files and notification reasons written in SQL: "1 day", "15 days", never a
+    word with "(s)" after it."""
     return Case(When(**{field: 1}, then=Value(" day")), default=Value(" days"), output_field=CharField())
 
 

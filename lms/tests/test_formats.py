@@ -152,6 +152,26 @@ def test_pre_test_is_spelt_one_way():
     assert offenders == [], "write “pre-test”:\n" + "\n".join(offenders)
 
 
+# "attempt(s)": a word that cannot count. Plurals go through ngettext / blocktranslate count (or,
+# in the English of records written in SQL, escalation.workflows.sql.days_word).
+MAYBE_PLURAL = re.compile(r"""["'][^"'\n]*\b[a-z]+\(s\)[^"'\n]*["']""")
+
+
+def test_no_word_is_left_to_count_itself():
+    offenders = []
+    for path, text in _templates():
+        for match in re.finditer(r"\b[a-z]+\(s\)", _visible_text(text)):
+            offenders.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "tests" in path.parts or "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if MAYBE_PLURAL.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == [], "use ngettext or {% blocktranslate count %}:\n" + "\n".join(offenders)
+
+
 # --- the one definition -------------------------------------------------------------------------
 
 
@@ -245,7 +265,7 @@ def test_a_manager_reads_the_person_page_and_dashboard_with_one_format(learner_w
     learner.save()
     client = Client()
     client.force_login(manager)
-    record = _page(client, reverse("person_detail", kwargs={"pk": learner.pk}) + "?tab=record")
+    record = _page(client, reverse("reports_learner_record", kwargs={"pk": learner.pk}))
     assert "(best 100%)" in record
     _assert_british_dates_only(record, "person page")
     dashboard = _page(client, reverse("reports_team_dashboard"))
