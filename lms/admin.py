@@ -5,7 +5,7 @@ validate, record an audit row and tell the other apps (assignment rules, leavers
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 from django.core.exceptions import ValidationError
@@ -13,7 +13,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lms.fields import DateField
-from lms.models import Department, User
+from lms.models import Department, ScimToken, User
+from lms.scim.tokens import scim_token_create, scim_token_revoke
 from lms.services import (
     USER_EDITABLE_FIELDS,
     check_manager_chain,
@@ -156,3 +157,40 @@ class UserAdmin(BaseUserAdmin):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("name", "parent")
     search_fields = ("name",)
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(admin.ModelAdmin):
+    """SCIM bearer tokens (lms.scim): made here or by ``manage.py create_scim_token``; the secret
+    is shown once, in the message after saving, and only its digest is kept. Revoked, never
+    deleted or edited (a token's name is what its audit rows say)."""
+
+    list_display = ("name", "key_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("name", "key_prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        return ("name",) if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, secret = scim_token_create(name=form.cleaned_data["name"], created_by=request.user)
+        adopt_saved(obj, token)
+        messages.warning(
+            request,
+            _("Copy the secret of SCIM token “%(name)s” now; it is not shown again: %(secret)s")
+            % {"name": token.name, "secret": secret},
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at=None):
+            scim_token_revoke(token=token)
+        messages.success(request, _("The selected tokens are revoked."))

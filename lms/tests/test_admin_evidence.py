@@ -41,6 +41,7 @@ NOT_EVIDENCE = {
     "django_celery_beat.solarschedule": "when the scheduled jobs run",
     "django_celery_beat.intervalschedule": "when the scheduled jobs run",
     "lms.department": "the org chart's names; who is in which department is on the person",
+    "lms.scimtoken": "an integration's credential (its digest); the rows it writes name it in the audit trail",
     "courses.module": "course content, changeable only while the course is a Draft",
     "courses.learningresource": "course content, changeable only while the course is a Draft",
     "courses.quiz": "course content, changeable only while the course is a Draft",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -383,3 +384,21 @@ def test_a_page_of_users_costs_the_same_queries_for_3_and_30_people(scim, org, d
         data = scim("get", "Users?count=200").json()
     assert data["totalResults"] == people + 1
     assert all(r[ENTERPRISE].get("department") == "Sales" for r in data["Resources"])
+
+
+def test_an_admin_makes_a_token_in_the_django_admin_sees_its_secret_once_and_revokes_it(client):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    response = client.post("/django-admin/lms/scimtoken/add/", {"name": "Workday"}, follow=True)
+    text = response.content.decode()
+    secret = re.search(r"(scim_[A-Za-z0-9_-]{20,})", text).group(1)
+    token = ScimToken.objects.get(name="Workday")
+    assert token.created_by == superuser and secret not in (token.key_digest, token.key_prefix)
+    assert secret not in client.get(f"/django-admin/lms/scimtoken/{token.pk}/change/").content.decode()
+    client.logout()
+    assert client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    client.force_login(superuser)
+    client.post("/django-admin/lms/scimtoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert client.get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
