@@ -66,8 +66,23 @@ def password_reset_allowed(*, request: HttpRequest, email: str) -> bool:
     return allowed
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login, with a button for each configured single sign-on protocol."""
+
+    def get_context_data(self, **kwargs):
+        from lms.sso import sso_context
+
+        return {**super().get_context_data(**kwargs), **sso_context(self.request)}
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
+        from lms.sso import password_login_allowed
+
+        if not password_login_allowed(form.cleaned_data["email"]):
+            # Single sign-on people have no password here: nothing to reset, nothing is sent
+            # (the answer is the same as for any address).
+            return HttpResponseRedirect(self.get_success_url())
         if password_reset_allowed(request=self.request, email=form.cleaned_data["email"]):
             # Django's form sends nothing to an account without a usable password: one still
             # waiting for its first password gets a new invitation instead (same answer either way).

@@ -24,7 +24,22 @@ class EmailAuthenticationForm(AuthenticationForm):
         # One message for an unknown user and a wrong password: nothing tells which emails exist.
         "invalid_login": _("That email address and password do not match an active account. Please try again."),
         "inactive": _("That email address and password do not match an active account. Please try again."),
+        "use_sso": _(
+            "People with an email address at %(domain)s sign in with single sign-on, not a password: use the "
+            "single sign-on button below."
+        ),
     }
+
+    def clean(self):
+        from lms.sso import password_login_allowed
+
+        email = self.cleaned_data.get("username")
+        if email and not password_login_allowed(email):
+            # Refused before any password is checked: it counts as no failed login.
+            raise ValidationError(
+                self.error_messages["use_sso"], code="use_sso", params={"domain": email.rpartition("@")[2].lower()}
+            )
+        return super().clean()
 
 
 class CheckedPasswordChangeForm(PasswordChangeForm):

@@ -256,3 +256,20 @@ class ScimToken(TimeStampedModel):
     @property
     def audit_label(self) -> str:
         return f"SCIM token “{self.name}” (#{self.pk})"
+
+
+class SsoAssertion(models.Model):
+    """A SAML assertion id already used to sign in, kept until its NotOnOrAfter (lms.sso): the
+    unique id refuses the same assertion presented twice."""
+
+    assertion_id = models.CharField(_("assertion id"), max_length=255)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assertion_id"], name="ssoassertion_assertion_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.assertion_id

@@ -168,6 +168,74 @@ if os.environ.get("CACHE_URL"):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
     }
 
+# Single sign-on (lms.sso; README "Connecting an identity provider"). OpenID Connect is on when
+# OIDC_RP_CLIENT_ID is set, SAML 2.0 when SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL is.
+# SSO_PASSWORD_LOGIN off: people in SSO_DOMAINS cannot log in (nor reset) with a password.
+SSO_PASSWORD_LOGIN = env_bool("SSO_PASSWORD_LOGIN", True)
+# Create a person at their first single sign-on when no account has their email.
+SSO_CREATE_USERS = env_bool("SSO_CREATE_USERS", False)
+# Claim (OIDC) or attribute (SAML) names read for each field, comma-separated: the first one
+# present is used. The defaults cover OIDC's standard claims and common SAML attribute names.
+SSO_ATTRIBUTE_MAP = {
+    field: env_list(f"SSO_ATTR_{field.upper()}", default)
+    for field, default in {
+        "email": ["email", "mail", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"],
+        "first_name": ["given_name", "givenName", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"],
+        "last_name": ["family_name", "sn", "surname", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"],
+        "employee_id": ["employee_id", "employeeNumber"],
+        "department": ["department"],
+        "job_title": ["job_title", "title"],
+        "manager_email": ["manager_email", "managerEmail"],
+    }.items()
+}
+# An attestation signed by a single sign-on person without a password needs a sign-in at the
+# identity provider at most this many seconds old (prompt=login / ForceAuthn).
+SSO_REAUTH_MAX_AGE = int(os.environ.get("SSO_REAUTH_MAX_AGE", "300"))
+SSO_PROVIDER_NAME = os.environ.get("SSO_PROVIDER_NAME", "single sign-on")
+
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = True  # lms.sso decides (SSO_CREATE_USERS); the library must ask it
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_CALLBACK_CLASS = "lms.sso.SsoOIDCCallbackView"
+OIDC_AUTHENTICATE_CLASS = "lms.sso.SsoOIDCAuthenticateView"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+
+SAML_IDP_METADATA_FILE = os.environ.get("SAML_IDP_METADATA_FILE", "")
+SAML_IDP_METADATA_URL = os.environ.get("SAML_IDP_METADATA_URL", "")
+SAML_ENABLED = bool(SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL)
+SAML_SP_ENTITY_ID = os.environ.get("SAML_SP_ENTITY_ID", f"{SITE_URL}/saml2/metadata/")
+SAML_SP_CERT_FILE = os.environ.get("SAML_SP_CERT_FILE", "")
+SAML_SP_KEY_FILE = os.environ.get("SAML_SP_KEY_FILE", "")
+SAML_XMLSEC_BINARY = os.environ.get("SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1")
+SAML_SESSION_COOKIE_NAME = "saml_session"
+# The IdP posts to the ACS from its own site: the cookie that holds the outstanding request must
+# travel with that POST (SameSite=None, which browsers accept only on a secure cookie).
+SAML_SESSION_COOKIE_SAMESITE = os.environ.get("SAML_SESSION_COOKIE_SAMESITE", "Lax")
+SAML_CREATE_UNKNOWN_USER = True  # lms.sso decides (SSO_CREATE_USERS)
+SAML_ACS_FAILURE_RESPONSE_FUNCTION = "lms.sso.saml_acs_failure"
+SAML_CONFIG_LOADER = "lms.sso.saml_config"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_IGNORE_LOGOUT_ERRORS = True
+# The test suite runs an OpenID Connect provider (django-oauth-toolkit) at /test-op/
+# (lms.settings_test); never on in a deployment.
+TEST_IDENTITY_PROVIDERS = False
+AUTHENTICATION_BACKENDS += ["lms.sso.SsoOIDCBackend", "lms.sso.SsoSaml2Backend"]
+INSTALLED_APPS += ["mozilla_django_oidc", "djangosaml2"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "djangosaml2.middleware.SamlSessionMiddleware",
+)
+
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English (UK)")), ("en", _("English (US)"))]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")

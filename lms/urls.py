@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from lms import accounts, views
+from lms import accounts, sso, views
 from lms.forms import EmailAuthenticationForm
 
 auth_patterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        accounts.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -26,11 +27,22 @@ auth_patterns = [
     ),
     path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("invitation/<uidb64>/<token>/", accounts.invitation_accept_view, name="invitation_accept"),
+    path("sso/reauthenticate/", sso.reauthenticate, name="sso_reauthenticate"),
+]
+
+# Single sign-on (lms.sso): each answers 404 while its protocol is not configured.
+sso_patterns = [
+    path("oidc/authenticate/", sso.SsoOIDCAuthenticateView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", sso.SsoOIDCCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("saml2/login/", sso.saml_login_view, name="saml2_login"),
+    path("saml2/acs/", sso.SsoSamlAcsView.as_view(), name="saml2_acs"),
+    path("saml2/metadata/", sso.saml_metadata_view, name="saml2_metadata"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include(auth_patterns)),
+    *sso_patterns,
     path("team/", views.team, name="team"),
     path("people/", views.people, name="people"),
     path("people/new/", views.person_create, name="person_create"),
@@ -58,3 +70,7 @@ urlpatterns = [
     path("django-admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("django-admin/", admin.site.urls),
 ]
+
+if settings.TEST_IDENTITY_PROVIDERS:
+    # The test suite's OpenID Connect provider and SAML identity provider (lms.tests.identity_providers).
+    urlpatterns.append(path("test-op/", include("lms.tests.identity_providers")))
