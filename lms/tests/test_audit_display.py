@@ -101,14 +101,16 @@ def test_the_pdf_of_the_trail_reads_the_same_way(client, trail):
 
 
 @pytest.mark.parametrize("extra", [0, 30])
-def test_the_page_reads_names_in_a_fixed_number_of_queries(client, trail, extra, django_assert_max_num_queries):
+def test_the_page_reads_names_in_a_fixed_number_of_queries(client, trail, extra, django_assert_num_queries):
     admin = trail[0]
     for _ in range(extra):
         exemption_grant(
             learner=UserFactory(), reason="parental_leave", approved_by=admin, starts_on=dt.date(2026, 3, 1)
         )
     client.force_login(admin)
-    with django_assert_max_num_queries(16):
+    # The page's own queries plus one per kind of record named on it (people, exemptions,
+    # policies, assignments): the same for 4 entries as for 34.
+    with django_assert_num_queries(11):
         assert client.get(reverse("audit")).status_code == 200
 
 
