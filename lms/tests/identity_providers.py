@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as op_views
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -88,7 +89,7 @@ def provider_login(request: HttpRequest) -> HttpResponse:
             "<label for='account'>Account</label> <select id='account' name='account'>{}</select>"
             "<button type='submit'>Sign in at the provider</button></form></main></html>",
             next_url,
-            format_html(options),
+            mark_safe(options),  # each option escaped by format_html above
         )
     )
 
