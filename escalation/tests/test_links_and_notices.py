@@ -309,3 +309,18 @@ def test_an_imported_completion_sends_nothing(django_capture_on_commit_callbacks
             learner=learner, course=course, completed_at=at(DAY), score=80, source=Completion.Source.IMPORTED
         )
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("count", [3, 25])
+def test_the_notifications_page_links_every_row_in_a_fixed_number_of_queries(client, count, django_assert_num_queries):
+    learner = UserFactory()
+    assignments = [assign(learner, make_course(questions=1), due=DAY) for _ in range(count)]
+    from escalation.outbox import Outgoing, enqueue
+
+    enqueue([Outgoing(learner.pk, Kind.REMINDER, f"r:{a.pk}", {"course": "Course"}, a.pk) for a in assignments])
+    client.force_login(learner)
+    # Session, user, the page's count and rows (with each learner), marking them read, and the
+    # menu's unread count: the same for 3 notifications as for 25.
+    with django_assert_num_queries(7):
+        body = client.get(reverse("escalation:notifications")).content.decode()
+    assert body.count('data-testid="notification-link"') == count
