@@ -216,6 +216,22 @@ def _mark_session(request: HttpRequest, *, method: str, authenticated_at: float 
     request.session[SESSION_AUTH_AT] = float(authenticated_at or time.time())
 
 
+def attests_with_sso(user) -> bool:
+    """Whether ``user`` signs attestations with a fresh single sign-on instead of a password: their
+    password login is switched off, or they sign in with single sign-on and never had a password."""
+    if not (oidc_enabled() or saml_enabled()):
+        return False
+    return not password_login_allowed(user.email) or (uses_sso(user.email) and not user.has_usable_password())
+
+
+def reauth_age(request: HttpRequest) -> int | None:
+    """Seconds since the identity provider's sign-in asked for an attestation (None if none)."""
+    at = request.session.get(SESSION_AUTH_AT)
+    if not request.session.get(SESSION_REAUTH) or not isinstance(at, int | float):
+        return None
+    return int(time.time() - at)
+
+
 def reauth_fresh(request: HttpRequest) -> bool:
     """True when the session holds a sign-in asked for by ``/accounts/sso/reauthenticate/`` that the
     identity provider made at most ``SSO_REAUTH_MAX_AGE`` seconds ago."""

@@ -11,7 +11,9 @@ class AttemptForm(forms.Form):
     choices that question presented: naming a choice of another question is refused here, and
     again by the service."""
 
-    def __init__(self, *args, questions: list[dict], attest_as: str | None = None, **kwargs):
+    def __init__(
+        self, *args, questions: list[dict], attest_as: str | None = None, attest_with_sso: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
@@ -31,12 +33,16 @@ class AttemptForm(forms.Form):
             field.label = question["text"]
             self.fields[self.field_name(question["id"])] = field
         self.needs_attestation = attest_as is not None
+        # A learner who signs in with single sign-on only confirms who they are at the identity
+        # provider (lms.sso) instead of re-entering a password.
+        self.attest_with_sso = self.needs_attestation and attest_with_sso
         if self.needs_attestation:
             self.fields["attest"] = forms.BooleanField(
                 label=_("I confirm that I am %(name)s and that I completed this training and assessment myself.")
                 % {"name": attest_as},
                 error_messages={"required": _("Tick the box to confirm that this is your own work.")},
             )
+        if self.needs_attestation and not self.attest_with_sso:
             self.fields["password"] = forms.CharField(
                 label=_("Your password"),
                 strip=False,

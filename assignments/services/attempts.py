@@ -275,10 +275,16 @@ def _clean_answers(attempt: Attempt, answers: Mapping[int | str, Iterable[int | 
     return cleaned
 
 
-def _check_attestation(*, attempt: Attempt, assignment: Assignment, password: str | None) -> bool:
-    """True when this submission needs an attestation (and the password was right)."""
+def _check_attestation(
+    *, attempt: Attempt, assignment: Assignment, password: str | None, reauthenticated: bool = False
+) -> bool:
+    """True when this submission needs an attestation (and the password was right, or the
+    learner, who signs in with single sign-on only, has just signed in again at the identity
+    provider: ``reauthenticated``, checked by the caller with ``lms.sso.reauth_fresh``)."""
     if attempt.quiz.kind != Quiz.Kind.FINAL or not assignment.course.compliance_critical:
         return False
+    if reauthenticated:
+        return True
     if not password or not assignment.learner.check_password(password):
         raise ValidationError(
             {"password": _("That password is not right. Your answers have not been submitted.")},
@@ -301,6 +307,7 @@ def attempt_submit(
     attempt: Attempt,
     answers: Mapping[int | str, Iterable[int | str]],
     attestation_password: str | None = None,
+    attestation_reauthenticated: bool = False,
     now: dt.datetime | None = None,
 ) -> SubmitResult:
     """Score ``attempt`` once and apply its consequences.
@@ -323,7 +330,12 @@ def attempt_submit(
         raise ValidationError(_("This assignment has been archived; the attempt cannot be submitted."))
 
     selected = _clean_answers(attempt, answers)
-    attested = _check_attestation(attempt=attempt, assignment=assignment, password=attestation_password)
+    attested = _check_attestation(
+        attempt=attempt,
+        assignment=assignment,
+        password=attestation_password,
+        reauthenticated=attestation_reauthenticated,
+    )
 
     quiz = attempt.quiz
     asked_ids = [entry["q"] for entry in attempt.layout]

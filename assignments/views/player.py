@@ -6,6 +6,7 @@ then calls one service or selector.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from assignments.services.saved_answers import AttemptClosed, attempt_answer_sav
 from courses.models import Quiz
 from lms.fields import parse_id
 from lms.lockout import password_confirm
+from lms.sso import attests_with_sso, reauth_consume, reauth_fresh
 
 
 def _messages_of(error: ValidationError) -> list[str]:
@@ -152,17 +154,30 @@ def attempt_take(request, attempt_pk: int):
         request.POST or None,
         questions=questions,
         attest_as=_attest_as(attempt),
+        attest_with_sso=attests_with_sso(request.user),
         initial=AttemptForm.initial_from(questions, selectors.attempt_saved_choices(attempt=attempt)),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            if form.needs_attestation:  # through the login lockout first, outside the submit's transaction
+            if form.attest_with_sso and not reauth_fresh(request):
+                raise ValidationError(
+                    _(
+                        "Confirm who you are with single sign-on first (the button in the attestation), then "
+                        "submit within %(minutes)s minutes. Your answers are saved; nothing has been submitted."
+                    )
+                    % {"minutes": max(1, settings.SSO_REAUTH_MAX_AGE // 60)}
+                )
+            if form.needs_attestation and not form.attest_with_sso:
+                # Through the login lockout first, outside the submit's transaction.
                 password_confirm(request=request, user=request.user, password=form.cleaned_data["password"])
             result = attempt_submit(
                 attempt=attempt,
                 answers=form.answers(),
                 attestation_password=form.cleaned_data.get("password"),
+                attestation_reauthenticated=form.attest_with_sso,
             )
+            if form.attest_with_sso:
+                reauth_consume(request)  # one sign-in at the identity provider signs one attestation
         except ValidationError as error:
             if hasattr(error, "error_dict") and "password" in error.error_dict:
                 form.add_error("password", error.error_dict["password"])
@@ -182,6 +197,7 @@ def attempt_take(request, attempt_pk: int):
         "form": form,
         "questions": form.bound_questions(),
         "partial_retake": attempt.quiz.retake_missed_only and attempt.number > 1,
+        "sso_reauth_fresh": form.attest_with_sso and reauth_fresh(request),
     }
     return render(request, "assignments/player/attempt.html", context)
 

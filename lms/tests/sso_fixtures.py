@@ -76,6 +76,12 @@ def oidc_sign_in(client: Client, provider: OidcProvider, account: str, *, start:
     assert signed_in.status_code == 302
     answer = op_client.get(authorize_path)
     assert answer.status_code == 302, answer.content[:500]
+    if urlsplit(answer["Location"]).path == "/test-op/login/":
+        # prompt=login: the provider asks the person to sign in again, then authorizes.
+        next_path = parse_qs(urlsplit(answer["Location"]).query)["next"][0]
+        op_client.post("/test-op/login/", {"account": account, "next": next_path})
+        answer = op_client.get(next_path)
+        assert answer.status_code == 302, answer.content[:500]
     callback = urlsplit(answer["Location"])
     assert callback.path == "/oidc/callback/", answer["Location"]
     return client.get(f"/oidc/callback/?{callback.query}")

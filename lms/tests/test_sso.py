@@ -341,3 +341,79 @@ class TestPasswordLoginSwitchedOff:
 
         assert response.status_code == 302
         assert mail.outbox == []
+
+
+# --- the attestation of a compliance-critical assessment --------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+class TestAttestationWithSingleSignOn:
+    """Decision (README, Trust and security): a person who cannot log in with a password signs the
+    attestation with a fresh sign-in at the identity provider (prompt=login, max_age), accepted
+    for SSO_REAUTH_MAX_AGE seconds and for one submission; everyone else re-enters the password."""
+
+    @pytest.fixture
+    def final_attempt(self, settings):
+        from assignments.services.attempts import attempt_start
+        from courses.tests.factories import AssignmentFactory, make_course
+
+        settings.SSO_DOMAINS = ["example.com"]
+        settings.SSO_PASSWORD_LOGIN = False
+        jane = UserFactory(email="jane.doe@example.com", first_name="Jane", last_name="Doe")
+        course = make_course(title="Anti-bribery", questions=2, compliance_critical=True)
+        assignment = AssignmentFactory(learner=jane, course=course)
+        return attempt_start(assignment=assignment, quiz=course.quizzes.get(kind="final"))
+
+    def _post(self, client, attempt):
+        from courses.tests.factories import answers_for
+
+        data = {f"q_{q}": [str(c) for c in choices] for q, choices in answers_for(attempt).items()}
+        return client.post(f"/courses/learn/attempts/{attempt.pk}/", {**data, "attest": "on"})
+
+    def test_needs_a_fresh_sign_in_at_the_provider_not_a_password(self, client, oidc, final_attempt):
+        from assignments.models import Attempt
+
+        oidc.add_account("jane", **JANE)
+        assert oidc_sign_in(client, oidc, "jane").status_code == 302
+        attempt_url = f"/courses/learn/attempts/{final_attempt.pk}/"
+        page = client.get(attempt_url).content.decode()
+        assert 'type="password"' not in page
+        assert "Confirm who I am with single sign-on" in page
+
+        # the sign-in that opened the session does not sign an attestation
+        refused = self._post(client, final_attempt)
+        assert refused.status_code == 200
+        assert "Confirm who you are with single sign-on first" in refused.content.decode()
+        final_attempt.refresh_from_db()
+        assert final_attempt.status != Attempt.Status.SUBMITTED
+
+        # a fresh sign-in, asked for with prompt=login, does; once
+        reauth = client.get(f"/accounts/sso/reauthenticate/?next={attempt_url}")
+        assert oidc_sign_in(client, oidc, "jane", start=reauth["Location"])["Location"] == attempt_url
+        assert "You have just confirmed who you are" in client.get(attempt_url).content.decode()
+        submitted = self._post(client, final_attempt)
+        assert submitted.status_code == 302
+        final_attempt.refresh_from_db()
+        assert final_attempt.status == Attempt.Status.SUBMITTED and final_attempt.attested_at is not None
+        assert not client.session.get("lms_sso_reauth")
+
+    def test_a_sign_in_older_than_the_max_age_is_refused(self, client, oidc, final_attempt, settings):
+        oidc.add_account("jane", **JANE)
+        attempt_url = f"/courses/learn/attempts/{final_attempt.pk}/"
+        oidc_sign_in(client, oidc, "jane")
+        reauth = client.get(f"/accounts/sso/reauthenticate/?next={attempt_url}")
+        oidc_sign_in(client, oidc, "jane", start=reauth["Location"])
+        session = client.session
+        session[SESSION_AUTH_AT] -= settings.SSO_REAUTH_MAX_AGE + 1
+        session.save()
+
+        refused = self._post(client, final_attempt)
+
+        assert "Confirm who you are with single sign-on first" in refused.content.decode()
+
+    def test_people_with_password_login_keep_the_password(self, client, oidc, final_attempt, settings):
+        settings.SSO_PASSWORD_LOGIN = True
+        client.force_login(final_attempt.assignment.learner)
+        page = client.get(f"/courses/learn/attempts/{final_attempt.pk}/").content.decode()
+        assert 'type="password"' in page
+        assert "Confirm who I am with single sign-on" not in page
