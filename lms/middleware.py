@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 class UserTimezoneMiddleware:
@@ -20,6 +21,24 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class UserLanguageMiddleware:
+    """Pages in the signed-in person's own language (``User.locale``), as their emails are
+    (escalation.dispatch), so their dates read in one format (lms/formats) whatever language the
+    browser asks for. Visitors who are not signed in get the browser's (LocaleMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        code = getattr(user, "locale", "") if user is not None and user.is_authenticated else ""
+        if code in self.languages:
+            translation.activate(code)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
 
 
 class RefuseNulInQueryMiddleware:

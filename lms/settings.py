@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "lms.middleware.RefuseNulInQueryMiddleware",
     "lms.middleware.UserTimezoneMiddleware",
+    "lms.middleware.UserLanguageMiddleware",
     # Last, so that it sees failed logins after everything else has run.
     "axes.middleware.AxesMiddleware",
 ]

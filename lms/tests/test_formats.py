@@ -276,7 +276,9 @@ def test_a_manager_reads_the_person_page_and_dashboard_with_one_format(learner_w
 
 def test_a_us_english_reader_gets_the_us_format_everywhere(learner_with_history):
     learner, done, _due, _attempt = learner_with_history
-    client = Client(headers={"accept-language": "en-US"})
+    learner.locale = "en"
+    learner.save()
+    client = Client(headers={"accept-language": "en-GB"})  # their own language wins over the browser's
     client.force_login(learner)
     html = _page(client, reverse("player_course", kwargs={"assignment_pk": done.pk}))
     completed_on = done.completions.get().completed_on
@@ -286,6 +288,19 @@ def test_a_us_english_reader_gets_the_us_format_everywhere(learner_with_history)
     assert f"Completed on {expected}." in html
     assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 20\d\d", html)
     assert not re.search(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\. ", html), "no “Aug. 3” abbreviation dots"
+
+
+def test_a_signed_in_person_reads_dates_in_their_own_language_as_in_their_emails(learner_with_history):
+    """A British-English person on a browser set to US English: pages in their language (as their
+    emails are), not "Jan 15, 2030" on one screen and "15 Jan 2030" in the email about it."""
+    learner, done, _due, _attempt = learner_with_history
+    client = Client(headers={"accept-language": "en-US"})
+    client.force_login(learner)
+    html = _page(client, reverse("player_course", kwargs={"assignment_pk": done.pk}))
+    with translation.override("en-gb"):
+        expected = day_text(done.completions.get().completed_on)
+    assert f"Completed on {expected}." in html
+    _assert_british_dates_only(html, "course page")
 
 
 def test_a_finished_import_says_what_it_did():
