@@ -313,6 +313,8 @@ class Completion(models.Model):
             models.Index(fields=["learner", "course_code", "-completed_at"], name="completion_learner_code_idx"),
             # Recertification job: completions by expiry date.
             models.Index(fields=["expires_on"], condition=Q(expires_on__isnull=False), name="completion_expiry_idx"),
+            # The REST API's completions feed (api/feed.py) reads them in the order they were recorded.
+            models.Index(fields=["created_at", "id"], name="completion_recorded_idx"),
         ]
 
     def __str__(self) -> str:

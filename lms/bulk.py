@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from django.db import connections, models, router, transaction
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 BATCH_SIZE = 5000
 
@@ -137,6 +138,17 @@ def bulk_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
         model._default_manager.using(using).bulk_update(objs, fields, batch_size=1000)
         return
     pk = model._meta.pk
+    # ``auto_now`` fields (``updated_at``) are stamped as a save would, so a bulk change still says
+    # when the rows changed (the REST API's ``updated_since`` reads people's).
+    fields = list(fields)
+    names = {model._meta.get_field(name).name for name in fields}
+    stamped = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) and f.name not in names]
+    if stamped:
+        now = timezone.now()
+        for obj in objs:
+            for f in stamped:
+                setattr(obj, f.attname, now)
+        fields += [f.name for f in stamped]
     targets = [model._meta.get_field(name) for name in dict.fromkeys(fields)]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

@@ -115,6 +115,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(_("date joined"), default=django_timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    # When the person's record last changed (the REST API's ``updated_since``): set by every save,
+    # by a save of some fields (``save`` below) and by ``lms.bulk.bulk_update`` (imports).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     objects = UserManager()
 
@@ -149,6 +152,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        # A save of some fields changes the record too, except a sign-in or a new password alone.
+        fields = kwargs.get("update_fields")
+        if fields is not None and not set(fields) <= {"last_login", "password"}:
+            kwargs["update_fields"] = {*fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -43,6 +43,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Lapse forecast"), "reports_forecast", "admin"),
     NavItem(_("Item analysis"), "reports_item_analysis", "admin"),
     NavItem(_("Audit trail"), "audit", "admin"),
+    NavItem(_("API tokens"), "api:tokens", "admin", _("Integrations that read records or assign training")),
 ]
 
 

@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "assignments",
     "escalation",
     "reports",
+    # The REST API (top layer): Django REST framework with its OpenAPI schema (drf-spectacular).
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +310,40 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# The REST API (api/, README "Pulling records into a BI tool (REST API)"): bearer API tokens only
+# (never a session), scopes per view, a rate per token, errors as RFC 9457 problem details.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # Requests per token, e.g. "120/minute" or "5000/hour"; counted in the default cache (CACHE_URL).
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_RATE_LIMIT", "120/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Compliance-training LMS API",
+    "DESCRIPTION": "People, courses, assignments, completions and compliance counts for integrations.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ArchiveReasonEnum": "assignments.models.Assignment.ArchiveReason",
+    },
+}
+# The completions feed delivers a completion once it was recorded at least this long ago (and
+# before the oldest transaction still writing, on PostgreSQL): see api/feed.py.
+API_COMPLETIONS_SETTLE_SECONDS = int(os.environ.get("API_COMPLETIONS_SETTLE_SECONDS", "10"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -66,6 +66,8 @@ urlpatterns = [
     path("escalation/", include("escalation.urls")),
     # SCIM 2.0 provisioning for HR systems and identity providers (bearer tokens, no session).
     path("scim/v2/", include("lms.scim.urls")),
+    # The REST API (/api/v1/), its schema and documentation, and the admins' token page (api app).
+    path("api/", include("api.urls")),
     # One place checks old passwords (through the lockout): the admin's own form is not used.
     path("django-admin/password_change/", RedirectView.as_view(pattern_name="password_change")),
     path("django-admin/", admin.site.urls),

@@ -45,6 +45,7 @@ NOT_PAGES = {
     "reports_item_analysis_export",
     "escalation:case_file_pdf",
     "escalation:warning_letter_pdf",
+    "api:schema",  # the OpenAPI document (YAML); its page is api:docs
 }
 
 # The table's role -> the people it signs in as here (another team's manager sees what the

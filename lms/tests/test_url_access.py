@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.models import ApiToken
 from assignments.models import AssignmentRule, ImportJob
 from assignments.services.attempts import attempt_start, attempt_submit
 from courses.models import Quiz
@@ -200,6 +201,24 @@ TABLE: dict[str, Row] = {
     "scim_resource_type": Row(BEARER_ONLY, "scim_resource_type"),
     "scim_users": Row(BEARER_ONLY),
     "scim_user": Row(BEARER_ONLY, "scim_user"),
+    # The REST API (api app): its endpoints take API tokens only, so every session gets 401 (a
+    # problem-details body, not the login page); api/tests cover them with tokens and scopes. The
+    # OpenAPI schema and its documentation page are public (no records); admins make and revoke
+    # tokens.
+    "api:docs": Row(ANON_OK),
+    "api:schema": Row(ANON_OK),
+    "api:tokens": Row(ADMIN),
+    "api:token_revoke": admin_post("api_token"),
+    "api:people": Row(BEARER_ONLY),
+    "api:person": Row(BEARER_ONLY, "learner"),
+    "api:person_compliance": Row(BEARER_ONLY, "learner"),
+    "api:courses": Row(BEARER_ONLY),
+    "api:assignments": Row(BEARER_ONLY),
+    "api:assignment": Row(BEARER_ONLY, "assignment_pk"),
+    "api:assignment_archive": Row(BEARER_ONLY, "assignment_pk"),
+    "api:assignment_reassign": Row(BEARER_ONLY, "assignment_pk"),
+    "api:completions": Row(BEARER_ONLY),
+    "api:organisation_report": Row(BEARER_ONLY),
 }
 
 
@@ -275,6 +294,9 @@ def world():
         kind=ImportJob.Kind.USERS, filename="people.csv", content=b"email\n", created_by=admin
     )
     policy = EscalationPolicy.objects.get(course_code="")
+    api_token = ApiToken.objects.create(
+        name="BI tool", key_digest="0" * 64, key_prefix="lms_0000", scopes=["people:read"]
+    )
 
     kwargs = {
         "": {},
@@ -310,6 +332,7 @@ def world():
         "scim_schema": {"schema_id": "urn:ietf:params:scim:schemas:core:2.0:User"},
         "scim_resource_type": {"name": "User"},
         "scim_user": {"pk": learner.pk},
+        "api_token": {"pk": api_token.pk},
     }
     users = {
         "anonymous": None,
