@@ -378,3 +378,96 @@ class WorkflowRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow} @ {self.as_of:%Y-%m-%d}"
+
+
+class WebhookEndpoint(TimeStampedModel):
+    """An address an admin registered to hear of events (escalation.webhooks). The signing secret
+    is kept encrypted (escalation.webhooks.signing), never shown again after it is issued."""
+
+    name = models.CharField(_("name"), max_length=120)
+    url = models.URLField(_("address (URL)"), max_length=500)
+    secret_encrypted = models.TextField(editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookSubscription(models.Model):
+    """One event an endpoint asked to hear of."""
+
+    class Event(models.TextChoices):
+        COMPLETION_RECORDED = "completion.recorded", _("Completion recorded")
+        ASSIGNMENT_OVERDUE = "assignment.overdue", _("Assignment overdue")
+        ESCALATION_STEP = "escalation.step_taken", _("Escalation step taken")
+        CERTIFICATE_EXPIRING = "certificate.expiring", _("Certificate expiring")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="subscriptions")
+    event = models.CharField(max_length=40, choices=Event.choices)
+
+    class Meta:
+        ordering = ["endpoint", "event"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event"],
+                name="webhook_subscription_unique",
+                violation_error_message=_("This endpoint already receives this event."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} ← {self.event}"
+
+
+class WebhookDelivery(TimeStampedModel):
+    """One event for one endpoint, and what became of sending it: the delivery log. Work waiting
+    for the webhook sender is ``status=pending`` with ``next_attempt_at`` (STYLE 8)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed: no more retries")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    # The same for every endpoint and every retry of one event: receivers drop a repeat by it.
+    event_id = models.CharField(max_length=64)
+    event = models.CharField(max_length=40, choices=WebhookSubscription.Event.choices)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "event_id"],
+                name="webhook_delivery_once_per_event",
+                violation_error_message=_("This event is already queued for this endpoint."),
+            )
+        ]
+        indexes = [
+            # The webhook sender's claim (escalation.webhooks.delivery): pending rows that are due.
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_pending_idx"
+            ),
+            # Lease recovery: rows a killed sender left in "sending".
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="webhook_delivery_sending_idx"),
+            # The endpoint page's delivery log, newest first.
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

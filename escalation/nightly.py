@@ -17,6 +17,7 @@ from assignments.services.exemptions import run_exemption_returns
 from escalation.dispatch import run_dispatch
 from escalation.models import WorkflowRun
 from escalation.rehearsal import nightly_run
+from escalation.webhooks.events import run_webhook_events
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.failures import run_failure_followup
 from escalation.workflows.overdue import run_overdue_ladder
@@ -40,6 +41,8 @@ WORKFLOWS: list[tuple[str, Workflow]] = [
     ("overdue_ladder", run_overdue_ladder),
     ("recertification", run_recertification),
     ("checkins_and_digests", run_checkins_and_digests),
+    # Webhook deliveries are queued here and sent by their own task (escalation.webhooks.delivery).
+    ("webhook_events", run_webhook_events),
     ("dispatch", _dispatch),
 ]
 # Work that leaves the database (email): in a dry run only these are asked what they would do; the
@@ -53,6 +56,7 @@ LABELS: dict[str, str] = {
     "overdue_ladder": _("Overdue ladder: escalations and warning letters"),
     "recertification": _("Recertification"),
     "checkins_and_digests": _("Managers' check-ins and digests"),
+    "webhook_events": _("Webhooks: overdue assignments, escalation steps, expiring certificates"),
     "dispatch": _("Sending"),
 }
 

@@ -4,6 +4,7 @@
   asks a worker to dispatch them once the transaction commits: a manager hears of a failure at once.
 - Assignments created, archived, exempted, completed: a case-file entry each; a pass tells the
   learner their certificate is ready, a withdrawing archive tells them it was withdrawn (outbox).
+- Completions: the ``completion.recorded`` webhook too (escalation.webhooks.events).
 - Registries of the apps below: the assignment notice writer (``assignments.notices``), the
   welcome email writer (``lms.invitations``); and of
   this app: the ICS and warning-letter attachment builders (``escalation.dispatch``).
@@ -32,6 +33,7 @@ from escalation import (
 from escalation.invitations import invitation_queue
 from escalation.notices import assignment_notice_queue, course_passed_notice_queue, withdrawn_notice_queue
 from escalation.outbox import dispatch_soon as _dispatch_soon
+from escalation.webhooks.events import completion_recorded as webhook_completion_recorded
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
 from lms.dates import record_day
 from lms.invitations import register_invitation_writer
@@ -56,6 +58,7 @@ def on_attempts_exhausted(sender, assignment, **kwargs):
 def on_course_completed(sender, completion, **kwargs):
     events.completed(completion=completion)
     course_passed_notice_queue(completion=completion)
+    webhook_completion_recorded(completion=completion)
 
 
 @receiver(assignment_created, dispatch_uid="escalation.assignment_created")

@@ -14,6 +14,13 @@ def dispatch_notifications() -> dict:
     return run_dispatch(as_of=timezone.now())
 
 
+@shared_task(name="escalation.deliver_webhooks")
+def deliver_webhooks() -> dict:
+    from escalation.webhooks.delivery import run_webhook_deliveries
+
+    return run_webhook_deliveries(as_of=timezone.now())
+
+
 @shared_task(name="escalation.run_nightly")
 def run_nightly() -> dict:
     from escalation.nightly import run_nightly as run

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from escalation import views
+from escalation.webhooks import views as webhook_views
 
 app_name = "escalation"
 
@@ -24,5 +25,15 @@ urlpatterns = [
         "review-sessions/<int:pk>/bookings/<int:booking_pk>/attendance/",
         views.review_attendance,
         name="review_attendance",
+    ),
+    path("webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("webhooks/new/", webhook_views.webhook_create, name="webhook_create"),
+    path("webhooks/<int:pk>/", webhook_views.webhook, name="webhook"),
+    path("webhooks/<int:pk>/edit/", webhook_views.webhook_edit, name="webhook_edit"),
+    path("webhooks/<int:pk>/secret/", webhook_views.webhook_rotate_secret, name="webhook_rotate_secret"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/retry/",
+        webhook_views.webhook_delivery_retry,
+        name="webhook_delivery_retry",
     ),
 ]

@@ -39,6 +39,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Departments"), "departments", "admin"),
     NavItem(_("Escalation policies"), "escalation:policies", "admin"),
     NavItem(_("Review sessions"), "escalation:review_sessions", "admin"),
+    NavItem(_("Webhooks"), "escalation:webhooks", "admin", _("Other systems told of completions and escalations")),
     NavItem(_("Compliance report"), "reports_organisation", "admin"),
     NavItem(_("Lapse forecast"), "reports_forecast", "admin"),
     NavItem(_("Item analysis"), "reports_item_analysis", "admin"),

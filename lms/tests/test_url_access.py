@@ -25,7 +25,15 @@ from assignments.models import AssignmentRule, ImportJob
 from assignments.services.attempts import attempt_start, attempt_submit
 from courses.models import Quiz
 from courses.tests.factories import AssignmentFactory, ExemptionFactory, answers_for, make_course
-from escalation.models import EscalationPolicy, ReviewBooking, ReviewSession, WarningLetter
+from escalation.models import (
+    EscalationPolicy,
+    ReviewBooking,
+    ReviewSession,
+    WarningLetter,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from escalation.webhooks.signing import seal
 from lms.tests.factories import AdminFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +86,6 @@ TABLE: dict[str, Row] = {
     "password_reset_complete": Row(ANON_OK),
     # The welcome email's link to set a first password (a bad token is a page that says so).
     "invitation_accept": Row(ANON_OK, "reset"),
-    "team": Row(MANAGERS),
     # Single sign-on (lms.sso; lms/tests/test_sso.py signs in through real providers): while a
     # protocol is not configured, as here, its pages send everyone to the log-in page saying so;
     # the ACS takes only the IdP's POST.
@@ -88,8 +95,11 @@ TABLE: dict[str, Row] = {
     "saml2_acs": Row((405, 405, 405, 405, 405)),
     "saml2_metadata": Row((302, 302, 302, 302, 302)),
     "sso_reauthenticate": Row((302, 302, 302, 302, 302)),
+    "team": Row(MANAGERS),
     "people": Row(ADMIN),
     "person_create": Row(ADMIN),
+    # The people pickers' search: admins and managers (each scoped to whom they may pick).
+    "people_search": Row(MANAGERS, query="q=a"),
     "person_detail": Row(OWN_AND_CHAIN, "learner"),
     "person_edit": Row(ADMIN, "learner"),
     "person_deactivate": admin_post("learner"),
@@ -97,8 +107,6 @@ TABLE: dict[str, Row] = {
     "people_invite": admin_post(),
     "departments": Row(ADMIN),
     "department_create": Row(ADMIN),
-    # The people pickers' search: admins and managers (each scoped to whom they may pick).
-    "people_search": Row(MANAGERS, query="q=a"),
     "department_edit": Row(ADMIN, "department"),
     "audit": Row(ADMIN),
     "audit_export_csv": Row(ADMIN),
@@ -192,6 +200,13 @@ TABLE: dict[str, Row] = {
     "escalation:review_session": Row(ADMIN, "session"),
     "escalation:review_session_edit": Row(ADMIN, "session"),
     "escalation:review_session_book": admin_post("session"),
+    # Webhooks (escalation.webhooks): admins only; a delivery is found only under its endpoint.
+    "escalation:webhooks": Row(ADMIN),
+    "escalation:webhook_create": Row(ADMIN),
+    "escalation:webhook": Row(ADMIN, "webhook"),
+    "escalation:webhook_edit": Row(ADMIN, "webhook"),
+    "escalation:webhook_rotate_secret": admin_post("webhook"),
+    "escalation:webhook_delivery_retry": admin_post("webhook_delivery"),
     "escalation:review_attendance": admin_post("booking"),
     # SCIM 2.0 provisioning (lms.scim): bearer tokens only; lms/tests/test_scim.py covers the tokens.
     "scim_service_provider_config": Row(BEARER_ONLY),
@@ -286,6 +301,21 @@ def world():
         link="https://meet.example.com/fire",
     )
     booking = ReviewBooking.objects.create(session=session, assignment=late)
+    webhook = WebhookEndpoint.objects.create(
+        name="HR warehouse", url="https://93.184.215.14/lms", secret_encrypted=seal("whsec_test"), created_by=admin
+    )
+    webhook.subscriptions.create(event="completion.recorded")
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook,
+        event_id="evt_test",
+        event="completion.recorded",
+        payload={"id": "evt_test"},
+        status=WebhookDelivery.Status.FAILED,
+        attempts=8,
+        response_code=503,
+        last_error="HTTP 503 Service Unavailable",
+        next_attempt_at=timezone.now(),
+    )
     rule = AssignmentRule.objects.create(
         name="Operations fire safety", course=course, department=department, starts_on=dt.date(2026, 1, 1)
     )
@@ -329,6 +359,8 @@ def world():
         "letter": {"reference": letter.reference},
         "session": {"pk": session.pk},
         "booking": {"pk": session.pk, "booking_pk": booking.pk},
+        "webhook": {"pk": webhook.pk},
+        "webhook_delivery": {"pk": webhook.pk, "delivery_pk": webhook_delivery.pk},
         "scim_schema": {"schema_id": "urn:ietf:params:scim:schemas:core:2.0:User"},
         "scim_resource_type": {"name": "User"},
         "scim_user": {"pk": learner.pk},
@@ -398,6 +430,7 @@ def test_post_only_urls_refuse_a_post_from_every_wrong_role(world):
         ("player_attempt_answer", "attempt"),
         ("escalation:review_attendance", "booking"),
         ("escalation:review_session_book", "session"),
+        ("escalation:webhook_rotate_secret", "webhook"),
     ],
 )
 def test_posts_without_a_csrf_token_are_refused(world, name, kwargs_key):

@@ -1,0 +1,425 @@
+"""Webhooks against a real HTTP receiver on a loopback port (http.server in a thread) that checks
+each request's signature the way the README tells integrators to."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from assignments.services.attempts import attempt_start, attempt_submit
+from courses.models import Quiz
+from courses.tests.factories import AssignmentFactory, CompletionFactory, answers_for, make_course
+from escalation.models import EscalationEvent, WebhookDelivery, WebhookEndpoint, WebhookSubscription
+from escalation.nightly import run_nightly
+from escalation.webhooks import signing
+from escalation.webhooks.addresses import check_webhook_url
+from escalation.webhooks.delivery import MAX_ATTEMPTS, retry_delay, run_webhook_deliveries
+from escalation.webhooks.events import event_id, run_webhook_events
+from escalation.webhooks.services import webhook_endpoint_create
+from lms.models import AuditEntry
+from lms.tests.factories import AdminFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Event = WebhookSubscription.Event
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+class Receiver:
+    """A receiving system: answers ``fail_first`` requests with 500, then 200; records each
+    request with whether its signature checked out."""
+
+    def __init__(self, *, fail_first: int = 0, status: int = 500):
+        self.secret = ""
+        self.fail_first = fail_first
+        self.status = status
+        self.requests: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                header = self.headers.get("X-LMS-Signature", "")
+                receiver.requests.append(
+                    {
+                        "body": json.loads(body),
+                        "event_id": self.headers.get("X-LMS-Event-Id"),
+                        "event": self.headers.get("X-LMS-Event"),
+                        "valid": receiver.verify(body, header),
+                    }
+                )
+                failing = len(receiver.requests) <= receiver.fail_first
+                self.send_response(receiver.status if failing else 200)
+                self.end_headers()
+                self.wfile.write(b"no" if failing else b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/lms-events"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def verify(self, body: bytes, header: str) -> bool:
+        # What the README's snippet does, written out independently of escalation.webhooks.signing.
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        if abs(time.time() - int(parts["t"])) > 300:
+            return False
+        expected = hmac.new(self.secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, parts["v1"])
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def loopback(settings):
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+
+
+def register(receiver: Receiver, events=(Event.COMPLETION_RECORDED,), admin=None) -> WebhookEndpoint:
+    endpoint, secret = webhook_endpoint_create(
+        name="HR warehouse", url=receiver.url, events=list(events), actor=admin or AdminFactory()
+    )
+    receiver.secret = secret
+    return endpoint
+
+
+def pass_course(learner=None):
+    course = make_course(questions=2, title="Fire safety")
+    assignment = AssignmentFactory(learner=learner or UserFactory(employee_id="E-100"), course=course)
+    attempt = attempt_start(assignment=assignment, quiz=course.quizzes.get(kind=Quiz.Kind.FINAL))
+    return attempt_submit(attempt=attempt, answers=answers_for(attempt)).completion
+
+
+@pytest.fixture
+def passed(monkeypatch, django_capture_on_commit_callbacks):
+    """Pass a course and run what its commit triggers (the completion signal), without the worker
+    that would send at once: the test drives the sender itself, at the times it chooses."""
+    monkeypatch.setattr("escalation.webhooks.events.deliver_soon", lambda: None)
+
+    def run(learner=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return pass_course(learner)
+
+    return run
+
+
+def test_a_completion_is_posted_signed_to_a_real_receiver_as_soon_as_it_commits(
+    loopback, django_capture_on_commit_callbacks
+):
+    with Receiver() as receiver:
+        endpoint = register(receiver)
+        with django_capture_on_commit_callbacks(execute=True):
+            completion = pass_course()
+        # The eager Celery task the commit asked for has sent it.
+        assert len(receiver.requests) == 1
+        request = receiver.requests[0]
+    assert request["valid"] is True
+    assert request["event"] == "completion.recorded"
+    assert request["event_id"] == request["body"]["id"] == event_id(f"completion:{completion.pk}")
+    data = request["body"]["data"]
+    assert data["completion"]["certificate_number"] == completion.certificate_number
+    assert data["learner"] == {"id": completion.learner_id, "email": completion.learner.email, "employee_id": "E-100"}
+    assert data["course"]["code"] == completion.course_code
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (WebhookDelivery.Status.DELIVERED, 1, 200)
+
+
+def test_a_receiver_that_fails_twice_gets_the_same_event_again_with_back_off_until_it_succeeds(
+    loopback, client, passed
+):
+    admin = AdminFactory()
+    with Receiver(fail_first=2) as receiver:
+        endpoint = register(receiver, admin=admin)
+        passed()
+        now = timezone.now()
+        first = run_webhook_deliveries(as_of=now)
+        delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+        assert first["retrying"] == 1
+        assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, 500)
+        assert delivery.next_attempt_at == now + dt.timedelta(minutes=1)
+        # Not due yet: nothing is sent.
+        assert run_webhook_deliveries(as_of=now + dt.timedelta(seconds=59))["retrying"] == 0
+        assert len(receiver.requests) == 1
+        run_webhook_deliveries(as_of=now + dt.timedelta(minutes=1))
+        delivery.refresh_from_db()
+        assert delivery.next_attempt_at == now + dt.timedelta(minutes=3)  # then 2 minutes
+        third = run_webhook_deliveries(as_of=now + dt.timedelta(minutes=3))
+        assert third["delivered"] == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_code, delivery.last_error) == (
+        "delivered",
+        3,
+        200,
+        "",
+    )
+    assert [r["valid"] for r in receiver.requests] == [True, True, True]
+    assert len({r["event_id"] for r in receiver.requests}) == 1  # one event, told three times
+    client.force_login(admin)
+    page = client.get(reverse("escalation:webhook", kwargs={"pk": endpoint.pk})).content.decode()
+    assert "Delivered" in page and ">3</td>" in page and ">200</td>" in page
+
+
+def test_a_delivery_that_never_succeeds_ends_failed_in_the_log_and_can_be_sent_again(loopback, client, passed):
+    admin = AdminFactory()
+    with Receiver(fail_first=10**6, status=503) as receiver:
+        endpoint = register(receiver, admin=admin)
+        passed()
+        when = timezone.now()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            run_webhook_deliveries(as_of=when)
+            when += retry_delay(attempt)
+        assert run_webhook_deliveries(as_of=when + dt.timedelta(days=1))["failed"] == 0  # nothing left to try
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("failed", MAX_ATTEMPTS, 503)
+    assert "HTTP 503" in delivery.last_error
+    assert len(receiver.requests) == MAX_ATTEMPTS
+    client.force_login(admin)
+    page = client.get(reverse("escalation:webhook", kwargs={"pk": endpoint.pk})).content.decode()
+    assert "Failed: no more retries" in page and "Send again" in page
+    retry = reverse("escalation:webhook_delivery_retry", kwargs={"pk": endpoint.pk, "delivery_pk": delivery.pk})
+    assert client.post(retry).status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert AuditEntry.objects.filter(object_type__icontains="webhookdelivery", actor=admin).exists()
+
+
+def test_a_receiver_that_is_down_is_retried_with_the_error_recorded(loopback, passed):
+    with Receiver() as receiver:
+        endpoint = register(receiver)
+    # The server is closed: the port refuses connections.
+    passed()
+    assert run_webhook_deliveries()["retrying"] == 1
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.status == "pending" and delivery.response_code is None
+    assert "Connection refused" in delivery.last_error or "URLError" in delivery.last_error
+
+
+def test_a_switched_off_endpoint_gets_nothing_new_and_keeps_what_waits(loopback, passed):
+    with Receiver() as receiver:
+        endpoint = register(receiver)
+        passed()
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+        passed(UserFactory())
+        assert run_webhook_deliveries()["delivered"] == 0
+        assert WebhookDelivery.objects.filter(endpoint=endpoint).count() == 1
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=True)
+        assert run_webhook_deliveries()["delivered"] == 1
+    assert receiver.requests[0]["valid"]
+
+
+def _resolver(monkeypatch, address: str):
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+
+
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("http://93.184.215.14/hook", "https://"),
+        ("https://10.0.0.5/hook", "private or internal"),
+        ("https://192.168.1.20/hook", "private or internal"),
+        ("https://169.254.169.254/latest/meta-data/", "private or internal"),
+        ("https://100.64.0.1/hook", "private or internal"),
+        ("https://[::1]/hook", "private or internal"),
+        ("https://[::ffff:10.0.0.1]/hook", "private or internal"),
+        ("https://127.0.0.1:8443/hook", "private or internal"),
+        ("http://127.0.0.1:8000/hook", "https://"),
+        ("https://user:pw@93.184.215.14/hook", "user name or password"),
+        ("ftp://93.184.215.14/hook", "https://"),
+    ],
+)
+def test_addresses_that_are_not_public_https_are_refused_in_production(settings, url, message):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    with pytest.raises(ValidationError) as refused:
+        check_webhook_url(url)
+    assert message in " ".join(refused.value.messages)
+
+
+def test_a_host_name_that_resolves_to_a_private_address_is_refused(settings, monkeypatch):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    _resolver(monkeypatch, "10.1.2.3")
+    with pytest.raises(ValidationError, match="private or internal"):
+        check_webhook_url("https://hooks.example.com/lms")
+    _resolver(monkeypatch, "93.184.215.14")
+    check_webhook_url("https://hooks.example.com/lms")
+
+
+def test_a_public_https_address_and_loopback_in_debug_are_accepted(settings):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    check_webhook_url("https://93.184.215.14/hook")
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    check_webhook_url("http://127.0.0.1:8000/hook")
+    with pytest.raises(ValidationError):
+        check_webhook_url("http://10.0.0.5/hook")  # loopback only, not the private network
+
+
+def test_a_name_that_turns_private_after_registration_is_not_called(settings, monkeypatch, passed):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    _resolver(monkeypatch, "93.184.215.14")
+    endpoint, _ = webhook_endpoint_create(
+        name="Rebinding", url="https://hooks.example.com/lms", events=[Event.COMPLETION_RECORDED], actor=AdminFactory()
+    )
+    passed()
+    _resolver(monkeypatch, "127.0.0.1")
+    assert run_webhook_deliveries()["retrying"] == 1
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert "private or internal" in delivery.last_error and delivery.response_code is None
+
+
+def test_the_form_names_a_refused_address_on_its_field(client, settings):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    client.force_login(AdminFactory())
+    response = client.post(
+        reverse("escalation:webhook_create"),
+        {"name": "Internal", "url": "https://169.254.169.254/", "events": [Event.COMPLETION_RECORDED]},
+    )
+    assert response.status_code == 200
+    assert "private or internal" in " ".join(response.context["form"].errors["url"])
+    response = client.post(reverse("escalation:webhook_create"), {"name": "No events", "url": "https://93.184.215.14/"})
+    assert "Choose at least one event." in response.context["form"].errors["events"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_secret_is_shown_once_and_stored_encrypted(client, loopback):
+    admin = AdminFactory()
+    client.force_login(admin)
+    response = client.post(
+        reverse("escalation:webhook_create"),
+        {"name": "BI", "url": "http://127.0.0.1:9/hook", "events": [Event.COMPLETION_RECORDED, Event.ESCALATION_STEP]},
+        follow=True,
+    )
+    secret = re.search(r'data-testid="webhook-secret">(whsec_[\w-]+)<', response.content.decode()).group(1)
+    endpoint = WebhookEndpoint.objects.get()
+    assert secret not in endpoint.secret_encrypted and signing.unseal(endpoint.secret_encrypted) == secret
+    assert sorted(endpoint.subscriptions.values_list("event", flat=True)) == [
+        "completion.recorded",
+        "escalation.step_taken",
+    ]
+    again = client.get(reverse("escalation:webhook", kwargs={"pk": endpoint.pk})).content.decode()
+    assert secret not in again and "webhook-secret" not in again
+    audit = AuditEntry.objects.get(object_type__icontains="webhookendpoint", action="create")
+    assert secret not in json.dumps(audit.changes)
+    client.post(reverse("escalation:webhook_rotate_secret", kwargs={"pk": endpoint.pk}))
+    endpoint.refresh_from_db()
+    assert signing.unseal(endpoint.secret_encrypted) != secret
+
+
+def test_a_signature_is_refused_for_another_body_another_secret_or_an_old_time():
+    body = b'{"id":"evt_1"}'
+    header = signing.signature("whsec_a", body, int(time.time()))
+    assert signing.verify("whsec_a", body, header)
+    assert not signing.verify("whsec_a", body + b" ", header)
+    assert not signing.verify("whsec_b", body, header)
+    assert not signing.verify("whsec_a", body, signing.signature("whsec_a", body, int(time.time()) - 301))
+    assert not signing.verify("whsec_a", body, "garbage")
+
+
+def test_the_readme_snippet_verifies_a_real_delivery():
+    text = README.read_text()
+    section = text.split("## Webhooks", 1)[1]
+    snippet = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict = {}
+    exec(snippet, namespace)  # noqa: S102 - the README's own code, run as an integrator would
+    body = b'{"data":{},"id":"evt_1","type":"completion.recorded"}'
+    header = signing.signature("whsec_x", body, int(time.time()))
+    assert namespace["verify"](body, header, "whsec_x") is True
+    assert namespace["verify"](body + b"x", header, "whsec_x") is False
+
+
+def test_the_nightly_run_tells_overdue_assignments_ladder_steps_and_expiring_certificates_once(loopback, policy):
+    with Receiver() as receiver:
+        register(receiver, events=[Event.ASSIGNMENT_OVERDUE, Event.ESCALATION_STEP, Event.CERTIFICATE_EXPIRING])
+        today = timezone.localdate()
+        learner = UserFactory(employee_id="E-7")
+        late = AssignmentFactory(
+            learner=learner,
+            course=make_course(code="GDPR-1", questions=1),
+            assigned_on=today - dt.timedelta(days=40),
+            due_date=today - dt.timedelta(days=1),
+        )
+        AssignmentFactory(
+            course=make_course(code="OLD-1", questions=1),
+            assigned_on=today - dt.timedelta(days=60),
+            due_date=today - dt.timedelta(days=30),
+        )
+        course = make_course(code="FIRE-2", questions=1, recertification_months=12, recertification_window_days=30)
+        expiring = CompletionFactory(learner=learner, course=course, expires_on=today + dt.timedelta(days=20))
+        CompletionFactory(course=course, expires_on=today + dt.timedelta(days=200))  # not in its window yet
+        as_of = timezone.now()
+        run_nightly(as_of=as_of, only=["overdue_ladder", "webhook_events"])
+        assert run_webhook_events(as_of=as_of) == {
+            "workflow": "webhook_events",
+            "assignment_overdue": 0,
+            "escalation_steps": 0,
+            "certificates_expiring": 0,
+        }
+        run_webhook_deliveries()
+    assert all(r["valid"] for r in receiver.requests)
+    ids = [r["event_id"] for r in receiver.requests]
+    assert len(ids) == len(set(ids))  # each event once
+    by_type: dict[str, list[dict]] = {}
+    for request in receiver.requests:
+        by_type.setdefault(request["body"]["type"], []).append(request["body"]["data"])
+    # Only the assignment that fell due last night: OLD-1 fell due 30 days ago, before the lookback.
+    [overdue] = by_type["assignment.overdue"]
+    assert overdue["assignment"]["id"] == late.pk and overdue["learner"]["employee_id"] == "E-7"
+    # Every ladder step of the night (OLD-1 caught up three steps and a letter), as in the case file.
+    steps = EscalationEvent.objects.filter(
+        kind__in=[EscalationEvent.Kind.ESCALATED, EscalationEvent.Kind.WARNING_LETTER]
+    ).values_list("pk", "assignment_id")
+    assert sorted(
+        (d["step"]["case_file_event_id"], d["assignment"]["id"]) for d in by_type["escalation.step_taken"]
+    ) == (sorted(steps))
+    assert late.pk in {assignment for _, assignment in steps}
+    [certificate] = by_type["certificate.expiring"]
+    assert certificate["completion"]["id"] == expiring.pk
+
+
+def test_the_delivery_log_page_costs_the_same_queries_for_3_and_30_deliveries(
+    client, django_assert_num_queries, settings
+):
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    admin = AdminFactory()
+    endpoint, _ = webhook_endpoint_create(
+        name="BI", url="http://127.0.0.1:9/", events=[Event.COMPLETION_RECORDED], actor=admin
+    )
+    client.force_login(admin)
+    url = reverse("escalation:webhook", kwargs={"pk": endpoint.pk})
+    for size in (3, 30):
+        WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_id=f"evt_{size}_{i}",
+                event=Event.COMPLETION_RECORDED,
+                next_attempt_at=timezone.now(),
+            )
+            for i in range(size)
+        )
+        client.get(url)  # the session, warmed
+        with django_assert_num_queries(8):
+            response = client.get(url)
+        assert response.content.decode().count('<code class="text-break">evt_') == min(
+            WebhookDelivery.objects.count(), 50
+        )
