@@ -423,3 +423,42 @@ def test_the_delivery_log_page_costs_the_same_queries_for_3_and_30_deliveries(
         assert response.content.decode().count('<code class="text-break">evt_') == min(
             WebhookDelivery.objects.count(), 50
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_never_post_the_same_delivery(settings):
+    from django.db import connection
+
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    with Receiver() as receiver:
+        endpoint = register(receiver)
+        WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_id=f"evt_{i}",
+                event=Event.COMPLETION_RECORDED,
+                payload={"id": f"evt_{i}"},
+                next_attempt_at=timezone.now(),
+            )
+            for i in range(30)
+        )
+        barrier = threading.Barrier(2)
+        results = []
+
+        def sender():
+            try:
+                barrier.wait()
+                results.append(run_webhook_deliveries(batch_size=4))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=sender) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sum(r["delivered"] for r in results) == 30
+    assert sorted(r["event_id"] for r in receiver.requests) == sorted(f"evt_{i}" for i in range(30))
+    assert all(r["valid"] for r in receiver.requests)
+    assert WebhookDelivery.objects.exclude(status="delivered").count() == 0
