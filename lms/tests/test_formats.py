@@ -265,7 +265,7 @@ def test_a_manager_reads_the_person_page_and_dashboard_with_one_format(learner_w
     learner.save()
     client = Client()
     client.force_login(manager)
-    record = _page(client, reverse("reports_learner_record", kwargs={"pk": learner.pk}))
+    record = _page(client, reverse("person_detail", kwargs={"pk": learner.pk}) + "?tab=record")
     assert "(best 100%)" in record
     _assert_british_dates_only(record, "person page")
     dashboard = _page(client, reverse("reports_team_dashboard"))
