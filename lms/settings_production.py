@@ -37,6 +37,9 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
+# SAML: the identity provider posts its answer to our ACS from its own site, so the cookie holding
+# the sign-in we started must travel with that cross-site POST (SameSite=None, on a secure cookie).
+SAML_SESSION_COOKIE_SAMESITE = os.environ.get("SAML_SESSION_COOKIE_SAMESITE", "None")
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 
