@@ -43,6 +43,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import IntegrityError, transaction
@@ -294,9 +295,17 @@ class SsoOIDCCallbackView(OIDCAuthenticationCallbackView):
         try:
             return super().get(request)
         except SuspiciousOperation:
-            # A callback whose state this browser never asked for (replayed, or another tab's).
+            # A callback whose state this browser never asked for (replayed, or another tab's), or
+            # an ID token whose signature or nonce does not verify.
             return refused_page(
                 request, _("This sign-in answer was not expected here (it may have been used already).")
+            )
+        except requests.RequestException as error:
+            # The provider refused the code (used, expired or forged) or could not be reached.
+            logger.warning("OpenID Connect token or userinfo request failed: %s", error)
+            return refused_page(
+                request,
+                _("The identity provider did not confirm this sign-in (the answer may have been used already)."),
             )
 
     def login_failure(self):

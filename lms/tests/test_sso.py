@@ -137,6 +137,30 @@ class TestOpenIdConnect:
         assert "Single sign-on did not complete" in replayed.content.decode()
         assert logged_in_as(client) is None
 
+    def test_a_forged_or_used_code_is_refused_with_a_message(self, client, oidc):
+        UserFactory(email="jane.doe@example.com")
+        oidc.add_account("jane", **JANE)
+        state = authorize_query(client.get("/oidc/authenticate/"))["state"][0]
+
+        response = client.get(f"/oidc/callback/?code=forged-code&state={state}")
+
+        assert response.status_code == 403
+        assert "did not confirm this sign-in" in response.content.decode()
+        assert logged_in_as(client) is None
+
+    def test_the_same_authorization_code_twice_signs_in_once(self, client, oidc):
+        UserFactory(email="jane.doe@example.com")
+        oidc.add_account("jane", **JANE)
+        first = oidc_sign_in(client, oidc, "jane")
+        assert first.status_code == 302
+        code_query = first.wsgi_request.GET.urlencode()
+        other = Client()
+
+        replayed = other.get(f"/oidc/callback/?{code_query}")
+
+        assert replayed.status_code == 403
+        assert logged_in_as(other) is None
+
     def test_reauthentication_asks_the_provider_for_a_fresh_login(self, client, oidc):
         person = UserFactory(email="jane.doe@example.com")
         client.force_login(person)
@@ -281,6 +305,15 @@ class TestSaml:
 
         assert replayed.status_code == 403
         assert "has been used already" in replayed.content.decode()
+        assert logged_in_as(client) is None
+
+    @pytest.mark.parametrize("value", ["", "not base64 at all", "PHNhbWw+", "\x00" * 3, "A" * 200_000])
+    def test_garbage_posted_to_the_acs_is_a_message_not_an_error(self, client, saml, value):
+        saml_start(client, saml)
+
+        response = saml_post(client, value)
+
+        assert response.status_code in (400, 403)
         assert logged_in_as(client) is None
 
     def test_a_leaver_is_refused(self, client, saml):
