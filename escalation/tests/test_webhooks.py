@@ -245,6 +245,8 @@ def _resolver(monkeypatch, address: str):
         ("https://[::1]/hook", "private or internal"),
         ("https://[::ffff:10.0.0.1]/hook", "private or internal"),
         ("https://127.0.0.1:8443/hook", "private or internal"),
+        ("https://2130706433/hook", "private or internal"),  # 127.0.0.1 written as one number
+        ("https://0.0.0.0/hook", "private or internal"),
         ("http://127.0.0.1:8000/hook", "https://"),
         ("https://user:pw@93.184.215.14/hook", "user name or password"),
         ("ftp://93.184.215.14/hook", "https://"),

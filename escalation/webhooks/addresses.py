@@ -34,20 +34,18 @@ def loopback_allowed() -> bool:
 
 def _addresses(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
-        return [ipaddress.ip_address(host)]
+        found = [ipaddress.ip_address(host)]
     except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError) as error:
-        raise ValidationError(_("The host name “%(host)s” could not be found.") % {"host": host}) from error
-    found = []
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        found.append(address)
-    return found
+        try:
+            infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError) as error:
+            raise ValidationError(_("The host name “%(host)s” could not be found.") % {"host": host}) from error
+        found = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    # An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+    return [
+        address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped else address
+        for address in found
+    ]
 
 
 def check_webhook_url(url: str) -> None:
@@ -73,10 +71,11 @@ def check_webhook_url(url: str) -> None:
         raise ValidationError(_("The address must start with https://."))
     for address in addresses:
         if not address.is_global or address.is_multicast:
-            raise ValidationError(
-                _(
+            if host.strip("[]") == str(address):
+                message = _("“%(host)s” is a private or internal address; webhooks are sent only to public addresses.")
+            else:
+                message = _(
                     "“%(host)s” is a private or internal address (%(address)s); webhooks are sent only to"
                     " public addresses."
                 )
-                % {"host": host, "address": address}
-            )
+            raise ValidationError(message % {"host": host, "address": address})
