@@ -212,12 +212,9 @@ OIDC_CREATE_USER = True  # lms.sso decides (SSO_CREATE_USERS); the library must 
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 OIDC_CALLBACK_CLASS = "lms.sso.SsoOIDCCallbackView"
 OIDC_AUTHENTICATE_CLASS = "lms.sso.SsoOIDCAuthenticateView"
-LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
-OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
 
 SAML_IDP_METADATA_FILE = os.environ.get("SAML_IDP_METADATA_FILE", "")
 SAML_IDP_METADATA_URL = os.environ.get("SAML_IDP_METADATA_URL", "")
-SAML_ENABLED = bool(SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL)
 SAML_SP_ENTITY_ID = os.environ.get("SAML_SP_ENTITY_ID", f"{SITE_URL}/saml2/metadata/")
 SAML_SP_CERT_FILE = os.environ.get("SAML_SP_CERT_FILE", "")
 SAML_SP_KEY_FILE = os.environ.get("SAML_SP_KEY_FILE", "")

@@ -42,6 +42,7 @@ import logging
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -51,7 +52,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from djangosaml2.backends import Saml2Backend
@@ -62,6 +62,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from lms.audit import audit_via
 from lms.invitations import uses_sso
 from lms.models import Department, SsoAssertion, User
+from lms.redirects import next_url
 
 logger = logging.getLogger(__name__)
 
@@ -504,9 +505,7 @@ def reauthenticate(request: HttpRequest):
     """Send a signed-in person to their identity provider to sign in again (for an attestation)."""
     if not request.user.is_authenticated:
         return HttpResponseRedirect(reverse("login"))
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        next_url = reverse("home")
+    back = next_url(request, default=reverse("home"))
     method = request.session.get(SESSION_METHOD) or ("oidc" if oidc_enabled() else "saml")
     if method == "oidc" and oidc_enabled():
         target = reverse("oidc_authentication_init")
@@ -514,9 +513,7 @@ def reauthenticate(request: HttpRequest):
         target = reverse("saml2_login")
     else:
         return not_configured(request)
-    from urllib.parse import urlencode
-
-    return HttpResponseRedirect(f"{target}?{urlencode({'next': next_url, 'reauth': '1'})}")
+    return HttpResponseRedirect(f"{target}?{urlencode({'next': back, 'reauth': '1'})}")
 
 
 def sso_context(request: HttpRequest) -> dict[str, Any]:
