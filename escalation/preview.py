@@ -49,6 +49,16 @@ CHANGES = {
         "figures stored for %(n)d team and course", "figures stored for %(n)d teams and courses", n
     ),
     "events": lambda n: ngettext("%(n)d case-file entry", "%(n)d case-file entries", n),
+    # Webhook deliveries queued (one per endpoint and event; escalation.webhooks.events).
+    "assignment_overdue": lambda n: ngettext(
+        "%(n)d webhook delivery of an overdue assignment", "%(n)d webhook deliveries of overdue assignments", n
+    ),
+    "escalation_steps": lambda n: ngettext(
+        "%(n)d webhook delivery of an escalation step", "%(n)d webhook deliveries of escalation steps", n
+    ),
+    "certificates_expiring": lambda n: ngettext(
+        "%(n)d webhook delivery of an expiring certificate", "%(n)d webhook deliveries of expiring certificates", n
+    ),
 }
 
 

@@ -464,3 +464,19 @@ def test_two_senders_at_once_never_post_the_same_delivery(settings):
     assert sorted(r["event_id"] for r in receiver.requests) == sorted(f"evt_{i}" for i in range(30))
     assert all(r["valid"] for r in receiver.requests)
     assert WebhookDelivery.objects.exclude(status="delivered").count() == 0
+
+
+def test_tonights_preview_counts_the_webhook_deliveries_and_queues_none(loopback, policy, client):
+    admin = AdminFactory()
+    webhook_endpoint_create(name="BI", url="http://127.0.0.1:9/", events=[Event.ASSIGNMENT_OVERDUE], actor=admin)
+    today = timezone.localdate()
+    AssignmentFactory(
+        course=make_course(code="GDPR-1", questions=1),
+        assigned_on=today - dt.timedelta(days=40),
+        due_date=today - dt.timedelta(days=1),
+    )
+    client.force_login(admin)
+    page = client.get(reverse("escalation:preview")).content.decode()
+    assert "1 webhook delivery of an overdue assignment" in page
+    assert "Webhooks: overdue assignments, escalation steps, expiring certificates" in page
+    assert not WebhookDelivery.objects.exists()
