@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -80,6 +81,13 @@ class IdCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with 404; it is a bad query parameter (400).
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise serializers.ValidationError({"cursor": [_("This cursor is not one this API gave out.")]}) from error
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         # DRF describes the links with OpenAPI 3.0's ``nullable``; the document is OpenAPI 3.1.

@@ -167,3 +167,10 @@ def test_the_organisation_counts_are_the_reports_counts(api):
     assert {row["label"] for row in body["by_department"]} == {"Sales", "Support"}
     assert sales_only["total"]["counts"]["overdue"] == 1 and sales_only["total"]["required"] == 2
     assert api.get("/api/v1/reports/organisation/", {"as_of": "2999-01-01"}).status_code == 400
+
+
+def test_a_list_cursor_that_was_not_given_out_is_a_field_error(api):
+    response = api.get("/api/v1/people/", {"cursor": "not-a-cursor"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["pointer"] == "#/cursor"
