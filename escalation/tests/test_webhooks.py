@@ -480,3 +480,14 @@ def test_tonights_preview_counts_the_webhook_deliveries_and_queues_none(loopback
     assert "1 webhook delivery of an overdue assignment" in page
     assert "Webhooks: overdue assignments, escalation steps, expiring certificates" in page
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_batch_is_sent_before_its_lease_lapses_and_retries_stay_under_the_visibility_timeout(settings):
+    from escalation.webhooks import delivery
+
+    # Each receiver of a batch taking the whole timeout twice (connect, then answer) still ends
+    # before another sender may take the batch back.
+    assert delivery.BATCH_SIZE * 2 * delivery.TIMEOUT_SECONDS < delivery.LEASE.total_seconds()
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert max(retry_delay(n) for n in range(1, MAX_ATTEMPTS + 1)).total_seconds() < visibility
+    assert delivery.LEASE.total_seconds() < visibility

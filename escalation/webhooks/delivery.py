@@ -5,9 +5,9 @@ effect. A batch of due rows is claimed under ``select_for_update(skip_locked=Tru
 never claim the same row), marked ``sending`` with a claim token and the attempt counted, and
 committed; the request is made outside any transaction; then the row is marked ``delivered`` or
 given back with its next attempt. A sender killed after claiming leaves rows in ``sending``; after
-LEASE they are due again. So an event can arrive twice (a kill between the receiver's answer and
-the ``delivered`` update, or a receiver that answered too slowly): every delivery of one event
-carries the same ``X-LMS-Event-Id``, and receivers drop a repeat by it.
+LEASE (15 minutes, longer than a batch can take) they are due again. So an event can arrive
+twice (a kill between the receiver's answer and the ``delivered`` update): every delivery of one
+event carries the same ``X-LMS-Event-Id``, and receivers drop a repeat by it.
 
 An answer in 2xx is delivered. Anything else (another status, a timeout, a refused connection, an
 address that now resolves somewhere private) is retried with exponential back-off, 1, 2, 4, 8,
@@ -38,11 +38,14 @@ from escalation.webhooks.signing import HEADER, signature, unseal
 
 logger = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = dt.timedelta(minutes=1)
 TIMEOUT_SECONDS = 10
-BATCH_SIZE = 100
+# A batch is claimed at once and sent one by one, so its lease must outlast a batch of receivers
+# that each take the whole timeout (twice: connecting, then waiting for the answer), or a second
+# sender would take back rows still being sent (tested).
+BATCH_SIZE = 20
+LEASE = dt.timedelta(minutes=15)
 USER_AGENT = "LMS-Webhooks/1"
 
 
@@ -89,6 +92,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as error:
+        error.close()
         return error.code, f"HTTP {error.code} {error.reason}"
     except Exception as error:  # noqa: BLE001 - any failure to deliver is recorded and retried
         return None, f"{type(error).__name__}: {error}"
