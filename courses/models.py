@@ -19,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from lms.html import SafeHTMLField
 from lms.models import TimeStampedModel
 
+# The longest due period a course may set: ten years. Longer is a typing mistake (and a due date
+# past lms.dates.MAX_DATE).
+MAX_DUE_DAYS = 3650
+
 
 class Course(TimeStampedModel):
     class Status(models.TextChoices):
@@ -71,7 +75,17 @@ class Course(TimeStampedModel):
         _("grading method"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST
     )
     compliance_critical = models.BooleanField(_("compliance-critical"), default=False)
-    default_due_days = models.PositiveIntegerField(_("default due period (days)"), default=30)
+    default_due_days = models.PositiveIntegerField(
+        _("default due period (days)"),
+        default=30,
+        validators=[
+            MinValueValidator(1, message=_("The default due period must be at least 1 day.")),
+            MaxValueValidator(
+                MAX_DUE_DAYS,
+                message=_("The default due period can be at most %(limit_value)s days (ten years)."),
+            ),
+        ],
+    )
     recertification_months = models.PositiveSmallIntegerField(
         _("recertification period (months)"), null=True, blank=True, help_text=_("Empty: never expires.")
     )
@@ -110,6 +124,11 @@ class Course(TimeStampedModel):
                 condition=Q(max_attempts__isnull=True) | Q(max_attempts__gte=1),
                 name="course_max_attempts_positive",
                 violation_error_message=_("Maximum attempts must be at least 1, or empty for unlimited."),
+            ),
+            models.CheckConstraint(
+                condition=Q(default_due_days__gte=1) & Q(default_due_days__lte=MAX_DUE_DAYS),
+                name="course_default_due_days_1_3650",
+                violation_error_message=_("The default due period must be between 1 and 3650 days."),
             ),
         ]
 

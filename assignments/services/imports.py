@@ -45,7 +45,7 @@ from courses.models import Course
 from courses.rules import compute_expiry
 from lms.audit import audit_record_many, label_of
 from lms.bulk import bulk_update
-from lms.dates import MAX_DATE, MIN_DATE, day_text
+from lms.dates import MAX_DATE, MIN_DATE, add_days, day_text
 from lms.invitations import invitation_send, uses_sso
 from lms.models import AuditEntry, Department, User
 from lms.uploads import binary_problem, display_filename
@@ -848,7 +848,9 @@ def plan_assignments(rows: list[AssignmentRow]) -> tuple[AssignmentsPlan, list[L
                 }
             )
         else:
-            due = row.due_date or (timezone.localdate() + dt.timedelta(days=course.default_due_days))
+            # Through add_days and capped at MAX_DATE: a course saved before due periods had a
+            # maximum must not turn the upload into an OverflowError.
+            due = row.due_date or min(add_days(timezone.localdate(), course.default_due_days), MAX_DATE)
             action = "reassign" if row.action == "reassign" and current is not None else "assign"
             changes.append(
                 {"line": row.line, "email": row.email, "course": course.code, "action": action, "due": due.isoformat()}

@@ -11,7 +11,7 @@ from django.core.validators import MinValueValidator, URLValidator
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+from courses.models import MAX_DUE_DAYS, Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.authoring import question_choice_messages
 from courses.services.packages import KEY_PATTERN, course_rule_problems
 from lms.fields import MAX_FORMSET_ROWS
@@ -84,6 +84,8 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
         self.fields["description"].required = True
         self.fields["default_due_days"].min_value = 1
         self.fields["default_due_days"].widget.attrs["min"] = 1
+        self.fields["default_due_days"].widget.attrs["max"] = MAX_DUE_DAYS
+        self.fields["default_due_days"].help_text = _("Between 1 and %(max)s days.") % {"max": MAX_DUE_DAYS}
         self.fields["cpd_points"].min_value = 0
         self.fields["cpd_points"].widget.attrs["min"] = 0
         # The field's message before the named constraint (course_max_attempts_positive).

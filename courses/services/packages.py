@@ -22,7 +22,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
+from courses.models import MAX_DUE_DAYS, Choice, Course, LearningResource, Module, Question, Quiz
 from lms.html import sanitise_html
 
 FORMAT = "lms-course-package"
@@ -216,7 +216,7 @@ def _check_rules(check: _Checker, rules: Any) -> None:
     check.integer(rules["cooldown_later_minutes"], path + "cooldown_later_minutes", minimum=0, maximum=INT_MAX)
     check.one_of(rules["grading_method"], path + "grading_method", Course.GradingMethod.values)
     check.boolean(rules["compliance_critical"], path + "compliance_critical")
-    check.integer(rules["default_due_days"], path + "default_due_days", minimum=1, maximum=INT_MAX)
+    check.integer(rules["default_due_days"], path + "default_due_days", minimum=1, maximum=MAX_DUE_DAYS)
     months_ok = check.integer(
         rules["recertification_months"], path + "recertification_months", minimum=1, maximum=SMALL_MAX, null=True
     )

@@ -43,7 +43,7 @@ from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, claim_and_write, full_name
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, days_word, insert_from_select
-from lms.dates import record_day
+from lms.dates import add_days, record_day
 
 NOTIFICATION_COLUMNS = {
     "n_recipient": "recipient",
@@ -215,7 +215,7 @@ def _escalate(
     days = step.days_overdue
     officer = scope.policy.compliance_officer
     roles = _recipients(step, officer.pk if officer else None)
-    new_deadline = today + dt.timedelta(days=step.new_deadline_days)
+    new_deadline = add_days(today, step.new_deadline_days)
     learner = Trim(Concat("learner__first_name", Value(" "), "learner__last_name", output_field=CharField()))
     # Keys and references carry the deadline: a moved deadline gets its own steps (module docstring).
     key = Concat(

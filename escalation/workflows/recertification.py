@@ -33,7 +33,7 @@ from escalation.notices import assignment_notice_queue
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import timezones_by_local_date
 from escalation.workflows.common import Summary, chunks, full_name
-from lms.dates import record_day
+from lms.dates import add_days, record_day
 
 
 def _current_courses() -> dict[str, Course]:
@@ -54,7 +54,7 @@ def run_recertification(*, as_of: dt.datetime, dry_run: bool = False) -> Summary
         _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
         return summary
     for today, zones in timezones_by_local_date(as_of).items():
-        horizons = {code: today + dt.timedelta(days=c.recertification_window_days) for code, c in current.items()}
+        horizons = {code: add_days(today, c.recertification_window_days) for code, c in current.items()}
         in_window = Q()
         for code, horizon in horizons.items():
             in_window |= Q(course_code=code, expires_on__lte=horizon)
@@ -125,7 +125,7 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
             )
         new_assignments = []
         for _old_id, learner_id, expires_on, _first, _last in batch:
-            due = max(expires_on + dt.timedelta(days=course.grace_days), today)
+            due = max(add_days(expires_on, course.grace_days), today)
             new_assignments.append(
                 Assignment(
                     learner_id=learner_id,
@@ -226,7 +226,7 @@ def _clean_slates(*, as_of: dt.datetime, dry_run: bool, summary: Summary) -> Non
                 note=f"Annual clean slate {today.year}.",
                 at=as_of,
             )
-            due = today + dt.timedelta(days=policy.clean_slate_due_days)
+            due = add_days(today, policy.clean_slate_due_days)
             created_rows = Assignment.objects.bulk_create(
                 [
                     Assignment(
