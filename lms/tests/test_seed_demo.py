@@ -33,6 +33,14 @@ def test_seed_demo_builds_teams_under_leaders_and_is_idempotent(capsys):
     assert User.objects.get(email="admin@example.com").is_staff
 
 
+def test_seed_demo_without_url_names_the_sites_own_address(capsys, monkeypatch):
+    """Outside eyes (issue 13): with SITE_URL=http://127.0.0.1:8613 the command said "Log in at
+    http://127.0.0.1:8000/"; the hint follows SITE_URL when no --url is given."""
+    monkeypatch.setenv("SITE_URL", "http://127.0.0.1:8613")
+    call_command("seed_demo", learners=3, seed=7)
+    assert "Log in at http://127.0.0.1:8613/ " in capsys.readouterr().out
+
+
 def test_the_demo_is_lived_in_seeded_in_seconds_and_once():
     """Issue 13 item 25: the trend chart was an empty grid, item analysis showed 0 answers and a
     person 3 days overdue had "Case file: Nothing recorded", because no night had ever run."""

@@ -15,12 +15,17 @@ class Command(BaseCommand):
         parser.add_argument("--learners", type=int, default=120, help="How many learners (default 120).")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed; the same seed gives the same data.")
         parser.add_argument(
-            "--url", default="http://127.0.0.1:8000/", help="Where the server will listen (for the login hint)."
+            "--url",
+            default=None,
+            help="Where the server will listen (for the login hint and the seeded emails' links); "
+            "default: SITE_URL when it is set, else http://127.0.0.1:8000/.",
         )
 
-    def handle(self, *args, learners: int, seed: int, url: str, **options):
+    def handle(self, *args, learners: int, seed: int, url: str | None, **options):
         if learners < 1:
             raise CommandError("--learners must be at least 1.")
+        if url is None:
+            url = (os.environ.get("SITE_URL") or "http://127.0.0.1:8000").rstrip("/") + "/"
         if not os.environ.get("SITE_URL"):
             # Emails sent while seeding link to where the server will listen, not to a default port.
             settings.SITE_URL = url.rstrip("/")
