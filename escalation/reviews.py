@@ -18,6 +18,7 @@ from escalation.models import Notification, ReviewBooking, ReviewSession
 from escalation.outbox import Outgoing, enqueue, enqueue_and_dispatch_soon
 from escalation.selectors import policy_for_course
 from lms.audit import audit_record, label_of
+from lms.dates import moment_text
 from lms.models import AuditEntry
 
 
@@ -126,8 +127,18 @@ def review_book(*, session: ReviewSession, assignment: Assignment, actor) -> Rev
 
 @transaction.atomic
 def review_attendance_record(*, booking: ReviewBooking, attended: bool, actor=None) -> ReviewBooking:
-    """Record attendance; attending re-opens attempts on a failed assignment (once per booking)."""
+    """Record attendance; attending re-opens attempts on a failed assignment (once per booking).
+
+    Nobody has attended (or missed) a session that has not started yet, so attendance is refused
+    until its start: otherwise a click ahead of time would give the learner their extra attempts
+    without the review.
+    """
     booking = ReviewBooking.objects.select_for_update().select_related("assignment", "session").get(pk=booking.pk)
+    if booking.session.starts_at > timezone.now():
+        raise ValidationError(
+            _("This session has not started yet; attendance can be recorded once it starts at %(start)s.")
+            % {"start": moment_text(booking.session.starts_at)}
+        )
     if booking.attended is not None:
         raise ValidationError(_("Attendance for this booking is already recorded."))
     booking.attended = attended

@@ -169,6 +169,8 @@ def _review_session_page(request, session: ReviewSession, booking_form: ReviewBo
         "bookings": bookings,
         "booking_form": booking_form,
         "can_book": session.starts_at > timezone.now(),
+        # Attendance buttons appear once the session has started (the service refuses earlier).
+        "started": session.starts_at <= timezone.now(),
     }
     return render(request, "escalation/review_session.html", context)
 
