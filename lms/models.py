@@ -278,7 +278,11 @@ class SsoAssertion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assertion_id"], name="ssoassertion_assertion_id_unique"),
+            models.UniqueConstraint(
+                fields=["assertion_id"],
+                name="ssoassertion_assertion_id_unique",
+                violation_error_message=_("This sign-in answer has been used already."),
+            ),
         ]
 
     def __str__(self) -> str:

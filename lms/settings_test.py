@@ -12,7 +12,8 @@ from lms.settings import *  # noqa: F403
 from lms.settings import INSTALLED_APPS
 
 TEST_IDENTITY_PROVIDERS = True
-INSTALLED_APPS = [*INSTALLED_APPS, "oauth2_provider"]
+# The provider's models stay out of the Django admin (lms.tests.provider_app).
+INSTALLED_APPS = [*INSTALLED_APPS, "oauth2_provider", "lms.tests.provider_app.TestIdentityProvidersConfig"]
 
 _op_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OAUTH2_PROVIDER = {

@@ -19,7 +19,11 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [
-                    models.UniqueConstraint(fields=("assertion_id",), name="ssoassertion_assertion_id_unique")
+                    models.UniqueConstraint(
+                        fields=("assertion_id",),
+                        name="ssoassertion_assertion_id_unique",
+                        violation_error_message="This sign-in answer has been used already.",
+                    )
                 ],
             },
         ),
