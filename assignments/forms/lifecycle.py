@@ -111,7 +111,8 @@ class BulkForm(ArchiveForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("action") == "archive" and not cleaned.get("reason"):
+        # Only what the person can act on: with nothing ticked, that is the one message.
+        if cleaned.get("action") == "archive" and not cleaned.get("reason") and "ids" not in self.errors:
             self.add_error("reason", _("Choose a reason for archiving."))
         return cleaned
 

@@ -133,3 +133,34 @@ def test_a_failed_bulk_action_keeps_the_rows_ticked_and_the_filters(admin_client
     assert response.redirect_chain == [("/assignments/?course=HS-101", 302)]
     # shown once: the list opened again is as usual
     assert "Choose a reason for archiving." not in admin_client.get(reverse("assignments:list")).content.decode()
+
+
+def test_archive_with_nothing_ticked_says_only_to_tick_and_says_it_above_the_rows(admin_client):
+    # given a long list and Archive chosen with no reason and no row ticked (the Apply defaults)
+    AssignmentFactory.create_batch(3)
+
+    response = admin_client.post(
+        reverse("assignments:bulk"), {"action": "archive", "reason": "", "next": "/assignments/"}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "Tick at least one assignment" in html
+    assert "Choose a reason for archiving." not in html
+    # the message opens the list (before the table), as an alert the page focuses
+    alert = html.index('data-testid="bulk-errors"')
+    assert alert < html.index('data-testid="assignment-table"')
+    assert 'role="alert" id="bulk-errors" tabindex="-1"' in html
+
+
+def test_ticked_rows_archived_without_a_reason_ask_only_for_the_reason(admin_client):
+    rows = AssignmentFactory.create_batch(2)
+
+    response = admin_client.post(
+        reverse("assignments:bulk"),
+        {"action": "archive", "reason": "", "ids": [rows[0].pk], "next": "/assignments/"},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert "Choose a reason for archiving." in html
+    assert "Tick at least one assignment" not in html

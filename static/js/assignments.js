@@ -26,6 +26,9 @@
     form.addEventListener("change", update);
     update();
   });
+  // A bulk action that failed: its message opens the page, and focus is on it.
+  var failed = document.querySelector("[data-focus-on-load]");
+  if (failed) { failed.focus(); }
   document.querySelectorAll("[data-select-all]").forEach(function (box) {
     box.addEventListener("change", function () {
       var form = box.closest("form");
