@@ -36,6 +36,10 @@ class _CrispyMixin:
         self.helper.form_tag = False
 
 
+# The maximum attempts a new course form starts with.
+DEFAULT_MAX_ATTEMPTS = 3
+
+
 class CourseForm(_CrispyMixin, forms.ModelForm):
     # The one way to say "unlimited": this box. The maximum is a number of at least 1 otherwise.
     unlimited_attempts = forms.BooleanField(
@@ -105,6 +109,9 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
         )
         if self.instance.pk:
             self.initial["unlimited_attempts"] = self.instance.max_attempts is None
+        else:
+            # A new course starts with a usual limit rather than a blank that fails the first save.
+            self.initial.setdefault("max_attempts", DEFAULT_MAX_ATTEMPTS)
             if self.instance.version > 1:
                 self.fields["code"].disabled = True
 

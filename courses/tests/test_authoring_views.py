@@ -439,3 +439,49 @@ def test_a_choice_row_with_feedback_but_no_text_is_an_error(admin_client, draft)
     assert response.status_code == 200
     assert "Write the text of this choice, or clear the row." in response.content.decode()
     assert not quiz.questions.filter(text="Half?").exists()
+
+
+def test_a_course_with_no_modules_asks_for_a_module_before_its_first_question(admin_client):
+    # given a draft course with a final assessment and no module yet
+    course = CourseFactory(status=Course.Status.DRAFT, description="About.")
+    quiz = QuizFactory(course=course)
+    create = reverse("authoring_question_create", args=[course.pk, quiz.pk])
+
+    detail = admin_client.get(reverse("authoring_course_detail", args=[course.pk])).content.decode()
+    page = admin_client.get(create)
+    posted = admin_client.post(create, {"kind": "single", "text": "Q?", "explanation": "Because."})
+
+    assert create not in detail  # no "Add the first question" that can only fail
+    assert "Add a module first: a question links to the module to review." in detail
+    for response in (page, posted):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Add a module first: a question links to the module to review." in html
+        assert reverse("authoring_module_create", args=[course.pk]) in html
+        assert "This field is required." not in html
+        assert "Choose exactly one review link" not in html
+    assert not Question.objects.filter(quiz=quiz).exists()
+
+
+def test_the_course_page_lists_a_module_by_title_and_duration_not_its_key(admin_client):
+    course = CourseFactory(status=Course.Status.DRAFT, description="About.")
+    ModuleFactory(course=course, key="module-one", title="Module one", estimated_minutes=15)
+
+    html = admin_client.get(reverse("authoring_course_detail", args=[course.pk])).content.decode()
+
+    assert 'Module one <small class="text-body-secondary">(15 min)</small>' in html
+    assert "module-one," not in html
+
+
+def test_a_new_course_form_starts_with_three_attempts_and_saves_as_it_opens(admin_client):
+    page = admin_client.get(reverse("authoring_course_create"))
+    form = page.context["form"]
+
+    assert form["max_attempts"].value() == 3
+    assert 'name="max_attempts" value="3"' in page.content.decode()
+    response = admin_client.post(
+        reverse("authoring_course_create"),
+        _course_form(unlimited_attempts="", max_attempts=form["max_attempts"].value()),
+    )
+    assert response.status_code == 302
+    assert Course.objects.get(code="NEW-101").max_attempts == 3

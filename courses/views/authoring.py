@@ -381,6 +381,11 @@ def question_edit(request, course_pk: int, quiz_pk: int, pk: int | None = None):
     quiz = _get_quiz(course_pk, quiz_pk)
     course = quiz.course
     question = _get_question(course_pk, quiz_pk, pk) if pk else None
+    if question is None and not course.modules.exists():
+        # Every question names the module it tests (services.authoring): say so before the form
+        # rather than after a save that can only fail.
+        context = {"course": course, "quiz": quiz, "question": None, "needs_module": True}
+        return render(request, "courses/authoring/question_form.html", context)
     data = request.POST if request.method == "POST" else None
     form = QuestionForm(data, instance=question, course=course)
     formset_class = choice_formset(new_question=question is None)
