@@ -357,8 +357,9 @@ def audit_export_pdf(request):
             "organisation_name": settings.ORGANISATION_NAME,
         },
     )
-    # Links to the records resolve against the site the PDF came from.
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Links to the records resolve against the site's own address (SITE_URL), never the request's
+    # Host header.
+    pdf = HTML(string=html, base_url=f"{settings.SITE_URL}/").write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     attachment_headers(response, f"audit-trail-{timezone.now():%Y%m%d-%H%M%S}.pdf")
     response["Cache-Control"] = "private, no-store"

@@ -36,7 +36,10 @@ def certificate_qr_data_uri(url: str) -> str:
     return qr.png_data_uri(scale=8, border=4)
 
 
-def certificate_context(completion: Completion, *, base_url: str = "") -> dict:
+def certificate_context(completion: Completion, *, base_url: str | None = None) -> dict:
+    # The printed link and its QR code always name the site's own address (SITE_URL), never the
+    # Host header of the request that asked for the PDF.
+    base_url = settings.SITE_URL if base_url is None else base_url
     learner = completion.learner
     tz = learner.tzinfo
     verification_url = base_url + reverse("certificate_verify", args=[completion.verification_code])
@@ -53,9 +56,10 @@ def certificate_context(completion: Completion, *, base_url: str = "") -> dict:
     }
 
 
-def certificate_pdf(completion: Completion, *, base_url: str = "") -> bytes:
-    """The certificate of ``completion`` as PDF bytes. ``base_url`` (scheme and host) makes the
-    printed verification link absolute."""
+def certificate_pdf(completion: Completion, *, base_url: str | None = None) -> bytes:
+    """The certificate of ``completion`` as PDF bytes. ``base_url`` (scheme and host, by default
+    ``SITE_URL``) makes the printed verification link absolute; the PDF's own assets load from
+    the project directory."""
     from weasyprint import HTML
 
     html = render_to_string("reports/certificate.html", certificate_context(completion, base_url=base_url))

@@ -66,7 +66,7 @@ def certificate_download(request, pk: int):
     completion = completion_get_for_viewer(viewer=request.user, pk=pk)
     if completion is None:
         raise Http404
-    pdf = certificate_pdf(completion, base_url=f"{request.scheme}://{request.get_host()}")
+    pdf = certificate_pdf(completion)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate_filename(completion)}"'
     response["Cache-Control"] = "private, no-store"

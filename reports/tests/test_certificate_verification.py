@@ -33,10 +33,10 @@ def _earn(title: str = "Data protection essentials", **learner) -> Completion:
     return attempt_submit(attempt=attempt, answers=answers_for(attempt)).completion
 
 
-def _pdf(completion: Completion) -> bytes:
+def _pdf(completion: Completion, **headers) -> bytes:
     client = Client()
     client.force_login(completion.learner)
-    response = client.get(reverse("certificate_download", args=[completion.pk]))
+    response = client.get(reverse("certificate_download", args=[completion.pk]), **headers)
     assert response.status_code == 200
     return response.content
 
@@ -132,13 +132,17 @@ def test_a_generated_number_carries_80_bits_of_its_code_and_only_its_own():
     assert len(long_code) <= 64 and number_carries_code(certificate_number=long_code, verification_code=first)
 
 
-def test_the_pdf_carries_the_verification_link_and_a_qr_code_of_it():
+def test_the_pdf_carries_the_verification_link_and_a_qr_code_of_it(settings):
+    settings.SITE_URL = "https://lms.test"
+    settings.ALLOWED_HOSTS = ["testserver", "localhost"]
     completion = _earn()
-    data = _pdf(completion)
+    # The request's Host header (an allowed host on another port) never reaches the printed link.
+    data = _pdf(completion, HTTP_HOST="localhost:6666")
     text = _pdf_text(data)
-    link = f"http://testserver/reports/verify/{completion.verification_code}/"
+    assert "localhost" not in text
+    link = f"https://lms.test/reports/verify/{completion.verification_code}/"
     assert link in text
-    assert "http://testserver/reports/verify/ " in text + " "  # where to type the number or code
+    assert "https://lms.test/reports/verify/ " in text + " "  # where to type the number or code
     assert f"Verification code: {completion.verification_code}" in text
     # the link is a link in the PDF (a URI action), not only text
     assert f"/URI ({link})".encode() in _pdf_objects(data)
@@ -148,7 +152,7 @@ def test_the_pdf_carries_the_verification_link_and_a_qr_code_of_it():
         images = _pdfimages_list(data)
     rows = [line for line in images.decode().splitlines()[2:] if line.strip()]
     assert len(rows) == 1, images.decode()
-    qr = certificate_context(completion, base_url="http://testserver")["verification_qr"]
+    qr = certificate_context(completion)["verification_qr"]
     assert qr == segno.make(link, error="m").png_data_uri(scale=8, border=4)
 
 
