@@ -101,7 +101,50 @@ class SsoRefused(Exception):
 
 
 def oidc_enabled() -> bool:
-    return bool(settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_AUTHORIZATION_ENDPOINT)
+    return bool(
+        settings.OIDC_RP_CLIENT_ID and (settings.OIDC_OP_AUTHORIZATION_ENDPOINT or settings.OIDC_OP_DISCOVERY_URL)
+    )
+
+
+# An endpoint left empty is read from the provider's discovery document (OIDC_OP_DISCOVERY_URL).
+DISCOVERED = {
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "authorization_endpoint",
+    "OIDC_OP_TOKEN_ENDPOINT": "token_endpoint",
+    "OIDC_OP_USER_ENDPOINT": "userinfo_endpoint",
+    "OIDC_OP_JWKS_ENDPOINT": "jwks_uri",
+}
+
+
+def oidc_discovery() -> dict[str, Any]:
+    """The provider's ``/.well-known/openid-configuration``, kept an hour in the default cache;
+    {} when it cannot be read (the sign-in then says the provider cannot be reached)."""
+    from django.core.cache import cache
+
+    url = settings.OIDC_OP_DISCOVERY_URL
+    key = f"lms:oidc-discovery:{url}"
+    document = cache.get(key)
+    if document is None:
+        try:
+            response = requests.get(url, timeout=settings.OIDC_TIMEOUT)
+            response.raise_for_status()
+            document = response.json()
+            if not isinstance(document, dict):
+                raise ValueError("not a JSON object")
+        except (requests.RequestException, ValueError) as error:
+            logger.warning("OpenID Connect discovery at %s failed: %s", url, error)
+            return {}
+        cache.set(key, document, 60 * 60)
+    return document
+
+
+def oidc_setting(attr: str, *args):
+    """mozilla-django-oidc's ``get_settings``, with empty endpoints filled in by discovery."""
+    from mozilla_django_oidc.utils import import_from_settings
+
+    value = import_from_settings(attr, *args)
+    if not value and attr in DISCOVERED and settings.OIDC_OP_DISCOVERY_URL:
+        value = str(oidc_discovery().get(DISCOVERED[attr], ""))
+    return value
 
 
 def saml_enabled() -> bool:
@@ -254,6 +297,8 @@ def reauth_consume(request: HttpRequest) -> None:
 class SsoOIDCBackend(OIDCAuthenticationBackend):
     """Matches and creates through ``sso_user``; refuses inactive people with a message."""
 
+    get_settings = staticmethod(oidc_setting)
+
     def get_or_create_user(self, access_token, id_token, payload):
         claims = {**payload, **(self.get_userinfo(access_token, id_token, payload) or {})}
         try:
@@ -276,9 +321,15 @@ class SsoOIDCBackend(OIDCAuthenticationBackend):
 
 
 class SsoOIDCAuthenticateView(OIDCAuthenticationRequestView):
+    get_settings = staticmethod(oidc_setting)
+
     def get(self, request):
         if not oidc_enabled():
             return not_configured(request)
+        if not self.OIDC_OP_AUTH_ENDPOINT:
+            return refused_page(
+                request, _("The identity provider cannot be reached just now. Try again in a few minutes."), status=503
+            )
         request.session[SESSION_REAUTH + "_pending"] = bool(request.GET.get("reauth"))
         return super().get(request)
 
@@ -290,6 +341,8 @@ class SsoOIDCAuthenticateView(OIDCAuthenticationRequestView):
 
 
 class SsoOIDCCallbackView(OIDCAuthenticationCallbackView):
+    get_settings = staticmethod(oidc_setting)
+
     def get(self, request):
         if not oidc_enabled():
             return not_configured(request)

@@ -161,6 +161,27 @@ class TestOpenIdConnect:
         assert replayed.status_code == 403
         assert logged_in_as(other) is None
 
+    def test_the_endpoints_can_come_from_the_providers_discovery_document(self, client, oidc, settings):
+        person = UserFactory(email="jane.doe@example.com")
+        oidc.add_account("jane", **JANE)
+        settings.OIDC_OP_DISCOVERY_URL = f"{oidc.op_base}/test-op/.well-known/openid-configuration"
+        for name in ("AUTHORIZATION", "TOKEN", "USER", "JWKS"):
+            setattr(settings, f"OIDC_OP_{name}_ENDPOINT", "")
+
+        response = oidc_sign_in(client, oidc, "jane")
+
+        assert response.status_code == 302
+        assert logged_in_as(client) == person
+
+    def test_an_unreachable_discovery_document_is_a_message(self, client, oidc, settings):
+        settings.OIDC_OP_DISCOVERY_URL = f"{oidc.op_base}/test-op/no-such-document"
+        settings.OIDC_OP_AUTHORIZATION_ENDPOINT = ""
+
+        response = client.get("/oidc/authenticate/")
+
+        assert response.status_code == 503
+        assert "cannot be reached just now" in response.content.decode()
+
     def test_reauthentication_asks_the_provider_for_a_fresh_login(self, client, oidc):
         person = UserFactory(email="jane.doe@example.com")
         client.force_login(person)
