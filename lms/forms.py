@@ -60,12 +60,16 @@ class CheckedPasswordChangeForm(PasswordChangeForm):
 
 
 class UserForm(forms.ModelForm):
-    timezone = forms.CharField(
+    # A list to choose from (typing a letter jumps to it), never free text to get wrong.
+    timezone = forms.ChoiceField(
         label=_("Time zone"),
+        choices=[(name, name) for name in TIMEZONE_NAMES],
         validators=[validate_timezone],
         initial="Europe/London",
-        widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
-        help_text=_("An IANA name such as Europe/London or America/New_York."),
+        error_messages={
+            "invalid_choice": _("“%(value)s” is not a known time zone (use a name such as Europe/London).")
+        },
+        help_text=_("Where the person works: their deadlines and reminders follow its dates."),
     )
     hire_date = DateField(label=_("Hire date"), required=False)
     manager = PersonField(label=_("Manager"), queryset=User.objects.none(), required=False)

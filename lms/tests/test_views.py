@@ -198,3 +198,18 @@ def test_logout_is_post_only(client, learner):
     client.force_login(learner)
     assert client.get(reverse("logout")).status_code == 405
     assert client.post(reverse("logout")).status_code == 302
+
+
+def test_the_person_form_offers_time_zones_as_a_list_to_choose_from(client):
+    import zoneinfo
+
+    client.force_login(AdminFactory())
+
+    page = client.get(reverse("person_create"))
+
+    html = page.content.decode()
+    field = page.context["form"]["timezone"]
+    assert '<select name="timezone"' in html
+    assert [value for value, _label in field.field.choices] == sorted(zoneinfo.available_timezones())
+    assert '<option value="Europe/London" selected>' in html
+    assert "An IANA name" not in html
