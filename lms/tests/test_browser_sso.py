@@ -5,6 +5,8 @@ our ACS. The refusals show their message and create nothing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -92,3 +94,38 @@ def test_a_saml_answer_for_another_service_is_refused_and_creates_nothing(page: 
 
     expect(page.get_by_test_id("sso-refused")).to_contain_text("meant for another service")
     assert people_count() == 0
+
+
+def test_a_single_sign_on_learner_signs_the_attestation_with_a_fresh_sign_in(page: Page, live_server, oidc, settings):
+    from assignments.models import Completion
+    from assignments.services.attempts import attempt_start
+    from courses.tests.factories import AssignmentFactory, make_course
+    from courses.tests.test_browser_learner import answer
+
+    settings.SSO_DOMAINS = ["example.com"]
+    settings.SSO_PASSWORD_LOGIN = False
+    jane = UserFactory(email="jane.doe@example.com", first_name="Jane", last_name="Doe")
+    course = make_course(title="Anti-bribery", questions=2, compliance_critical=True)
+    attempt = attempt_start(
+        assignment=AssignmentFactory(learner=jane, course=course), quiz=course.quizzes.get(kind="final")
+    )
+    oidc.add_account("jane", **JANE)
+    sign_in_at_the_provider(page, live_server, "jane.doe@example.com")
+    expect(page.get_by_role("heading", name="Welcome, Jane")).to_be_visible()
+
+    # the attempt asks for a fresh sign-in, not a password; the answers wait while she gives it
+    page.goto(f"{live_server.url}/courses/learn/attempts/{attempt.pk}/")
+    answer(page, right=True)
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Your password")).to_have_count(0)
+    page.get_by_role("link", name="Confirm who I am with single sign-on").click()
+    expect(page.get_by_role("heading", name="Test identity provider")).to_be_visible()
+    page.get_by_label("Account").select_option(label="jane.doe@example.com")
+    page.get_by_role("button", name="Sign in at the provider").click()
+
+    expect(page.get_by_test_id("sso-attestation")).to_contain_text("You have just confirmed who you are")
+    page.get_by_label(re.compile("I confirm that I am Jane Doe")).check()
+    page.get_by_role("button", name="Submit answers").click()
+
+    expect(page.get_by_test_id("result-summary")).to_contain_text("Passed")
+    assert Completion.objects.get(learner=jane).attested_at is not None
