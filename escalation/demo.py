@@ -18,8 +18,9 @@ import time_machine
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from escalation.models import WorkflowRun
+from escalation.models import EscalationStep, WorkflowRun
 from escalation.nightly import run_nightly
+from escalation.services import policy_ensure_default
 
 NIGHTS = 14
 # The hour of the Celery beat entry "Nightly compliance workflows".
@@ -30,8 +31,22 @@ def night_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(NIGHT_HOUR)))
 
 
+def name_compliance_officer(org) -> None:
+    """The demo's default policy names its compliance administrator as compliance officer, and its
+    last step tells them (a fresh install names nobody, so its default ladder tells no officer)."""
+    policy = policy_ensure_default()
+    if policy.compliance_officer_id is not None:
+        return
+    policy.compliance_officer = org.admin
+    policy.save(update_fields=["compliance_officer", "updated_at"])
+    last = policy.steps.order_by("-days_overdue").first()
+    if last is not None:
+        EscalationStep.objects.filter(pk=last.pk).update(notify_compliance_officer=True)
+
+
 def seed(org) -> int:
-    """Run the nights not yet past their hour; returns how many ran."""
+    """Name the compliance officer, then run the nights not yet past their hour; returns how many ran."""
+    name_compliance_officer(org)
     if WorkflowRun.objects.exists():
         return 0
     now = timezone.now()

@@ -86,6 +86,12 @@ class EscalationPolicyForm(forms.ModelForm):
         return cleaned
 
 
+NO_OFFICER_TO_TELL = _(
+    "This policy has no compliance officer to tell: choose one in the “Compliance officer” field above, or "
+    "untick this box."
+)
+
+
 class BaseStepFormSet(BaseInlineFormSet):
     """The ladder. Its rules are told on the rows that break them: two steps on one day get a
     message on each one's day (not Django's formset-wide "Please correct the duplicate data"),
@@ -97,6 +103,30 @@ class BaseStepFormSet(BaseInlineFormSet):
     def __init__(self, *args, policy_form: EscalationPolicyForm | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.policy_form = policy_form
+        # A saved policy already in that state (made before the rule, or its officer since
+        # removed) says so when its page opens, on the same rows, not first on a save.
+        self.officer_warned = []
+        if not self.is_bound and self.instance.pk and self.instance.compliance_officer_id is None:
+            for form in self.forms:
+                form.officer_warning = None
+                if form.instance.pk and form.instance.notify_compliance_officer:
+                    form.officer_warning = NO_OFFICER_TO_TELL
+                    self.officer_warned.append(form.instance.days_overdue)
+
+    @property
+    def officer_warning(self) -> str:
+        """The page-top warning for a saved ladder that tells a compliance officer the policy does
+        not name; empty when there is none."""
+        if not self.officer_warned:
+            return ""
+        days = [str(day) for day in self.officer_warned]
+        return ngettext(
+            "The step at day %(days)s tells the compliance officer, but this policy names none: choose one "
+            "in the “Compliance officer” field above, or untick the box on that step, before saving.",
+            "The steps at days %(days)s tell the compliance officer, but this policy names none: choose one "
+            "in the “Compliance officer” field above, or untick the box on those steps, before saving.",
+            len(days),
+        ) % {"days": _(" and ").join([", ".join(days[:-1]), days[-1]]) if len(days) > 1 else days[0]}
 
     def _policy_has_officer(self) -> bool | None:
         """Whether the policy names a compliance officer; None when the policy form's own field
@@ -132,13 +162,7 @@ class BaseStepFormSet(BaseInlineFormSet):
         if self._policy_has_officer() is False:
             for _row, form in kept:
                 if form.cleaned_data.get("notify_compliance_officer"):
-                    form.add_error(
-                        "notify_compliance_officer",
-                        _(
-                            "This policy has no compliance officer to tell: choose one in the “Compliance "
-                            "officer” field above, or untick this box."
-                        ),
-                    )
+                    form.add_error("notify_compliance_officer", NO_OFFICER_TO_TELL)
         super().clean()
 
 

@@ -90,10 +90,11 @@ def review_session_save(*, form) -> ReviewSession:
 
 DEFAULT_LADDER = [
     # days overdue (1 = the first day after the deadline), learner, manager, manager's manager,
-    # compliance officer, warning letter
+    # compliance officer, warning letter. No step tells the compliance officer: a fresh install
+    # names none, and the policy form refuses such a step until one is chosen.
     (1, True, True, False, False, False),
     (7, True, True, True, False, False),
-    (14, True, True, True, True, True),
+    (14, True, True, True, False, True),
 ]
 
 

@@ -74,6 +74,9 @@ def test_overdue_ladder_tells_each_step_on_its_day_and_issues_the_letter_once(te
     director, lead, (learner, *_) = team
     officer = director.__class__.objects.create_user("officer@example.com", first_name="Olu", last_name="Officer")
     EscalationPolicy.objects.filter(pk=policy.pk).update(compliance_officer=officer)
+    # The default ladder tells no officer (a fresh install names none); naming one, the admin ticks
+    # the box on the last step.
+    policy.steps.filter(days_overdue=14).update(notify_compliance_officer=True)
     assignment = assign(learner, course, due=DUE)
 
     run_overdue_ladder(as_of=at(DUE))

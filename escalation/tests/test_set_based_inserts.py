@@ -17,7 +17,7 @@ from django.utils import timezone
 from assignments.models import Assignment
 from courses.tests.factories import make_course
 from escalation.dispatch import run_dispatch
-from escalation.models import EscalationEvent, EscalationPolicy, Notification, WarningLetter
+from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, Notification, WarningLetter
 from escalation.tests.conftest import assign, at
 from escalation.workflows.overdue import NOTIFICATION_COLUMNS, run_overdue_ladder
 from escalation.workflows.reminders import run_due_reminders
@@ -37,6 +37,8 @@ def org(db):
     loner = UserFactory(first_name="Lee", last_name="Alone", email="lee@example.com")
     officer = UserFactory(first_name="Olu", last_name="Officer", email="officer@example.com")
     EscalationPolicy.objects.filter(course_code="").update(compliance_officer=officer)
+    # The default ladder tells no officer (a fresh install names none): naming one, the last step tells them.
+    EscalationStep.objects.filter(policy__course_code="", days_overdue=14).update(notify_compliance_officer=True)
     course = make_course(questions=2, title="Data protection", compliance_critical=True)
     return {
         "director": director,
