@@ -257,7 +257,11 @@ class ScimToken(TimeStampedModel):
     class Meta:
         ordering = ["name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["key_digest"], name="scimtoken_key_digest_unique"),
+            models.UniqueConstraint(
+                fields=["key_digest"],
+                name="scimtoken_key_digest_unique",
+                violation_error_message=_("This SCIM token already exists; make a new one."),
+            ),
         ]
 
     def __str__(self) -> str:
