@@ -179,11 +179,12 @@ class PeoplePicker(PersonPicker):
     multiple = True
 
 
-class PersonField(forms.ModelChoiceField):
-    """One person of ``queryset``, by email address, employee id or id."""
+class _PickerField:
+    """What the one-person and several-people fields share: the search widget knows the field's
+    queryset (to render the chosen people without JavaScript) and where to search; values are
+    email addresses, employee ids or ids as typed, not primary keys."""
 
-    widget = PersonPicker
-    default_help_text = _("Type a name, email address or employee id to search.")
+    default_help_text = ""
 
     def __init__(self, queryset, *, help_text=None, search_url: str | None = None, **kwargs):
         super().__init__(queryset, help_text=help_text or self.default_help_text, **kwargs)
@@ -203,6 +204,13 @@ class PersonField(forms.ModelChoiceField):
 
     def prepare_value(self, value):
         return value
+
+
+class PersonField(_PickerField, forms.ModelChoiceField):
+    """One person of ``queryset``, by email address, employee id or id."""
+
+    widget = PersonPicker
+    default_help_text = _("Type a name, email address or employee id to search.")
 
     def to_python(self, value):
         tokens = split_tokens(value)
@@ -223,31 +231,12 @@ class PersonField(forms.ModelChoiceField):
         return (chosen.pk if chosen else None) != (initial_pk if initial_pk not in ("", None) else None)
 
 
-class PeopleField(forms.ModelMultipleChoiceField):
+class PeopleField(_PickerField, forms.ModelMultipleChoiceField):
     """Several people of ``queryset``, by email addresses, employee ids or ids."""
 
     widget = PeoplePicker
     default_help_text = _("Type a name, email address or employee id to search; choose as many as you need.")
     max_people = MAX_PEOPLE
-
-    def __init__(self, queryset, *, help_text=None, search_url: str | None = None, **kwargs):
-        super().__init__(queryset, help_text=help_text or self.default_help_text, **kwargs)
-        if search_url:
-            self.widget.search_url = search_url
-        self.widget.queryset = self.queryset
-
-    def _set_queryset(self, queryset):
-        super()._set_queryset(queryset)
-        if hasattr(self, "widget"):
-            self.widget.queryset = self.queryset
-
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
-
-    def label_from_instance(self, obj) -> str:
-        return person_label(obj)
-
-    def prepare_value(self, value):
-        return value
 
     def clean(self, value):
         tokens = split_tokens(value)
