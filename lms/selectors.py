@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from lms.dates import day_after
@@ -151,11 +152,50 @@ def people_pickable_by(viewer: User) -> QuerySet[User]:
     return qs.none()
 
 
+# How well a person matches what was typed; a picker offers (and Enter picks) the best first.
+SEARCH_EXACT, SEARCH_PREFIX, SEARCH_CONTAINS = 0, 1, 2
+
+
+def person_search_rank(text: str) -> Case:
+    """``SEARCH_EXACT`` when the text is the person's whole name (either order), email or employee
+    id; ``SEARCH_PREFIX`` when every word begins their first or last name; else ``SEARCH_CONTAINS``.
+    So "Lee Learner" puts Lee Learner before Eileen Knight <learner.36@...>, whose name and email
+    merely contain the words. Needs the ``search_name``/``search_name_reversed`` annotations
+    (``person_search``)."""
+    words = text.split()[:MAX_SEARCH_WORDS]
+    whole = " ".join(words)
+    exact = (
+        Q(search_name__iexact=whole)
+        | Q(search_name_reversed__iexact=whole)
+        | Q(email__iexact=whole)
+        | Q(employee_id__iexact=whole)
+    )
+    prefix = Q()
+    for word in words:
+        prefix &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+    return Case(
+        When(exact, then=Value(SEARCH_EXACT)),
+        When(prefix, then=Value(SEARCH_PREFIX)),
+        default=Value(SEARCH_CONTAINS),
+        output_field=IntegerField(),
+    )
+
+
 def person_search(*, viewer: User, text: str, offset: int = 0, limit: int = 20) -> tuple[list[User], bool]:
-    """One page of the people ``viewer`` may pick matching ``text``, by name, and whether more
-    follow: one query (a row past the page says so, no count)."""
-    qs = people_pickable_by(viewer).filter(person_search_q(text)).select_related("department")
-    rows = list(qs.order_by("last_name", "first_name", "pk")[offset : offset + limit + 1])
+    """One page of the people ``viewer`` may pick matching ``text``, best matches first
+    (``person_search_rank``), then by name, and whether more follow: one query (a row past the
+    page says so, no count)."""
+    qs = (
+        people_pickable_by(viewer)
+        .filter(person_search_q(text))
+        .select_related("department")
+        .annotate(
+            search_name=Concat("first_name", Value(" "), "last_name"),
+            search_name_reversed=Concat("last_name", Value(" "), "first_name"),
+        )
+        .annotate(search_rank=person_search_rank(text))
+    )
+    rows = list(qs.order_by("search_rank", "last_name", "first_name", "pk")[offset : offset + limit + 1])
     return rows[:limit], len(rows) > limit
 
 

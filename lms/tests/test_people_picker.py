@@ -198,3 +198,29 @@ def test_people_search_by_full_name_finds_the_person(client):
     UserFactory(first_name="Lee", last_name="Other")
     response = client.get(reverse("people"), {"q": "Lee Learner"})
     assert [p.pk for p in response.context["page"].object_list] == [lee.pk]
+
+
+def test_the_search_puts_the_exact_name_first_then_name_prefixes_then_contains(client):
+    # given people whose names or emails merely contain the typed words, sorting before Lee by name
+    client.force_login(AdminFactory())
+    eileen = UserFactory(first_name="Eileen", last_name="Knight", email="learner.36@example.com")
+    ashlee = UserFactory(first_name="Ashlee", last_name="Alder", email="learner.2@example.com")
+    leeroy = UserFactory(first_name="Leeroy", last_name="Learnerson", email="l.l@example.com")
+    lee = UserFactory(first_name="Lee", last_name="Learner", email="lee.l@example.com")
+    # when "Lee Learner" is typed: the whole name, then both words beginning a name, then the rest
+    assert [row["value"] for row in search(client, "Lee Learner")["results"]] == [
+        lee.email,
+        leeroy.email,
+        ashlee.email,
+        eileen.email,
+    ]
+    # the reversed name, an email address and an employee id typed whole also come first
+    assert search(client, "learner  LEE")["results"][0]["value"] == lee.email
+    assert search(client, "LEARNER.36@example.com")["results"][0]["value"] == eileen.email
+    # a name beginning with the word beats one containing it (each group by last name)
+    assert [row["value"] for row in search(client, "lee")["results"]] == [
+        lee.email,
+        leeroy.email,
+        ashlee.email,
+        eileen.email,
+    ]

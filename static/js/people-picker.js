@@ -40,11 +40,21 @@
     input.parentNode.replaceChild(select, input);
 
     var noResults = input.getAttribute("data-no-results") || "No one found";
+    // The text the options on offer were found for. The server ranks the best match first
+    // (lms/selectors.py person_search_rank); options found for an earlier, shorter text are not
+    // offered meanwhile, so Enter never picks a stale first option ("Lee" -> Eileen Knight).
+    var resultsFor = null;
+    // Enter pressed before the results for the text arrived picks their first (best) one then.
+    var enterPending = false;
     var picker = new TomSelect(select, {
       valueField: "value",
       labelField: "label",
       searchField: [],
-      score: function () { return function () { return 1; }; }, // the server has searched already
+      // the server has searched and ranked already: offer its results, in its order, for its text
+      score: function (query) {
+        var current = query === resultsFor;
+        return function () { return current ? 1 : 0; };
+      },
       options: chosen,
       items: chosen.map(function (item) { return item.value; }),
       maxItems: multiple ? null : 1,
@@ -69,7 +79,23 @@
             if (data.next) {
               self.setNextUrl(query, data.next);
             }
+            resultsFor = query;
             callback(data.results);
+            var text = self.inputValue();
+            if (text !== query && text !== "") {
+              // an answer for an earlier text came last: ask again for what is typed now
+              self.clearPagination();
+              self.load(text);
+            } else if (enterPending) {
+              enterPending = false;
+              if (data.results.length) {
+                self.addItem(data.results[0].value);
+                self.setTextboxValue("");
+                if (!multiple) {
+                  self.close();
+                }
+              }
+            }
           })
           .catch(function () { callback(); });
       },
@@ -80,6 +106,20 @@
         loading_more: function () { return '<div class="loading-more-results py-2 d-flex align-items-center"><div class="spinner"></div></div>'; },
       },
     });
+    picker.control_input.addEventListener("input", function () { enterPending = false; });
+    // Caught on the way down (capture), before Tom Select's own Enter could pick an option still
+    // on screen from an earlier text.
+    picker.wrapper.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing || event.target !== picker.control_input) {
+        return;
+      }
+      var text = picker.inputValue();
+      if (text !== "" && text !== resultsFor) {
+        enterPending = true;
+        event.preventDefault(); // nor is the form sent with the results still on their way
+        event.stopPropagation();
+      }
+    }, true);
     // Tom Select points the label at its combobox; the visually hidden <select> it keeps for the
     // form keeps the label's name too, so no unnamed field is left for a screen reader (WCAG 4.1.2,
     // lms/tests/test_accessibility.py).
