@@ -1,16 +1,9 @@
 """API tokens: made once (the secret is shown then and never again), stored as a SHA-256 digest,
-found by the digest of what a request presents, revoked by date. The same scheme as the SCIM
-tokens (``lms.scim.tokens``), with scopes.
-
-A SHA-256 digest (not a slow password hash) is enough here: the secret is 256 random bits, so
-there is nothing to guess from a leaked digest, and every request must be checked quickly.
-Making and revoking a token is audited with the admin as actor."""
+found by the digest of what a request presents, revoked by date: the scheme of ``lms.bearer``,
+shared with the SCIM tokens, with scopes. Making and revoking a token is audited with the admin as actor."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -20,16 +13,10 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiToken
 from lms.audit import audit_record, label_of
+from lms.bearer import bearer_find_live, bearer_new_secret
 from lms.models import AuditEntry, User
 
 PREFIX = "lms_"
-# last_used_at is written at most this often per token (not on every request of a nightly pull).
-TOUCH_EVERY = dt.timedelta(minutes=1)
-MAX_SECRET_LENGTH = 200
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -46,10 +33,8 @@ def api_token_create(*, name: str, scopes: Iterable[str], created_by: User | Non
         errors["scopes"] = _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(unknown)}
     if errors:
         raise ValidationError(errors)
-    secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        name=name, key_digest=_digest(secret), key_prefix=secret[:12], scopes=scopes, created_by=created_by
-    )
+    secret, stored = bearer_new_secret(PREFIX)
+    token = ApiToken(name=name, scopes=scopes, created_by=created_by, **stored)
     token.full_clean()
     token.save()
     audit_record(
@@ -82,14 +67,4 @@ def api_token_revoke(*, token: ApiToken, revoked_by: User | None = None) -> bool
 
 def api_token_authenticate(secret: str) -> ApiToken | None:
     """The live token whose secret is ``secret``, or None (unknown, revoked or malformed)."""
-    secret = (secret or "").strip()
-    if not secret.startswith(PREFIX) or len(secret) > MAX_SECRET_LENGTH:
-        return None
-    token = ApiToken.objects.filter(key_digest=_digest(secret), revoked_at=None).first()
-    if token is None:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or token.last_used_at < now - TOUCH_EVERY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
-    return token
+    return bearer_find_live(ApiToken, secret, prefix=PREFIX)
