@@ -18,6 +18,7 @@ from lms.scim.tokens import scim_token_create, scim_token_revoke
 from lms.services import (
     USER_EDITABLE_FIELDS,
     check_manager_chain,
+    check_not_last_admin,
     user_create,
     user_deactivate,
     user_reactivate,
@@ -82,6 +83,11 @@ class AdminUserChangeForm(forms.ModelForm):
                 check_manager_chain(user=self.instance, manager=cleaned.get("manager"))
             except ValidationError as error:
                 self.add_error("manager", error.error_dict["manager"])
+            if self.instance.is_staff and not (cleaned.get("is_active", True) and cleaned.get("is_staff", True)):
+                try:
+                    check_not_last_admin(user=self.instance)
+                except ValidationError as error:
+                    self.add_error(None, error)
         return cleaned
 
 

@@ -49,6 +49,21 @@ def check_manager_chain(*, user: User, manager: User | None) -> None:
         )
 
 
+def check_not_last_admin(*, user: User, lock: bool = False) -> None:
+    """Refuse to take the last active admin away (deactivated or no longer an admin): nobody would
+    be left to run the site or give the role back. ``lock`` (inside a transaction) locks every
+    active admin's row in primary-key order first, so that two admins switched off at once cannot
+    both see the other one still there."""
+    admins = User.objects.filter(is_active=True, is_staff=True).order_by("pk")
+    if lock:
+        admins = admins.select_for_update()
+    pks = list(admins.values_list("pk", flat=True))
+    if pks == [user.pk]:
+        raise ValidationError(
+            _("%(name)s is the last active admin: make someone else an admin first.") % {"name": user}
+        )
+
+
 def _validate_and_save(user: User) -> User:
     user.full_clean(exclude=["password"])
     user.save()
@@ -110,6 +125,8 @@ def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) 
     unknown = set(data) - USER_EDITABLE_FIELDS
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+    if "is_staff" in data and not data["is_staff"]:
+        check_not_last_admin(user=user, lock=True)
     if "manager" in data:
         check_manager_chain(user=user, manager=data["manager"])
     # Read from the database: a bound ModelForm has already put the new values on ``user``.
@@ -167,7 +184,9 @@ def _set_active(*, user: User, active: bool, actor: User | None, reason: str) ->
 @transaction.atomic
 def user_deactivate(*, user: User, actor: User | None = None, reason: str = "left") -> User:
     """Deactivate a leaver: they can no longer log in (their session ends on the next request)
-    and their records stay. Listeners archive their active assignments."""
+    and their records stay. Listeners archive their active assignments. Never the last active
+    admin."""
+    check_not_last_admin(user=user, lock=True)
     changed, _since = _set_active(user=user, active=False, actor=actor, reason=f"Deactivated ({reason})")
     if changed:
         user_deactivated.send(sender=User, user=user, actor=actor, reason=reason)

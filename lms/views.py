@@ -168,8 +168,12 @@ def person_deactivate(request, pk: int):
     if person.pk == request.user.pk:
         messages.error(request, _("You cannot deactivate your own account."))
     else:
-        services.user_deactivate(user=person, actor=request.user)
-        messages.success(request, _("%(name)s was deactivated; their records are kept.") % {"name": person})
+        try:
+            services.user_deactivate(user=person, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s was deactivated; their records are kept.") % {"name": person})
     return redirect("person_detail", pk=person.pk)
 
 

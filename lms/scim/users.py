@@ -13,7 +13,14 @@ Clients differ in what they send, and both are read here:
 Attribute names are matched case-insensitively (RFC 7643 section 2.1). Attributes that the site
 does not keep (phone numbers, addresses, ``externalId``, ``displayName``...) are accepted and
 ignored, so that a client's default mapping does not fail; a path that names no attribute at all is
-refused with ``invalidPath``.
+refused with ``invalidPath``. A path with a filter is read only in the one form both clients send,
+``attribute[type eq "word"].subAttribute`` (Entra ID's ``roles[primary eq "True"].value`` too):
+any other filter (``or``, ``and``, ``not``, ``pr``, another operator) is ``invalidPath``, never
+read as the bare attribute and quietly ignored.
+
+Admins are not SCIM's to manage: a person who is an admin (staff) or superuser is refused with 403
+on PUT, PATCH and DELETE, so that a provisioning token can neither take over an admin (a new
+``userName``, then a password reset to it) nor switch one off. Admins are managed in the product.
 """
 
 from __future__ import annotations
@@ -24,15 +31,23 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from lms import services
 from lms.audit import audit_via
+from lms.fields import parse_id
 from lms.models import Department, ScimToken, User
 from lms.scim.resources import CORE, ENTERPRISE, ScimError
 
 WORK_EMAIL = re.compile(r'^emails\[\s*type\s+eq\s+"work"\s*\]\.value$', re.IGNORECASE)
+# The only filtered paths accepted: one comparison of ``type`` (or ``primary``) with a plain word,
+# then at most one sub-attribute, e.g. ``addresses[type eq "work"].postalCode``.
+FILTERED_PATH = re.compile(
+    r'^[A-Za-z][\w$-]*\[\s*(?:type|primary)\s+eq\s+"[A-Za-z0-9_ -]{0,40}"\s*\](?:\.[A-Za-z][\w$-]*)?$', re.IGNORECASE
+)
+# A path without a filter: attribute, optionally one sub-attribute (RFC 7644 attrPath).
+PLAIN_PATH = re.compile(r"^[A-Za-z][\w$-]*(?:\.[A-Za-z][\w$-]*)?$")
 # Attributes of the core and enterprise schemas that are accepted and not kept (by their root name).
 IGNORED = {
     "externalid",
@@ -148,6 +163,12 @@ def set_attribute(change: Change, path: str, value: Any, *, remove: bool = False
         raise ScimError(400, _("An operation's path is empty."), "invalidPath")
     path = path.strip()
     lowered = path.lower()
+    if "[" in path and not FILTERED_PATH.match(path.rsplit(":", 1)[-1]):
+        raise ScimError(
+            400,
+            _('“%(path)s”: only a filter of the form [type eq "work"] is supported in a path.') % {"path": path[:200]},
+            "invalidPath",
+        )
     if lowered == ENTERPRISE.lower():
         if not isinstance(value, dict):
             raise ScimError(400, _("The enterprise extension must be an object."), "invalidValue")
@@ -168,6 +189,13 @@ def set_attribute(change: Change, path: str, value: Any, *, remove: bool = False
     elif WORK_EMAIL.match(path):
         if not remove:
             change.work_email = _email(value, path)
+    elif lowered.startswith("emails[") and not re.match(r'^emails\[\s*type\s+eq\s+"(?!work")[^"]*"\s*\]', lowered):
+        # The work address is the sign-in email: only ``emails[type eq "work"].value`` sets it.
+        raise ScimError(
+            400,
+            _('“%(path)s”: the work email is set with emails[type eq "work"].value.') % {"path": path},
+            "invalidPath",
+        )
     elif lowered == "emails" and not remove:
         email = _work_email(value)
         if email is not MISSING:
@@ -189,10 +217,12 @@ def set_attribute(change: Change, path: str, value: Any, *, remove: bool = False
         if remove:
             raise ScimError(400, _("active cannot be removed."), "mutability")
         change.active = parse_bool(value, path)
-    elif re.split(r"[.\[]", lowered, maxsplit=1)[0] in IGNORED:
+    elif re.split(r"[.\[]", lowered, maxsplit=1)[0] in IGNORED and (
+        FILTERED_PATH.match(path) or PLAIN_PATH.match(path)
+    ):
         return
     else:
-        raise ScimError(400, _("“%(path)s” is not an attribute of a User here.") % {"path": path}, "invalidPath")
+        raise ScimError(400, _("“%(path)s” is not an attribute of a User here.") % {"path": path[:200]}, "invalidPath")
 
 
 def _set_enterprise(change: Change, name: str, value: Any, *, remove: bool) -> None:
@@ -205,10 +235,10 @@ def _set_enterprise(change: Change, name: str, value: Any, *, remove: bool) -> N
         change.fields["department"] = _text(value, name, max_length=120) or None
     elif lowered in {"manager", "manager.value"}:
         change.fields["manager"] = _manager_id(value)
-    elif lowered.split(".", 1)[0] in IGNORED:
+    elif lowered.split(".", 1)[0] in IGNORED and PLAIN_PATH.match(name):
         return
     else:
-        raise ScimError(400, _("“%(path)s” is not an attribute of a User here.") % {"path": name}, "invalidPath")
+        raise ScimError(400, _("“%(path)s” is not an attribute of a User here.") % {"path": name[:200]}, "invalidPath")
 
 
 def change_from_resource(body: Any) -> Change:
@@ -268,10 +298,10 @@ def change_from_patch(body: Any) -> Change:
 # --- writing ------------------------------------------------------------------------------
 
 
-def _resolve(change: Change, user: User | None) -> dict[str, Any]:
-    """Department names and manager ids made into rows; uniqueness checked (409 before the
-    database's constraints would refuse)."""
-    data = dict(change.fields)
+def _check_unique(change: Change, user: User | None) -> None:
+    """409 when the email or employee number is someone else's (before the database's
+    constraints would refuse, and again after they did, to name which one)."""
+    data = change.fields
     others = User.objects.exclude(pk=user.pk) if user else User.objects.all()
     if "email" in data and others.filter(email__iexact=data["email"]).exists():
         raise ScimError(
@@ -281,21 +311,42 @@ def _resolve(change: Change, user: User | None) -> dict[str, Any]:
         raise ScimError(
             409, _("Another person already has employee number %(id)s.") % {"id": data["employee_id"]}, "uniqueness"
         )
+
+
+def _department_named(name: str) -> Department:
+    """The department of that name, made when new. Two requests naming a new department at once
+    both get the one row: the loser's insert fails in its savepoint and it reads the winner's."""
+    for _attempt in range(3):
+        found = Department.objects.filter(name__iexact=name).first()
+        if found is not None:
+            return found
+        try:
+            with transaction.atomic():
+                return services.department_create(name=name)
+        except IntegrityError:
+            continue
+        except ValidationError:
+            # full_clean saw the other request's committed row (or the name is refused).
+            if not Department.objects.filter(name__iexact=name).exists():
+                raise
+    raise ScimError(409, _("The department %(name)s could not be made; try again.") % {"name": name}, "uniqueness")
+
+
+def _resolve(change: Change, user: User | None) -> dict[str, Any]:
+    """Department names and manager ids made into rows; uniqueness checked."""
+    data = dict(change.fields)
+    _check_unique(change, user)
     if "manager" in data and data["manager"] is not None:
         manager_id = data["manager"]
-        manager = (
-            User.objects.filter(pk=int(manager_id)).first() if manager_id.isdigit() and len(manager_id) < 19 else None
-        )
+        pk = parse_id(manager_id)
+        manager = User.objects.filter(pk=pk).first() if pk else None
         if manager is None:
             raise ScimError(
                 400, _("No person has the id %(id)s given as manager.") % {"id": manager_id}, "invalidValue"
             )
         data["manager"] = manager
     if "department" in data and data["department"] is not None:
-        name = data["department"]
-        data["department"] = Department.objects.filter(name__iexact=name).first() or services.department_create(
-            name=name
-        )
+        data["department"] = _department_named(data["department"])
     return data
 
 
@@ -308,9 +359,24 @@ def scim_user_save(*, token: ScimToken, change: Change, user: User | None = None
     """Create (``user`` None) or change a person as ``change`` says, in one transaction, through the
     services: a manager change is checked for loops and audited, a department or job title change
     applies the assignment rules, ``active`` false runs the leaver flow and true the returner flow,
-    and a new person gets their welcome email. Audit rows name the token."""
+    and a new person gets their welcome email. Audit rows name the token. Admins are refused (403).
+
+    Two requests making the same person at once: the loser's insert waits for the winner and
+    fails on the unique constraint; it answers 409 ``uniqueness`` as if it had come second."""
     try:
         with audit_via(token.audit_label), transaction.atomic():
+            if user is not None:
+                access = User.objects.select_for_update().filter(pk=user.pk).values("is_staff", "is_superuser").get()
+                if access["is_staff"] or access["is_superuser"]:
+                    raise ScimError(
+                        403,
+                        _(
+                            "%(id)s is an admin: admins are managed in the product (People), not by SCIM, "
+                            "so a provisioning token can neither change nor deactivate them."
+                        )
+                        % {"id": user.pk},
+                        "mutability",
+                    )
             data = _resolve(change, user)
             if user is None:
                 user = services.user_create(
@@ -339,5 +405,10 @@ def scim_user_save(*, token: ScimToken, change: Change, user: User | None = None
                 # After the update, so that the training given back follows the new department.
                 services.user_reactivate(user=user)
             return user
+    except IntegrityError:
+        _check_unique(change, user)
+        raise ScimError(409, _("Another person already has this userName or employee number."), "uniqueness") from None
     except ValidationError as error:
+        # full_clean may have met another request's row committed after the check above.
+        _check_unique(change, user)
         raise _as_scim_error(error) from None

@@ -7,10 +7,13 @@ import json
 import re
 from functools import wraps
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from lms.fields import parse_id
 from lms.models import User
 from lms.scim import resources
 from lms.scim.resources import MAX_RESULTS, ScimError, error_response, scim_response
@@ -19,10 +22,13 @@ from lms.scim.users import Change, change_from_patch, change_from_resource, scim
 
 FILTER = re.compile(r'^\s*userName\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
 MAX_BODY = 1024 * 1024
+# A SCIM body is a few levels deep; deeper is refused before the parser recurses into it.
+MAX_DEPTH = 32
 
 
 def _base_url(request) -> str:
-    return request.build_absolute_uri("/scim/v2").rstrip("/")
+    # From the configured address, never the request's Host header (which the client chooses).
+    return f"{settings.SITE_URL}/scim/v2"
 
 
 def scim_view(methods: set[str]):
@@ -49,13 +55,45 @@ def scim_view(methods: set[str]):
     return decorator
 
 
+def _too_deep(text: str) -> bool:
+    """More than MAX_DEPTH brackets open at once (brackets inside strings counted too, which only
+    errs on the side of refusing a body no client sends)."""
+    depth = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def _body(request):
-    if len(request.body) > MAX_BODY:
-        raise ScimError(413, _("The request body is too large."))
+    too_large = ScimError(413, _("The request body is too large."))
     try:
-        return json.loads(request.body.decode("utf-8") or "null")
-    except (UnicodeDecodeError, ValueError):
-        raise ScimError(400, _("The body is not valid JSON."), "invalidSyntax") from None
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY:
+        raise too_large
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise too_large from None
+    if len(raw) > MAX_BODY:
+        raise too_large
+    invalid = ScimError(400, _("The body is not valid JSON."), "invalidSyntax")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid from None
+    if _too_deep(text):
+        raise ScimError(400, _("The body is nested too deeply."), "invalidSyntax")
+    try:
+        return json.loads(text or "null")
+    except (ValueError, RecursionError):
+        raise invalid from None
 
 
 def _people():
@@ -63,7 +101,9 @@ def _people():
 
 
 def _person(pk: str) -> User:
-    user = _people().filter(pk=int(pk)).first() if pk.isdigit() and len(pk) < 19 else None
+    # ASCII digits only: "²" and "١٢" are digits to str.isdigit() but no id here.
+    number = parse_id(pk)
+    user = _people().filter(pk=number).first() if number else None
     if user is None:
         raise ScimError(404, _("No User has the id %(id)s.") % {"id": pk[:40]})
     return user
@@ -72,11 +112,9 @@ def _person(pk: str) -> User:
 def _positive(value: str | None, default: int, name: str) -> int:
     if value in (None, ""):
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ScimError(400, _("%(name)s must be a whole number.") % {"name": name}, "invalidValue") from None
-    return number
+    if not re.fullmatch(r"-?[0-9]{1,12}", value.strip()):
+        raise ScimError(400, _("%(name)s must be a whole number.") % {"name": name}, "invalidValue")
+    return int(value)
 
 
 @scim_view({"GET", "POST"})

@@ -12,6 +12,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -125,14 +126,14 @@ def test_entra_creates_a_person_in_the_org_chart_with_rule_training_an_invitatio
     assert response.status_code == 201, response.content
     data = response.json()
     person = User.objects.get(email="ana.ames@contoso.com")
-    assert response["Location"] == f"http://testserver/scim/v2/Users/{person.pk}"
+    assert response["Location"] == f"{settings.SITE_URL}/scim/v2/Users/{person.pk}"
     assert data["id"] == str(person.pk) and data["userName"] == "ana.ames@contoso.com" and data["active"] is True
     assert data[ENTERPRISE] == {
         "employeeNumber": "E-1001",
         "department": "Sales",
         "manager": {
             "value": str(org["manager"].pk),
-            "$ref": f"http://testserver/scim/v2/Users/{org['manager'].pk}",
+            "$ref": f"{settings.SITE_URL}/scim/v2/Users/{org['manager'].pk}",
             "displayName": "Morgan Manager",
         },
     }
