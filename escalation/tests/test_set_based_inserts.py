@@ -25,6 +25,7 @@ from escalation.workflows.sql import _compiled
 from lms.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+ORDINAL = {1: "first", 2: "second", 3: "third"}
 DUE = dt.date(2026, 3, 20)
 TAG = "20260320"  # the deadline in keys and references: progress belongs to a deadline
 
@@ -73,7 +74,7 @@ def test_ladder_writes_the_same_rows_as_before(org):
             "due_date": "2026-03-20",
             "days_overdue": 15,
             "level": level,
-            "reason": f"15 days overdue (step {level}, day {days})",
+            "reason": f"15 days overdue ({ORDINAL[level]} escalation step, the one for day {days})",
             **extra,
         }
 
@@ -135,42 +136,42 @@ def test_ladder_writes_the_same_rows_as_before(org):
             a.pk,
             "escalated",
             1,
-            f"{past}: step 1 told manager",
+            f"{past}: the first escalation step told the manager",
             {"told": ["manager"], "step_days": 1},
         ),
         f"escalated:{a.pk}:{TAG}:7": (
             a.pk,
             "escalated",
             2,
-            f"{past}: step 2 told manager, managers_manager",
+            f"{past}: the second escalation step told the manager and the manager's manager",
             {"told": ["manager", "managers_manager"], "step_days": 7},
         ),
         f"escalated:{a.pk}:{TAG}:14": (
             a.pk,
             "escalated",
             3,
-            f"{past}: step 3 told manager, managers_manager, compliance_officer",
+            f"{past}: the third escalation step told the manager, the manager's manager and the compliance officer",
             {"told": ["manager", "managers_manager", "compliance_officer"], "step_days": 14},
         ),
         f"escalated:{b.pk}:{TAG}:1": (
             b.pk,
             "escalated",
             1,
-            f"{past}: step 1 told nobody else",
+            f"{past}: the first escalation step told nobody else",
             {"told": [], "step_days": 1},
         ),
         f"escalated:{b.pk}:{TAG}:7": (
             b.pk,
             "escalated",
             2,
-            f"{past}: step 2 told nobody else",
+            f"{past}: the second escalation step told nobody else",
             {"told": [], "step_days": 7},
         ),
         f"escalated:{b.pk}:{TAG}:14": (
             b.pk,
             "escalated",
             3,
-            f"{past}: step 3 told compliance_officer",
+            f"{past}: the third escalation step told the compliance officer",
             {"told": ["compliance_officer"], "step_days": 14},
         ),
         f"letter:WL-{a.pk}-14-{TAG}": (
@@ -202,7 +203,7 @@ def test_ladder_writes_the_same_rows_as_before(org):
     }
     assert (summary["notifications"], summary["escalated"], summary["letters"], summary["events"]) == (16, 6, 2, 8)
     assert len(summary["samples"]) == 16
-    assert {"recipient_id": director.pk, "kind": "escalation", "reason": "15 days overdue (step 3, day 14)",
+    assert {"recipient_id": director.pk, "kind": "escalation", "reason": "15 days overdue (third escalation step, the one for day 14)",
             "learner": "Sam Stone", "course": "Data protection"} in summary["samples"]  # fmt: skip
 
 

@@ -36,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, NullIf, Replace, Substr, Trim
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest, JSONObject, Replace, Substr, Trim
 from django.utils import timezone
 
 from escalation.models import EscalationEvent, Notification, WarningLetter
@@ -200,6 +200,48 @@ def _joined(pieces: list) -> Substr | Value:
     return Substr(pieces[0] if len(pieces) == 1 else Concat(*pieces, output_field=CharField()), 3)
 
 
+# Who a step told, as the case file says it: "the manager and the manager's manager".
+ROLE_WORDS = {
+    "manager": "the manager",
+    "managers_manager": "the manager's manager",
+    "compliance_officer": "the compliance officer",
+}
+ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+
+
+def in_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def ordinal(level: int) -> str:
+    return ORDINALS[level - 1] if level <= len(ORDINALS) else f"{level}th"
+
+
+def step_reason_tail(level: int, step_day: int) -> str:
+    """What a ladder message's reason says after its number of days: " overdue (third escalation
+    step, the one for day 14)". ``_escalate`` writes it in SQL after the days the database counts,
+    ``_sample`` in Python for the preview: both through here, so they agree."""
+    return f" overdue ({ordinal(level)} escalation step, the one for day {step_day})"
+
+
+def _told_in_words(roles: list[tuple[str, F | Value, Q]]) -> Case | Value:
+    """Whom the step told, in words, as one CASE over which of its roles had someone to tell (at
+    most three roles, so at most seven cases); "nobody else" when none had. Larger sets of roles
+    are tried first, so the first that holds is exactly the roles that held (no negated
+    condition, which a NULL manager would make unknown)."""
+    if not roles:
+        return Value("nobody else")
+    sets = [[index for index in range(len(roles)) if mask & (1 << index)] for mask in range(1, 1 << len(roles))]
+    whens = []
+    for chosen in sorted(sets, key=len, reverse=True):
+        condition = Q()
+        for index in chosen:
+            condition &= roles[index][2]
+        whens.append(When(condition, then=Value(in_words([ROLE_WORDS[roles[index][0]] for index in chosen]))))
+    return Case(*whens, default=Value("nobody else"), output_field=CharField())
+
+
 def _escalate(
     candidates: QuerySet,
     *,
@@ -241,7 +283,7 @@ def _escalate(
         "reason": Concat(
             Cast("days", CharField()),
             days_word("days"),
-            Value(f" overdue (step {level}, day {first_day(days)})"),
+            Value(step_reason_tail(level, first_day(days))),
             output_field=CharField(),
         ),
     }
@@ -365,7 +407,6 @@ def _escalate(
             dry_run=dry_run,
         )
 
-    told = _joined([Case(When(condition, then=Value(f", {role}")), default=Value("")) for role, _, condition in roles])
     told_json = _joined(
         [Case(When(condition, then=Value(f', "{role}"')), default=Value("")) for role, _, condition in roles]
     )
@@ -388,8 +429,8 @@ def _escalate(
                 days_word("days"),
                 Value(" past the deadline of "),
                 DayMonthYear(F("deadline")),
-                Value(f": step {level} told "),
-                Coalesce(NullIf(told, Value("")), Value("nobody else")),
+                Value(f": the {ordinal(level)} escalation step told "),
+                _told_in_words(roles),
                 output_field=CharField(),
             ),
             e_detail=Cast(
@@ -435,7 +476,7 @@ def _sample(
     rows = list(candidates.order_by("pk").values_list(*SAMPLE_FIELDS)[: Summary.SAMPLES])
     for pk, learner_id, first, last, manager_id, grand_id, title, days, deadline in rows:
         learner = full_name(first, last)
-        reason = f"{days} {'day' if days == 1 else 'days'} overdue (step {level}, day {first_day(step.days_overdue)})"
+        reason = f"{days} {'day' if days == 1 else 'days'}{step_reason_tail(level, first_day(step.days_overdue))}"
         if step.notify_learner:
             samples.append((learner_id, Notification.Kind.OVERDUE, reason, learner, title))
         told = set()  # once per person, whatever roles they hold (as _once_per_person)

@@ -131,7 +131,8 @@ def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
             % {
                 "what": latest.get_kind_display() + (f" (level {latest.level})" if latest.level else ""),
                 "when": day_text(latest.occurred_at),
-                "why": f": {latest.reason}" if latest.reason else "",
+                # A reason is a sentence that may end with its own full stop; this line adds one.
+                "why": f": {latest.reason.rstrip('.')}" if latest.reason else "",
             }
         )
     return lines
