@@ -11,6 +11,8 @@ is made when the dispatcher renders the email (``lms.templatetags.invitations``)
 
 from __future__ import annotations
 
+import secrets
+
 from django.utils import timezone
 
 from escalation.models import Notification
@@ -30,3 +32,21 @@ def invitation_queue(*, user_ids: list[int], resend: bool = False, dispatch_soon
         for pk in sorted(set(user_ids))
     ]
     return len((enqueue_and_dispatch_soon if dispatch_soon else enqueue)(messages))
+
+
+def password_reset_queue(*, user_ids: list[int]) -> int:
+    """Queue the password-reset email for each id (people with a password who asked on the
+    password-reset form); each request is its own message. The link is made when the
+    dispatcher renders it (``lms.templatetags.invitations``), from SITE_URL."""
+    stamp = timezone.now()
+    messages = [
+        Outgoing(
+            recipient_id=pk,
+            kind=Notification.Kind.PASSWORD_RESET,
+            # Each request its own row (two within one microsecond too); the rate limit on the
+            # form bounds how many.
+            dedupe_key=f"password_reset:{pk}:{stamp:%Y%m%d%H%M%S%f}:{secrets.token_hex(4)}",
+        )
+        for pk in sorted(set(user_ids))
+    ]
+    return len(enqueue(messages))

@@ -126,6 +126,7 @@ class Notification(TimeStampedModel):
         COURSE_PASSED = "course_passed", _("You passed: your certificate is ready")
         WITHDRAWN = "withdrawn", _("Training withdrawn")
         INVITATION = "invitation", _("Welcome and invitation to set a password")
+        PASSWORD_RESET = "password_reset", _("Link to choose a new password")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

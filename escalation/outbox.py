@@ -4,15 +4,20 @@ dispatcher (escalation.dispatch) sends them. The unique dedupe key makes every i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
+from django.core.signals import request_finished
 from django.db import transaction
 from django.utils import timezone
 
 from escalation.models import Notification
 from lms.bulk import bulk_insert
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 # The Celery task that runs escalation.dispatch.run_dispatch (escalation/tasks.py).
@@ -75,6 +80,33 @@ def enqueue_and_dispatch_soon(messages: list[Outgoing]) -> list[Outgoing]:
     if new:
         dispatch_soon()
     return new
+
+
+def dispatch_after_response() -> None:
+    """Ask for the dispatcher to run once this request's answer has gone out (the password-reset
+    form: the time of its answer must not depend on whether an email was queued).
+
+    With a broker, a worker runs it (as ``dispatch_soon``). Without one (tasks run eagerly, in the
+    process that asks), it runs when this response is finished (``request_finished``, after
+    the server has written the answer), never inside the view."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        dispatch_soon()
+        return
+    transaction.on_commit(_dispatch_when_response_finished)
+
+
+_AFTER_RESPONSE_UID = "escalation.outbox.dispatch_after_response"
+
+
+def _dispatch_when_response_finished() -> None:
+    def run(**kwargs) -> None:
+        request_finished.disconnect(dispatch_uid=_AFTER_RESPONSE_UID)
+        try:
+            current_app.tasks[DISPATCH_TASK].delay()
+        except Exception:  # the answer has gone out: a failure is logged, the dispatcher retries later
+            logger.exception("dispatching the outbox after a response failed")
+
+    request_finished.connect(run, weak=False, dispatch_uid=_AFTER_RESPONSE_UID)
 
 
 def dispatch_soon() -> None:

@@ -30,16 +30,18 @@ from escalation import (
     letters,  # noqa: F401  (registers the warning-letter PDF attachment builder)
     reviews,  # noqa: F401  (registers the ICS attachment builder)
 )
-from escalation.invitations import invitation_queue
+from escalation.invitations import invitation_queue, password_reset_queue
 from escalation.notices import assignment_notice_queue, course_passed_notice_queue, withdrawn_notice_queue
+from escalation.outbox import dispatch_after_response
 from escalation.outbox import dispatch_soon as _dispatch_soon
 from escalation.webhooks.events import completion_recorded as webhook_completion_recorded
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
 from lms.dates import record_day
-from lms.invitations import register_invitation_writer
+from lms.invitations import register_account_mail_writers, register_invitation_writer
 
 notices.register_notice_writer(assignment_notice_queue)
 register_invitation_writer(invitation_queue)
+register_account_mail_writers(reset_writer=password_reset_queue, send_after_response=dispatch_after_response)
 
 
 @receiver(attempt_failed, dispatch_uid="escalation.attempt_failed")

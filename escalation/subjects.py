@@ -275,6 +275,12 @@ def _invitation(held: Held) -> str:
     return _("Welcome to %(organisation)s training: set up your account") % {"organisation": settings.ORGANISATION_NAME}
 
 
+@_subject(Kind.PASSWORD_RESET)
+def _password_reset(held: Held) -> str:
+    # One request per message, as for a resent invitation.
+    return _("Choose a new password for %(organisation)s training") % {"organisation": settings.ORGANISATION_NAME}
+
+
 @_subject(Kind.COURSE_PASSED)
 def _course_passed(held: Held) -> str:
     if held.count == 1:

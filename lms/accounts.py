@@ -31,9 +31,9 @@ from django.views.decorators.http import require_http_methods
 from lms.forms import CheckedPasswordChangeForm
 from lms.invitations import (
     TokenState,
+    account_email_request,
     awaiting_password,
     invitation_accept,
-    invitation_request,
     invitation_token_generator,
     uses_sso,
 )
@@ -77,17 +77,17 @@ class LoginView(auth_views.LoginView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
+        """Every address gets the same answer after the same work: ``account_email_request``
+        queues what the address needs (a new invitation for an account still waiting for its
+        first password, a reset link for one with a password, nothing for an unknown address, a
+        single sign-on one or one past the rate limit) and has the outbox sent after the
+        response; the email's link is made from SITE_URL, never from the Host header."""
         from lms.sso import password_login_allowed
 
-        if not password_login_allowed(form.cleaned_data["email"]):
-            # Single sign-on people have no password here: nothing to reset, nothing is sent
-            # (the answer is the same as for any address).
-            return HttpResponseRedirect(self.get_success_url())
-        if password_reset_allowed(request=self.request, email=form.cleaned_data["email"]):
-            # Django's form sends nothing to an account without a usable password: one still
-            # waiting for its first password gets a new invitation instead (same answer either way).
-            invitation_request(email=form.cleaned_data["email"])
-            return super().form_valid(form)
+        email = form.cleaned_data["email"]
+        # Single sign-on people have no password here: nothing to reset, nothing is sent.
+        allowed = password_login_allowed(email) and password_reset_allowed(request=self.request, email=email)
+        account_email_request(email=email, queue=allowed)
         return HttpResponseRedirect(self.get_success_url())
 
 

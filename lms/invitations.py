@@ -22,6 +22,13 @@ time it was made, so it stops working once a password is set (single use) or aft
 ``INVITATION_TIMEOUT`` seconds (a setting, seven days by default). People whose email domain is in
 ``SSO_DOMAINS`` sign in with single sign-on: their welcome says so and carries no link, and the
 link page does not let them set a password.
+
+The password-reset form (``account_email_request``) does the same work in the request for every
+address, known or not: it queues what the address needs in the outbox (a new invitation, a reset
+link, or nothing) and asks for the outbox to be sent after the response
+(``register_account_mail_writers``), so the time of the answer does not tell which accounts exist
+or still wait for their first password. Every link is made from ``SITE_URL``, never from the
+request's Host header.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -102,6 +109,18 @@ def invitation_url(user: User) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def password_reset_url(user: User) -> str:
+    """The absolute link to choose a new password (Django's reset token), from SITE_URL."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
 # --- sending (the writer is registered by escalation) ---------------------------------------
 
 InvitationWriter = Callable[..., int]
@@ -148,12 +167,36 @@ def invitation_accept(*, user: User, password: str) -> User:
     return locked
 
 
-def invitation_request(*, email: str) -> int:
-    """A new invitation for the account at this address, if it is active and still waiting for
-    its first password (asked for on the password-reset form, which answers the same whatever
-    happens here); returns how many were queued."""
-    ids = User.objects.filter(email__iexact=email.strip()).values_list("pk", flat=True)
-    return invitation_send(user_ids=ids, resend=True)
+_reset_writers: list[Callable[..., int]] = []
+_after_response: list[Callable[[], None]] = []
+
+
+def register_account_mail_writers(*, reset_writer: Callable[..., int], send_after_response: Callable[[], None]) -> None:
+    """``reset_writer(user_ids=[...])`` queues the password-reset email for each id and returns how
+    many; ``send_after_response()`` asks for the outbox to be sent once the answer has gone out."""
+    if reset_writer not in _reset_writers:
+        _reset_writers.append(reset_writer)
+    if send_after_response not in _after_response:
+        _after_response.append(send_after_response)
+
+
+def account_email_request(*, email: str, queue: bool = True) -> int:
+    """What the password-reset form does for an address: an active account still waiting for its
+    first password gets a new invitation, one with a password a reset link, any other address (or
+    any address when not ``queue``: single sign-on, or past the rate limit) nothing. Both are only
+    queued; every call, whatever the address, then asks for the outbox to be sent after the
+    response. Returns how many were queued."""
+    people = list(User.objects.filter(email__iexact=email.strip(), is_active=True).only("pk", "password", "email"))
+    if not queue:
+        people = []
+    waiting = [person.pk for person in people if not person.has_usable_password()]
+    resettable = [person.pk for person in people if person.has_usable_password()]
+    queued = invitation_send(user_ids=waiting, resend=True, dispatch_soon=False) if waiting else 0
+    if resettable:
+        queued += sum(writer(user_ids=resettable) for writer in _reset_writers)
+    for ask in _after_response:
+        ask()
+    return queued
 
 
 def invitation_resend(*, user_ids: Iterable[int]) -> tuple[int, int]:

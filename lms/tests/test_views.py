@@ -186,9 +186,12 @@ def test_login_rotates_the_session_key(client):
 
 
 def test_password_reset_sends_a_link_by_email(client, mailoutbox):
+    from escalation.dispatch import run_dispatch
+
     UserFactory(email="reset@example.com")
     response = client.post(reverse("password_reset"), {"email": "reset@example.com"})
     assert response.status_code == 302
+    run_dispatch()  # queued by the form, sent by the dispatcher
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/" in mailoutbox[0].body
     assert mailoutbox[0].to == ["reset@example.com"]
