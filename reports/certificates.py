@@ -88,13 +88,17 @@ VERIFICATION_CODE_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 
 
 def verification_text(typed: str) -> str:
-    """What someone typed or scanned, without its whitespace (codes are printed in groups)."""
-    return "".join((typed or "").split())
+    """What someone typed or scanned, each run of spaces or hyphens between its groups read as the
+    hyphen printed there: "abc 201 20261109 qm7g v6ff 84an rg7m" is the number
+    abc-201-20261109-qm7g-v6ff-84an-rg7m (a code's hyphens are dropped by ``normalise_code``).
+    Hyphens typed are kept as they are: codes from before Crockford codes may hold "--"."""
+    return re.sub(r"\s*-\s*|\s+", "-", (typed or "").strip())
 
 
 def certificate_verify(*, code: str, today: dt.date | None = None) -> Verification:
     """What the public verification page says about a certificate number or verification code
-    however it is typed (letter case, spaces): genuine and valid, genuine but expired, or unknown.
+    however it is typed (letter case, spaces or hyphens between groups): genuine and valid,
+    genuine but expired, or unknown.
 
     Certificates stay unguessable: the lookup needs the verification code (130 random bits), or a
     certificate number that carries its first 16 characters (``number_carries_code``). A number

@@ -79,6 +79,20 @@ def test_the_lookup_form_takes_the_number_or_the_code_and_shows_the_certificate(
         assert 'data-status="valid"' in html and "Robin Ashworth" in html and "Data protection essentials" in html
 
 
+def test_the_printed_number_typed_with_spaces_instead_of_hyphens_verifies_the_certificate():
+    # given the number as read off the paper: groups separated by spaces (the course code's too)
+    completion = _earn(first_name="Robin", last_name="Ashworth")
+    number = completion.certificate_number
+    for typed in (number.replace("-", " "), number.replace("-", "  ").lower(), number.replace("-", " - ")):
+        assert certificate_verify(code=typed).completion == completion, typed
+        # when it is typed into the public form, logged out
+        response = Client().get(reverse("certificate_verify_lookup"), {"code": typed}, follow=True)
+        # then the certificate is recognised, not "Not recognised"
+        html = response.content.decode()
+        assert response.status_code == 200, typed
+        assert 'data-status="valid"' in html and "Robin Ashworth" in html, typed
+
+
 def test_a_guessed_or_sequential_number_reveals_nothing():
     # given certificates with numbers a stranger could guess: imported history numbered in
     # sequence, a number in the old format (8 random hex digits), and an earned one
