@@ -159,7 +159,14 @@ class Assignment(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.learner} · {self.course_code} (due {self.due_date})"
+        from lms.dates import day_text
+
+        # As people read it (the audit trail names assignments so): "Lee Learner · HS-101, due 30 Dec 2026".
+        return _("%(learner)s · %(course)s, due %(due)s") % {
+            "learner": self.learner,
+            "course": self.course_code,
+            "due": day_text(self.due_date),
+        }
 
     def save(self, *args, **kwargs):
         if self.course_id and not self.course_code:

@@ -59,6 +59,21 @@ class ComplianceState(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# One label per state, as every page shows it (filters, lists, badges, histories): the admin lists
+# and the learner say "completed" for a valid completion, reports "compliant".
+STATE_LABELS = {
+    "due": _("Due"),
+    "overdue": _("Overdue"),
+    "failed": _("Failed"),
+    "exempt": _("Exempt"),
+    "completed": _("Completed"),
+    ComplianceState.COMPLIANT.value: _("Compliant"),
+    "expiring": _("Expiring soon"),
+    "expired": _("Expired"),
+    "archived": _("Archived"),
+}
+
+
 # The rule: (state, the inputs that must all hold), first match wins; ``due`` when none does.
 RULE: list[tuple[str, tuple[str, ...]]] = [
     (ComplianceState.ARCHIVED, ("archived",)),

@@ -130,6 +130,12 @@ def _text(value: Any, model_field: models.Field | None) -> str:
     return str(value)
 
 
+def _name_text(value: str) -> str:
+    """A name stored as text, a part said twice once ("Final assessment · Final assessment")."""
+    head, sep, tail = value.partition(" · ")
+    return head if sep and head.casefold() == tail.casefold() else value
+
+
 def object_type_label(label: str) -> str:
     """ "Escalation policy" for "escalation.escalationpolicy" (the label itself for a kind of
     record no longer known)."""
@@ -180,6 +186,9 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[Row]:
                 def ref(value, target=target) -> Ref:
                     if value in (None, ""):
                         return Ref("—")
+                    if not str(value).isdigit():
+                        # Written as a name, not an id ("HS-101 v1"): shown as written.
+                        return Ref(_name_text(str(value)))
                     shown = names.get((target, str(value))) or f"#{value}"
                     return Ref(shown, _url(target, value))
 

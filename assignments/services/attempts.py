@@ -161,6 +161,12 @@ def allowance_from_rows(assignment: Assignment, quiz: Quiz, rows: list[dict], *,
     )
 
 
+def quiz_name(quiz: Quiz) -> str:
+    """A quiz as people read it: its title, with its kind when the title does not say it."""
+    kind = str(quiz.get_kind_display())
+    return quiz.title if quiz.title.casefold() == kind.casefold() else f"{kind} · {quiz.title}"
+
+
 def _lock_assignment(pk: int) -> Assignment:
     """The single row lock of this module: every attempt write locks its assignment first, so
     concurrent starts and submits for one learner and course run one after the other."""
@@ -234,7 +240,7 @@ def attempt_start(*, assignment: Assignment, quiz: Quiz, now: dt.datetime | None
         obj_id=attempt.pk,
         changes={
             "assignment": [None, assignment.pk],
-            "quiz": [None, f"{quiz.get_kind_display()} · {quiz.title}"],
+            "quiz": [None, quiz_name(quiz)],
             "number": [None, attempt.number],
             "status": [None, attempt.status],
         },

@@ -31,6 +31,7 @@ from assignments.models import Assignment, AssignmentRule, Exemption, ImportJob
 from assignments.notices import assignment_notice_send
 from assignments.selectors import lifecycle as selectors
 from assignments.services import archive, assign, exemptions, imports, rules
+from assignments.state import STATE_LABELS
 from assignments.tasks import import_job_apply_task, import_job_check_task
 from lms import person_page
 from lms.dates import day_text
@@ -119,7 +120,7 @@ def assignment_list(request):
         "state": state,
         "show": show,
         "search": search,
-        "states": STATES,
+        "states": [(value, STATE_LABELS[value]) for value in STATES],
         "codes": selectors.course_codes_in_use(),
         "bulk_form": bulk_form,
         "ticked": ticked,

@@ -121,3 +121,35 @@ def test_an_entry_about_a_kind_of_record_no_longer_known_still_shows(client):
     body = client.get(reverse("audit")).content.decode()
 
     assert "gone.thing #3" in body and "<strong>Some field</strong>: — → x" in body
+
+
+def test_an_assignment_and_its_attempt_read_by_name_with_a_formatted_date(client):
+    # given an assignment made by the assign service and an attempt at a quiz titled like its kind
+    from assignments.services.assign import assignments_audit_created
+    from assignments.services.attempts import attempt_start
+    from courses.tests.factories import make_course
+
+    admin = AdminFactory()
+    learner = UserFactory(first_name="Lee", last_name="Learner")
+    course = make_course(code="HS-101", questions=1, modules=1)
+    assignment = AssignmentFactory(learner=learner, course=course, due_date=dt.date(2026, 12, 30))
+    assignments_audit_created(assignments=[assignment], actor=admin)
+    attempt_start(assignment=assignment, quiz=course.quizzes.get())
+    # and an attempt recorded before quiz names were tidied
+    audit_record(
+        actor=learner,
+        action="create",
+        obj_label="assignments.attempt",
+        obj_id=999,
+        changes={"quiz": [None, "Final assessment · Final assessment"]},
+    )
+    client.force_login(admin)
+
+    html = client.get(reverse("audit")).content.decode()
+
+    assert "Lee Learner · HS-101, due 30 Dec 2026" in html
+    assert "(due 2026-12-30)" not in html
+    assert "HS-101 v1" in html
+    assert "#HS-101" not in html
+    assert "#Final assessment" not in html
+    assert "Final assessment · Final assessment" not in html
