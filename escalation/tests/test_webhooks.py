@@ -245,7 +245,17 @@ def _resolver(monkeypatch, address: str):
         ("https://[::1]/hook", "private or internal"),
         ("https://[::ffff:10.0.0.1]/hook", "private or internal"),
         ("https://127.0.0.1:8443/hook", "private or internal"),
-        ("https://2130706433/hook", "private or internal"),  # 127.0.0.1 written as one number
+        ("https://2130706433/hook", "not public"),  # 127.0.0.1 written as one number
+        # IPv6 forms that carry an internal IPv4 address: IPv4-compatible, NAT64 (well-known and
+        # local-use prefixes), 6to4 and Teredo (server 65.54.227.120, client 192.0.2.45).
+        ("https://[::127.0.0.1]/hook", "private or internal"),
+        ("https://[::a9fe:a9fe]/hook", "private or internal"),
+        ("https://[64:ff9b::a9fe:a9fe]/hook", "private or internal"),
+        ("https://[64:ff9b::10.0.0.1]/hook", "private or internal"),
+        ("https://[64:ff9b:1::a9fe:a9fe]/hook", "private or internal"),
+        ("https://[2002:a9fe:a9fe::]/hook", "private or internal"),
+        ("https://[2002:7f00:1::1]/hook", "private or internal"),
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", "private or internal"),
         ("https://0.0.0.0/hook", "private or internal"),
         ("http://127.0.0.1:8000/hook", "https://"),
         ("https://user:pw@93.184.215.14/hook", "user name or password"),
@@ -259,13 +269,36 @@ def test_addresses_that_are_not_public_https_are_refused_in_production(settings,
     assert message in " ".join(refused.value.messages)
 
 
-def test_a_host_name_that_resolves_to_a_private_address_is_refused(settings, monkeypatch):
+def test_a_host_name_that_resolves_to_a_private_address_is_refused_without_telling_the_address(settings, monkeypatch):
     settings.WEBHOOK_ALLOW_LOOPBACK = False
     _resolver(monkeypatch, "10.1.2.3")
-    with pytest.raises(ValidationError, match="private or internal"):
+    with pytest.raises(ValidationError) as refused:
         check_webhook_url("https://hooks.example.com/lms")
+    message = " ".join(refused.value.messages)
+    assert "hooks.example.com” resolves to an address that is not public" in message
+    assert "10.1.2.3" not in message and "(" not in message  # the internal network is not mapped for the asker
     _resolver(monkeypatch, "93.184.215.14")
     check_webhook_url("https://hooks.example.com/lms")
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "::ffff:10.0.0.1", "2001:0:4136:e378:8000:63bf:3fff:fdd2"]
+)
+def test_a_host_name_that_resolves_to_ipv6_carrying_an_internal_ipv4_address_is_refused(settings, monkeypatch, address):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    with pytest.raises(ValidationError, match="not public"):
+        check_webhook_url("https://hooks.example.com/lms")
+
+
+def test_ipv6_forms_of_a_public_ipv4_address_are_accepted(settings):
+    settings.WEBHOOK_ALLOW_LOOPBACK = False
+    check_webhook_url("https://[64:ff9b::5db8:d70e]/hook")  # NAT64 of 93.184.215.14
+    check_webhook_url("https://[2002:5db8:d70e::1]/hook")  # 6to4 of 93.184.215.14
 
 
 def test_a_public_https_address_and_loopback_in_debug_are_accepted(settings):
@@ -287,7 +320,7 @@ def test_a_name_that_turns_private_after_registration_is_not_called(settings, mo
     _resolver(monkeypatch, "127.0.0.1")
     assert run_webhook_deliveries()["retrying"] == 1
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
-    assert "private or internal" in delivery.last_error and delivery.response_code is None
+    assert "not public" in delivery.last_error and delivery.response_code is None
 
 
 def test_the_form_names_a_refused_address_on_its_field(client, settings):
