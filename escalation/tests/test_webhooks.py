@@ -371,6 +371,27 @@ def test_a_signature_is_refused_for_another_body_another_secret_or_an_old_time()
     assert not signing.verify("whsec_a", body, "garbage")
 
 
+MALFORMED_HEADERS = [
+    "",
+    "garbage",
+    "t=,v1=",
+    "v1=abc",  # no time
+    f"t={int(time.time())}",  # no signature
+    "t=soon,v1=abc",
+    "t=١٧٠٠٠٠٠٠٠٠,v1=abc",  # digits, but not ASCII ones
+    f"t={int(time.time())},v1=é" + "0" * 63,  # non-ASCII signature
+    f"t={int(time.time())},v1=\ud800",  # a lone surrogate
+    "t=" + "9" * 400 + ",v1=abc",  # too large a number for a float
+    None,  # no header at all
+    b"t=1,v1=abc",  # bytes rather than text
+]
+
+
+@pytest.mark.parametrize("header", MALFORMED_HEADERS)
+def test_the_verify_helper_answers_false_to_a_malformed_header(header):
+    assert signing.verify("whsec_a", b'{"id":"evt_1"}', header) is False
+
+
 def test_the_readme_snippet_verifies_a_real_delivery():
     text = README.read_text()
     section = text.split("## Webhooks", 1)[1]
@@ -381,6 +402,8 @@ def test_the_readme_snippet_verifies_a_real_delivery():
     header = signing.signature("whsec_x", body, int(time.time()))
     assert namespace["verify"](body, header, "whsec_x") is True
     assert namespace["verify"](body + b"x", header, "whsec_x") is False
+    for malformed in MALFORMED_HEADERS:
+        assert namespace["verify"](body, malformed, "whsec_x") is False, malformed
 
 
 def test_the_nightly_run_tells_overdue_assignments_ladder_steps_and_expiring_certificates_once(loopback, policy):

@@ -49,13 +49,18 @@ def signature(secret: str, body: bytes, timestamp: int) -> str:
 
 
 def verify(secret: str, body: bytes, header: str, *, now: float | None = None) -> bool:
-    """What a receiver does (the README shows the same in a few lines)."""
+    """What a receiver does (the README shows the same in a few lines). False for a missing or
+    malformed header (no ``=``, no ``t`` or ``v1``, a time that is not ASCII digits, non-ASCII
+    text), never an exception."""
     try:
         fields = dict(part.split("=", 1) for part in header.split(","))
-        timestamp = int(fields["t"])
-    except (KeyError, ValueError):
+        stamp, given = fields["t"], fields["v1"].encode("ascii")
+        if not (stamp.isascii() and stamp.isdigit()):
+            return False
+        timestamp = int(stamp)
+        if abs((now if now is not None else time.time()) - timestamp) > TOLERANCE_SECONDS:
+            return False
+        expected = signature(secret, body, timestamp).split("v1=", 1)[1].encode()
+        return hmac.compare_digest(expected, given)
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError):
         return False
-    if abs((now if now is not None else time.time()) - timestamp) > TOLERANCE_SECONDS:
-        return False
-    expected = signature(secret, body, timestamp).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, fields.get("v1", ""))
