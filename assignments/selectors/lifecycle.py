@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentRule, Attempt, Completion, Exemption, ImportJob
@@ -81,6 +81,10 @@ def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
     """Every assignment (active and archived) with its submitted attempts at the final assessment
     (``attempt_count``) and practice checks (``practice_count``), and every completion of a learner."""
     submitted = Q(attempts__status=Attempt.Status.SUBMITTED)
+    # The result of the last submitted attempt at the final assessment, beside the count.
+    last_final = Attempt.objects.filter(
+        assignment_id=OuterRef("pk"), status=Attempt.Status.SUBMITTED, quiz__kind=Quiz.Kind.FINAL
+    ).order_by("-number")
     assignments = with_reassign_blocker(
         with_state(
             Assignment.objects.filter(learner=learner)
@@ -93,6 +97,8 @@ def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
                 practice_count=Count(
                     "attempts", filter=submitted & Q(attempts__quiz__kind__in=PRACTICE_KINDS), distinct=True
                 ),
+                last_score=Subquery(last_final.values("score")[:1]),
+                last_passed=Subquery(last_final.values("passed")[:1]),
             ),
             today=today,
         )
