@@ -85,3 +85,21 @@ def test_the_session_page_offers_no_attendance_buttons_before_the_start_and_refu
         assert attendance_url in page and "Did not attend" in page
         response = client.post(attendance_url, {"attended": "yes"}, follow=True)
     assert "Attendance recorded." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "capacity,says", [(1, "This session is full (1 place)."), (2, "This session is full (2 places).")]
+)
+def test_a_full_session_counts_its_places_in_words(client, team, course, policy, capacity, says):
+    """Eyes 13 C5: "This session is full (1 places)"."""
+    starts_at = timezone.now() + dt.timedelta(days=3)
+    session = ReviewSession.objects.create(
+        title="Review", starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1), capacity=capacity
+    )
+    for learner in team[2][:capacity]:
+        ReviewBooking.objects.create(session=session, assignment=assign(learner, course, due=dt.date(2026, 3, 1)))
+    client.force_login(AdminFactory())
+
+    content = client.get(reverse("escalation:review_session", args=[session.pk])).content.decode()
+
+    assert says in content and "1 places" not in content
