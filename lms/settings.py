@@ -168,6 +168,10 @@ INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT", str(7 * 24 * 60 * 
 # to sign in with single sign-on and carries no password link, and an invitation link is not
 # offered to them.
 SSO_DOMAINS = [domain.lower() for domain in env_list("SSO_DOMAINS", [])]
+# Webhooks (escalation.webhooks.addresses): plain http:// to a loopback address is allowed only
+# when this is on. It follows DEBUG; the production settings default it to off. Turn it on only
+# for a trial on one machine, never in a real deployment (README "Webhooks").
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}

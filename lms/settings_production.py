@@ -28,6 +28,8 @@ if env_bool("DEBUG", False):
         f"Unset DEBUG (or set DEBUG=0). {_FOR_DEVELOPMENT}"
     )
 DEBUG = False
+# Loopback webhook receivers only for a trial on one machine that asks for them (README "Webhooks").
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", False)
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -171,3 +171,18 @@ def test_make_worker_and_beat_name_the_development_settings_unless_set():
     assert all(
         line.startswith("DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-lms.settings} ") for line in celery_lines
     )
+
+
+def _loopback(env: dict) -> bool:
+    code = "import django; django.setup(); from django.conf import settings; print(settings.WEBHOOK_ALLOW_LOOPBACK)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_webhook_loopback_is_read_from_the_environment_and_off_in_production_unless_asked():
+    """A loopback production trial can try webhooks (eyes 14, F1); a real deployment never allows it."""
+    production = {"DJANGO_SETTINGS_MODULE": "lms.settings_production", "SECRET_KEY": PRODUCTION_SECRET_KEY}
+    assert _loopback(clean_env(**production)) is False
+    assert _loopback(clean_env(**production, WEBHOOK_ALLOW_LOOPBACK="1")) is True
+    assert _loopback(clean_env(DJANGO_SETTINGS_MODULE="lms.settings")) is True
+    assert _loopback(clean_env(DJANGO_SETTINGS_MODULE="lms.settings", WEBHOOK_ALLOW_LOOPBACK="0")) is False
