@@ -24,13 +24,16 @@ from lms.dates import record_day
 def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon: bool = True) -> int:
     """Queue the notice for each active assignment of an active learner; returns how many.
 
-    Every call queues a new notice (re-notify sends again on purpose): the dedupe key carries the
-    moment of the call, so a replayed call in the same instant is still refused.
+    At most one notice per assignment and day: the dedupe key carries the site's date, so a
+    replayed or repeated re-send (five POSTs of the bulk form) queues nothing more that day, and
+    the caller can say "already notified today". The notice says what the assignment is now:
+    ``new`` (never notified), ``reminder`` (notified before) or ``overdue`` (past its due date).
     """
     ids = [assignment.pk for assignment in assignments if assignment.pk is not None]
     if not ids:
         return 0
     stamp = timezone.now()
+    today = timezone.localdate()
     rows = (
         Assignment.objects.filter(pk__in=ids, archived_at=None, learner__is_active=True)
         .values_list(
@@ -42,6 +45,7 @@ def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon:
             "course_code",
             "due_date",
             "course__compliance_critical",
+            "notified_at",
             "course_id",
         )
         .order_by("pk")
@@ -54,12 +58,13 @@ def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon:
         .values_list("pk", "minutes")
     )
     seen: dict[int, Outgoing] = {}
-    for pk, learner_id, first, last, title, code, due, critical, course_id in rows:
+    for pk, learner_id, first, last, title, code, due, critical, notified_at, course_id in rows:
         minutes = minutes_of.get(course_id)
+        state = "overdue" if due < today else ("reminder" if notified_at else "new")
         seen[pk] = Outgoing(
             recipient_id=learner_id,
             kind=Notification.Kind.ASSIGNED,
-            dedupe_key=f"assigned:{pk}:{stamp:%Y%m%d%H%M%S%f}",
+            dedupe_key=f"assigned:{pk}:{today:%Y%m%d}",
             assignment_id=pk,
             context={
                 "learner": f"{first} {last}".strip(),
@@ -69,6 +74,7 @@ def assignment_notice_queue(*, assignments: Iterable[Assignment], dispatch_soon:
                 "due_date": due.isoformat(),
                 "compliance_critical": critical,
                 "minutes": minutes or 0,
+                "state": state,
                 "reason": f"assigned, due {record_day(due)}",
             },
         )

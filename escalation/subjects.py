@@ -67,7 +67,22 @@ def _subject(kind: str):
 @_subject(Kind.ASSIGNED)
 def _assigned(held: Held) -> str:
     if held.count == 1:
-        return _("New training: %(course)s, due %(due)s") % {**held.names(), "due": day(held.first.get("due_date"))}
+        names = {**held.names(), "due": day(held.first.get("due_date"))}
+        state = held.first.get("state", "new")
+        if state == "overdue":
+            return _("Overdue training: %(course)s, was due %(due)s") % names
+        if state == "reminder":
+            return _("Reminder: %(course)s, due %(due)s") % names
+        return _("New training: %(course)s, due %(due)s") % names
+    if any(item.get("state", "new") != "new" for item in held.items):
+        return (
+            ngettext(
+                "Training to do: %(count)d course assigned to you",
+                "Training to do: %(count)d courses assigned to you",
+                held.count,
+            )
+            % held.names()
+        )
     return (
         ngettext(
             "New training: %(count)d course assigned to you",

@@ -106,7 +106,12 @@ class BulkForm(ArchiveForm):
     ids = ModelMultipleChoiceField(
         queryset=Assignment.objects.all(),
         widget=forms.MultipleHiddenInput,
-        error_messages={"required": _("Tick at least one assignment in the list, then choose Apply.")},
+        # Never the submitted value itself (it may hold control characters, a NUL for one).
+        error_messages={
+            "required": _("Tick at least one assignment in the list, then choose Apply."),
+            "invalid_pk_value": _("One of the ticked assignments is not valid: reload the list and tick them again."),
+            "invalid_choice": _("One of the ticked assignments no longer exists: reload the list and tick them again."),
+        },
     )
 
     def clean(self):

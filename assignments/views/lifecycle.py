@@ -143,13 +143,45 @@ def bulk_action(request):
         count = archive.assignments_archive(
             assignments=chosen, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"], actor=request.user
         )
-        messages.success(
-            request, ngettext("%(n)d assignment archived.", "%(n)d assignments archived.", count) % {"n": count}
+        if count:
+            messages.success(
+                request, ngettext("%(n)d assignment archived.", "%(n)d assignments archived.", count) % {"n": count}
+            )
+        _say_unchanged(
+            request,
+            len(chosen) - count,
+            ngettext(
+                "%(n)d was already archived; nothing changed for it.",
+                "%(n)d were already archived; nothing changed for them.",
+                len(chosen) - count,
+            ),
         )
     else:
-        count = assignment_notice_send(assignments=chosen.filter(archived_at=None))
-        messages.success(request, ngettext("%(n)d notice re-sent.", "%(n)d notices re-sent.", count) % {"n": count})
+        active = chosen.filter(archived_at=None, learner__is_active=True)
+        count = assignment_notice_send(assignments=active)
+        _say_notified(request, count, len(active) - count)
     return redirect_next(request, "assignments:list")
+
+
+def _say_unchanged(request, unchanged: int, text: str) -> None:
+    """Tell what a bulk action left as it was: a warning, never a green success."""
+    if unchanged:
+        messages.warning(request, text % {"n": unchanged})
+
+
+def _say_notified(request, sent: int, already: int) -> None:
+    """Re-sent notices and the ones already sent today (at most one per assignment a day)."""
+    if sent or not already:
+        messages.success(request, ngettext("%(n)d notice re-sent.", "%(n)d notices re-sent.", sent) % {"n": sent})
+    _say_unchanged(
+        request,
+        already,
+        ngettext(
+            "%(n)d was already notified today; not sent again.",
+            "%(n)d were already notified today; not sent again.",
+            already,
+        ),
+    )
 
 
 @admin_required
@@ -220,8 +252,16 @@ def assignment_reassign(request, pk: int):
 @require_POST
 def assignment_notify(request, pk: int):
     assignment = get_object_or_404(Assignment.objects.select_related("learner"), pk=pk, archived_at=None)
-    assignment_notice_send(assignments=[assignment])
-    messages.success(request, _("The assignment notice was re-sent to %(learner)s.") % {"learner": assignment.learner})
+    if assignment_notice_send(assignments=[assignment]):
+        messages.success(
+            request, _("The assignment notice was re-sent to %(learner)s.") % {"learner": assignment.learner}
+        )
+    else:
+        messages.warning(
+            request,
+            _("%(learner)s was already notified about this assignment today; not sent again.")
+            % {"learner": assignment.learner},
+        )
     return redirect_next(request, person_page.tab_url(assignment.learner_id, "training"))
 
 
@@ -230,10 +270,9 @@ def assignment_notify(request, pk: int):
 def notify_not_started(request):
     form = NotifyCourseForm(request.POST or None, initial={"course_code": request.GET.get("course")})
     if request.method == "POST" and form.is_valid():
-        count = assignment_notice_send(
-            assignments=selectors.assignments_not_started(course_code=form.cleaned_data["course_code"])
-        )
-        messages.success(request, ngettext("%(n)d notice re-sent.", "%(n)d notices re-sent.", count) % {"n": count})
+        waiting = list(selectors.assignments_not_started(course_code=form.cleaned_data["course_code"]))
+        count = assignment_notice_send(assignments=waiting)
+        _say_notified(request, count, len(waiting) - count)
         return redirect("assignments:list")
     return render(request, "assignments/notify.html", {"form": form})
 
