@@ -140,14 +140,17 @@ def attach_final_outcomes(assignments: list[Assignment], *, now: dt.datetime | N
     """Mark each open assignment that has a submitted attempt at its final assessment with
     ``outcome``: the last attempt (``last``: number, score, passed, submitted_at), the pass mark,
     and where the learner stands (``allowance``: attempts left, a cooldown's end, an attempt open),
-    so their card can say what happened and what to do next. Two queries for any number of
-    assignments (final quizzes, their attempts)."""
+    so their card can say what happened and what to do next; and each open assignment with an
+    attempt at its final assessment open, before any is submitted, with ``open_attempt_id`` (its
+    card continues that attempt). Two queries for any number of assignments (final quizzes, their
+    attempts)."""
     from assignments.services.attempts import allowance_from_rows
 
     now = now or timezone.now()
     open_ones = [a for a in assignments if a.completion_id is None and a.archived_at is None]
     for assignment in assignments:
         assignment.outcome = None
+        assignment.open_attempt_id = None
     if not open_ones:
         return assignments
     finals = {
@@ -165,6 +168,9 @@ def attach_final_outcomes(assignments: list[Assignment], *, now: dt.datetime | N
         quiz = finals.get(assignment.course_id)
         attempts = [row for row in rows.get(assignment.pk, []) if quiz is not None and row["quiz_id"] == quiz.pk]
         submitted = [row for row in attempts if row["status"] == Attempt.Status.SUBMITTED]
+        assignment.open_attempt_id = next(
+            (row["pk"] for row in attempts if row["status"] == Attempt.Status.IN_PROGRESS), None
+        )
         if not submitted:
             continue
         quiz.course = assignment.course

@@ -146,6 +146,18 @@ def attempt_feedback(*, attempt: Attempt) -> list[QuestionFeedback]:
     return rows
 
 
+def modules_to_review(*, attempt: Attempt) -> QuerySet[Module]:
+    """The learning objectives (modules) of the questions ``attempt`` got wrong, in course order:
+    what its result page lists under "What to review" (one query)."""
+    return (
+        Module.objects.filter(
+            objective_questions__answers__attempt_id=attempt.pk, objective_questions__answers__is_correct=False
+        )
+        .distinct()
+        .order_by("order", "pk")
+    )
+
+
 def missed_objectives(feedback: list[QuestionFeedback]) -> list[Module]:
     """The learning objectives (modules) of the questions answered wrong, each once, in course order."""
     seen: dict[int, Module] = {}

@@ -47,6 +47,10 @@ def course_overview(request, assignment_pk: int):
     # an attempt at it is open), else the next module. The pre-test comes below it, and only
     # while it can still skip something: modules left to do and no final attempt yet.
     lead_with_final = bool(final) and not completion and (next_module is None or bool(allowance.in_progress_id))
+    attempts = list(selectors.submitted_attempts(assignment=assignment, quiz=final)) if final else []
+    # After a failed attempt the next step is what its result page said: review the modules it
+    # listed, then retake (or wait, or hear about the review once no attempts are left).
+    after_fail = bool(attempts) and not attempts[-1].passed and not completion and not allowance.in_progress_id
     context = {
         "assignment": assignment,
         "course": assignment.course,
@@ -57,9 +61,12 @@ def course_overview(request, assignment_pk: int):
         "resources": selectors.resources_for(course_id=assignment.course_id),
         "final": final,
         "allowance": allowance,
-        "lead_with_final": lead_with_final,
-        "module_leads": next_module is not None and not completion and not lead_with_final,
-        "attempts": selectors.submitted_attempts(assignment=assignment, quiz=final) if final else [],
+        "lead_with_final": lead_with_final and not after_fail,
+        "module_leads": next_module is not None and not completion and not lead_with_final and not after_fail,
+        "after_fail": after_fail,
+        "review_modules": list(selectors.modules_to_review(attempt=attempts[-1])) if after_fail else [],
+        "last_attempt": attempts[-1] if attempts else None,
+        "attempts": attempts,
         "grade": assignment_grade(assignment=assignment, quiz=final) if final else None,
         "pretest": pretest,
         "pretest_allowance": pretest_allowance,
