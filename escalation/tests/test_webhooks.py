@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -212,6 +213,127 @@ def test_a_receiver_that_is_down_is_retried_with_the_error_recorded(loopback, pa
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert delivery.status == "pending" and delivery.response_code is None
     assert "Connection refused" in delivery.last_error or "URLError" in delivery.last_error
+
+
+def test_an_unreadable_secret_fails_its_delivery_at_once_and_the_others_still_go(
+    loopback, django_capture_on_commit_callbacks
+):
+    with Receiver() as first, Receiver() as second:
+        broken = register(first)  # the lower pk: its row is sent first in the batch
+        healthy = register(second)
+        # SECRET_KEY changed since the secret was sealed: it cannot be decrypted any more.
+        other_key = Fernet(Fernet.generate_key()).encrypt(b"whsec_old").decode()
+        WebhookEndpoint.objects.filter(pk=broken.pk).update(secret_encrypted=other_key)
+        with django_capture_on_commit_callbacks(execute=True):
+            pass_course()  # the eager task runs after the commit, and nothing reaches the learner
+        assert first.requests == []
+        assert [r["valid"] for r in second.requests] == [True]
+    bad = WebhookDelivery.objects.get(endpoint=broken)
+    assert (bad.status, bad.attempts, bad.response_code) == ("failed", 1, None)
+    assert "The signing secret cannot be read" in bad.last_error and "issue a new one" in bad.last_error
+    assert WebhookDelivery.objects.get(endpoint=healthy).status == "delivered"
+    assert not WebhookDelivery.objects.filter(status="sending").exists()
+    # Nothing left to try until an admin issues a new secret and sends it again.
+    assert run_webhook_deliveries(as_of=timezone.now() + dt.timedelta(days=1))["failed"] == 0
+
+
+def test_a_sender_that_fails_after_a_pass_commits_never_reaches_the_learner(
+    loopback, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    with Receiver() as receiver:
+        register(receiver)
+
+        def broken(**kwargs):
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr("escalation.webhooks.delivery.run_webhook_deliveries", broken)
+        with django_capture_on_commit_callbacks(execute=True):
+            completion = pass_course()
+    assert completion.pk and WebhookDelivery.objects.get().status == "pending"  # the beat entry sends it
+    assert "webhook deliveries could not be started after a commit" in caplog.text
+
+
+def test_a_delivery_back_from_a_lapsed_lease_with_its_attempts_spent_is_failed_not_sent_again(loopback):
+    with Receiver() as receiver:
+        endpoint = register(receiver)
+        now = timezone.now()
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id="evt_spent",
+            event=Event.COMPLETION_RECORDED,
+            payload={"id": "evt_spent"},
+            status=WebhookDelivery.Status.SENDING,  # its sender was killed during the last attempt
+            claimed_at=now - dt.timedelta(hours=1),
+            claim_token="gone",
+            attempts=MAX_ATTEMPTS,
+            next_attempt_at=now - dt.timedelta(hours=1),
+        )
+        figures = run_webhook_deliveries(as_of=now)
+        assert receiver.requests == []
+    assert (figures["recovered"], figures["failed"]) == (1, 1)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "No attempts left" in delivery.last_error
+
+
+class TricklingReceiver:
+    """A receiver that answers one header byte at a time, each well inside the per-read timeout."""
+
+    def __init__(self, *, every: float):
+        self.every = every
+        self.stop = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/slow"
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def serve(self):
+        connection, _ = self.listener.accept()
+        with connection:
+            connection.recv(65536)
+            answer = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 1000 + b"\r\n\r\n"
+            for byte in answer:
+                if self.stop.wait(self.every):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return  # the sender hung up
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_deadline_and_recorded_as_a_timeout(
+    loopback, monkeypatch
+):
+    from escalation.webhooks import delivery as sender
+
+    monkeypatch.setattr(sender, "DEADLINE_SECONDS", 2)
+    with TricklingReceiver(every=0.3) as receiver:  # never 10 s without a byte: no socket timeout
+        endpoint, _ = webhook_endpoint_create(
+            name="Slow", url=receiver.url, events=[Event.COMPLETION_RECORDED], actor=AdminFactory()
+        )
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id="evt_slow",
+            event=Event.COMPLETION_RECORDED,
+            payload={"id": "evt_slow"},
+            next_attempt_at=timezone.now(),
+        )
+        started = time.monotonic()
+        figures = run_webhook_deliveries()
+        took = time.monotonic() - started
+    assert took < 2 + 1.5, took  # the deadline and some slack, not the 300 s the trickle would take
+    assert figures["retrying"] == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.response_code is None
+    assert delivery.last_error == "Timeout: no answer within 2 seconds."
 
 
 def test_a_switched_off_endpoint_gets_nothing_new_and_keeps_what_waits(loopback, passed):
@@ -541,9 +663,10 @@ def test_tonights_preview_counts_the_webhook_deliveries_and_queues_none(loopback
 def test_a_batch_is_sent_before_its_lease_lapses_and_retries_stay_under_the_visibility_timeout(settings):
     from escalation.webhooks import delivery
 
-    # Each receiver of a batch taking the whole timeout twice (connect, then answer) still ends
-    # before another sender may take the batch back.
-    assert delivery.BATCH_SIZE * 2 * delivery.TIMEOUT_SECONDS < delivery.LEASE.total_seconds()
+    # Each receiver of a batch taking its whole deadline (however it trickles) still ends before
+    # another sender may take the batch back; the deadline is at least one socket timeout.
+    assert delivery.TIMEOUT_SECONDS <= delivery.DEADLINE_SECONDS
+    assert delivery.BATCH_SIZE * delivery.DEADLINE_SECONDS < delivery.LEASE.total_seconds()
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert max(retry_delay(n) for n in range(1, MAX_ATTEMPTS + 1)).total_seconds() < visibility
     assert delivery.LEASE.total_seconds() < visibility

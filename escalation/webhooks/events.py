@@ -21,6 +21,7 @@ The nightly ones are the workflow ``run_webhook_events``, just before the dispat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
@@ -33,6 +34,8 @@ from assignments.models import Assignment, Completion
 from assignments.state import ComplianceState, DateMinusDays, with_compliance_state
 from escalation.models import EscalationEvent, WebhookDelivery, WebhookEndpoint, WebhookSubscription
 from lms.bulk import bulk_insert
+
+logger = logging.getLogger(__name__)
 
 Event = WebhookSubscription.Event
 DELIVER_TASK = "escalation.deliver_webhooks"
@@ -93,8 +96,19 @@ def queue(event: str, items: list[tuple[str, dt.datetime, dict[str, Any]]], *, d
 
 def deliver_soon() -> None:
     """Ask a worker to run the webhook sender once the surrounding transaction commits (looked up
-    by its task name: escalation.tasks imports the nightly run, which imports this module)."""
-    transaction.on_commit(lambda: current_app.tasks[DELIVER_TASK].delay())
+    by its task name: escalation.tasks imports the nightly run, which imports this module).
+
+    Nothing the sender does may reach the request that committed (a learner's pass, an admin's
+    save): with tasks run eagerly it runs right here, so any failure is logged, and the beat entry
+    that runs every minute sends what is due."""
+    transaction.on_commit(_ask_for_delivery)
+
+
+def _ask_for_delivery() -> None:
+    try:
+        current_app.tasks[DELIVER_TASK].delay()
+    except Exception:  # noqa: BLE001 - the commit is done; the next scheduled run sends what is due
+        logger.exception("webhook deliveries could not be started after a commit; the next scheduled run sends them")
 
 
 def _person(prefix: str, row: dict) -> dict:
