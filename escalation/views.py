@@ -164,11 +164,17 @@ def _review_session_page(request, session: ReviewSession, booking_form: ReviewBo
     bookings = session.bookings.select_related("assignment__learner", "assignment__course").order_by(
         "assignment__learner__last_name"
     )
+    can_book = session.starts_at > timezone.now()
     context = {
         "session": session,
         "bookings": bookings,
         "booking_form": booking_form,
-        "can_book": session.starts_at > timezone.now(),
+        "can_book": can_book,
+        # A refused booking is explained even where the form itself is not shown (the session has
+        # started, or is full): every reason the form or the service gave.
+        "booking_refusals": [str(error) for errors in booking_form.errors.values() for error in errors]
+        if booking_form.is_bound
+        else [],
         # Attendance buttons appear once the session has started (the service refuses earlier).
         "started": session.starts_at <= timezone.now(),
     }

@@ -121,7 +121,7 @@ def test_a_full_session_refuses_a_booking_with_a_message_on_the_person_field(cli
             "This session is full (1 of 1 places booked). Raise its capacity or book another session.",
         ]
     }
-    assert "This session is full (1 places)" in response.content.decode()
+    assert "This session is full (1 place)." in response.content.decode()
     assert ReviewBooking.objects.count() == 1
     assert not Notification.objects.exists()
 
@@ -214,3 +214,19 @@ def test_two_bookings_at_once_for_the_last_seat_cannot_both_succeed():
     ]
     assert ReviewBooking.objects.filter(session=session).count() == 1
     assert Notification.objects.filter(kind=Notification.Kind.REVIEW_BOOKED).count() == 1
+
+
+def test_a_booking_into_a_started_session_shows_the_reason_on_the_page(client):
+    # fix_misc item 5: the form is not shown once the session has started, but the refusal is.
+    course = make_course(code="GDPR-101", questions=1)
+    session = _session(course_code="GDPR-101", starts_in=dt.timedelta(hours=-1))
+    late = AssignmentFactory(course=course)
+    client.force_login(AdminFactory())
+
+    response = client.post(reverse("escalation:review_session_book", args=[session.pk]), {"learner": late.learner.pk})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Nobody was booked:" in html
+    assert "This session has already started; nobody can be booked into it." in html
+    assert not ReviewBooking.objects.exists()
