@@ -195,7 +195,7 @@ def test_a_step_at_day_7_fires_7_days_after_the_deadline_and_says_7_days(team, c
     to_learner = [m for m in mail.outbox if m.to == [learner.email]]
     assert "was due on 20 Mar 2026 and is 7 days overdue." in to_learner[0].body
     event = EscalationEvent.objects.get(kind="escalated", level=2)
-    assert event.reason.startswith("7 days past the deadline of 20 Mar 2026: step 2")
+    assert event.reason.startswith("7 days past the deadline of 20 Mar 2026: the second escalation step told")
 
 
 def test_the_warning_letter_states_the_days_overdue_of_its_step(team, course, policy):
