@@ -30,16 +30,21 @@ def test_import_users_dry_run_reports_and_changes_nothing(tmp_path, capsys):
     assert not User.objects.exists()
 
 
-def test_import_users_applies_a_clean_file(tmp_path):
+def test_import_users_applies_a_clean_file(tmp_path, capsys):
     path = write(
         tmp_path,
         "u.csv",
-        "email,first_name,last_name,employee_id,manager_email,department,job_title,hire_date,timezone\na@example.com,A,B,,,,,,\n",
+        "email,first_name,last_name,employee_id,manager_email,department,job_title,hire_date,timezone\na@example.com,A,B,,,Sales,,,\n",
     )
 
     call_command("import_users", path)
 
     assert User.objects.filter(email="a@example.com").exists()
+    # Outside eyes (issue 14): the command printed the result as a Python dict.
+    out = capsys.readouterr().out
+    assert "{" not in out and "'" not in out, out
+    assert "Imported 1 line: added: 1, invitations to set a password: 1, updated: 0, unchanged: 0" in out
+    assert "new departments: Sales" in out
 
 
 def test_a_bad_file_exits_non_zero_listing_each_line(tmp_path, capsys):
