@@ -56,18 +56,27 @@ def state_label(state: str) -> str:
 class DetailRows:
     """Every row of a state-annotated assignment queryset as lists of cells. Iterating streams
     through a server-side cursor on PostgreSQL (``iterator``) so memory stays flat at a million
-    rows; ``head(n)`` reads only the first ``n`` rows with a LIMIT (the PDF), leaving no cursor open."""
+    rows; ``head(n)`` reads only the first ``n`` rows with a LIMIT (the PDF), leaving no cursor open.
 
-    def __init__(self, qs: QuerySet, *, chunk_size: int = 5000):
+    Filtered to one ``state``, the rows come in the order the page lists them (``STATE_ORDER``:
+    overdue oldest first) and, for a state whose list has a figure column (``STATE_COLUMN``), end
+    with that figure as of ``day`` (days late, days left), as on the page."""
+
+    def __init__(self, qs: QuerySet, *, state: str = "", day: dt.date | None = None, chunk_size: int = 5000):
+        by_name = ("learner__last_name", "learner__first_name", "learner_id", "course_code", "pk")
         self.qs = (
             qs.annotate(manager_email=F("learner__manager__email"))
-            .order_by("learner__last_name", "learner__first_name", "learner_id", "course_code", "pk")
+            .order_by(*selectors.STATE_ORDER.get(state, by_name))
             .values_list(*EXPORT_FIELDS, "learner__timezone")
         )
+        self.figure = selectors.STATE_COLUMN.get(state, ("", ""))[0] if day is not None else ""
+        self.day = day
         self.chunk_size = chunk_size
         self.labels = {s: state_label(s) for s in STATES}
         self.state_at = EXPORT_FIELDS.index("state")
         self.completed_at = EXPORT_FIELDS.index("report_completed_at")
+        self.due_at = EXPORT_FIELDS.index("due_date")
+        self.expires_at = EXPORT_FIELDS.index("report_expires_on")
         self.zones: dict[str, dt.tzinfo] = {}
 
     def _row(self, row) -> list:
@@ -76,7 +85,16 @@ class DetailRows:
         if row[self.completed_at] is not None:
             # The completion's date is the learner's local date (Completion.completed_on).
             row[self.completed_at] = timezone.localdate(row[self.completed_at], timezone=self._zone(zone))
+        if self.figure == "days_overdue":
+            row.append((self.day - row[self.due_at]).days if row[self.due_at] else "")
+        elif self.figure == "days_left":
+            expires = row[self.expires_at]
+            row.append((expires - self.day).days if expires else "")
         return row
+
+    def headers(self) -> list[str]:
+        column = next((header for key, header in selectors.STATE_COLUMN.values() if key == self.figure), None)
+        return [*export_headers(), *([str(column)] if column else [])]
 
     def _zone(self, name: str) -> dt.tzinfo:
         if name not in self.zones:
@@ -155,7 +173,7 @@ def compliance_document(
     page lists under the same filters (``state``: only the people in that state, as on the page)."""
     qs = selectors.scoped_assignments(scope, day=day, history=history)
     summary = selectors.summarise(qs)
-    people = qs.filter(state=state) if state else qs
+    people = DetailRows(qs.filter(state=state) if state else qs, state=state, day=day)
     notes = [
         _(
             "Compliance % = compliant (including in the renewal window) / (required - exempt). Exempt people are excused."
@@ -177,8 +195,8 @@ def compliance_document(
         tables=summary_tables(summary, departments=departments),
         detail=Table(
             _("People"),
-            export_headers(),
-            DetailRows(people),
+            people.headers(),
+            people,
             total=summary.total.counts.get(state, 0) if state else summary.total.required,
         ),
         chart=course_chart(summary, title=_("Compliance % by course")),

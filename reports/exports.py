@@ -32,6 +32,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.scores import score_cut
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PDF_DETAIL_ROWS = 200
 # The XLSX downloaded from a page carries at most this many detail rows: a workbook is written whole
@@ -208,7 +210,9 @@ def _xlsx_value(value, percent: bool) -> tuple:
     if isinstance(value, dt.date):
         return value, XLSX_DATE_FORMAT
     if percent and isinstance(value, int | float) and not isinstance(value, bool):
-        return value / 100, XLSX_PERCENT_FORMAT
+        # The percentage the page shows (cut to two decimals), as the fraction it is: 5.6 is
+        # 0.056, not 0.05599999999999999.
+        return float(score_cut(value) / 100), XLSX_PERCENT_FORMAT
     if value is None:
         return None, None
     return (neutralise(value) if isinstance(value, str) else value), None

@@ -3,6 +3,7 @@
 from reports.selectors.compliance import (
     FORECAST_WINDOWS,
     STATE_COLUMN,
+    STATE_ORDER,
     StateCounts,
     Summary,
     dashboard,
@@ -34,6 +35,7 @@ __all__ = [
     "FORECAST_WINDOWS",
     "STATES",
     "STATE_COLUMN",
+    "STATE_ORDER",
     "ReportState",
     "Scope",
     "StateCounts",

@@ -221,3 +221,60 @@ def test_xlsx_sheets_are_ready_to_work_in(client, org):
     assert everyone[1].number_format == "General"  # the count stays a count
     report = workbook["Report"]
     assert report["B3"].value == dt.datetime(2026, 6, 15) and report["B3"].number_format == "yyyy-mm-dd"
+
+
+def test_an_overdue_export_follows_the_pages_order_and_carries_days_late(client, org):
+    """Outside eyes 13 (D2): the CSV and XLSX of ?state=overdue were sorted by last name and
+    without the page's Days late column; the PDF broke email addresses mid-word."""
+    from lms.tests.factories import UserFactory
+    from reports.tests.conftest import assign, days
+
+    # given Abel, 2 days late: first by name, last by lateness
+    abel = UserFactory(email="abel.able.learner@example.com", first_name="Abel", last_name="Able", manager=org.kim)
+    assign(abel, org.safe, due=days(-2))
+    client.force_login(org.director)
+    params = {"scope": "all", "state": "overdue"}
+    page = client.get(reverse("reports_team_dashboard"), params)
+    listed = [(row["learner__email"], row["days_overdue"]) for row in page.context["state_rows"]]
+    assert listed == [("p3@example.com", 10), ("q2@example.com", 3), (abel.email, 2)]
+    # when it is exported as CSV: the page's rows, in its order, with its figure
+    rows = csv_rows(client.get(reverse("reports_team_export", args=["csv"]), params))
+    assert [(r["Email"], int(r["Days late"])) for r in rows] == listed
+    # and as XLSX
+    response = client.get(reverse("reports_team_export", args=["xlsx"]), params)
+    people = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[-1]
+    header, *body = list(people.iter_rows(values_only=True))
+    assert header[-1] == "Days late"
+    assert [(r[header.index("Email")], r[-1]) for r in body] == listed
+    # and as PDF: every address whole on its line, in the page's order
+    response = client.get(reverse("reports_team_export", args=["pdf"]), params)
+    lines = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Days late" in lines
+    found = [line for line in lines.splitlines() if "@" in line and "example" in line]
+    assert [email for email, _ in listed] == [
+        re.search(r"\S+@\S+", line)[0] for line in found if re.search(r"\S+@example\.com", line)
+    ][: len(listed)]
+
+
+def test_an_unfiltered_export_keeps_its_columns_and_name_order(client, org):
+    client.force_login(org.director)
+    rows = csv_rows(client.get(reverse("reports_team_export", args=["csv"]), {"scope": "all"}))
+    assert "Days late" not in rows[0] and "Time left" not in rows[0]
+    names = [(r["Last name"], r["First name"]) for r in rows]
+    assert names == sorted(names)
+
+
+def test_xlsx_percentages_are_the_figures_the_page_shows_without_float_noise(client, org):
+    from reports.exports import _xlsx_value
+
+    assert _xlsx_value(5.6, True) == (0.056, "0.0%")
+    assert _xlsx_value(13.333333333, True)[0] == 0.1333
+    client.force_login(org.admin)
+    response = client.get(reverse("reports_organisation_export", args=["xlsx"]))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    for row in workbook["By course"].iter_rows(min_row=2):
+        for cell in row:
+            if cell.number_format == "0.0%" and isinstance(cell.value, float):
+                assert cell.value == round(cell.value, 4), cell.value
