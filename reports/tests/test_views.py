@@ -271,3 +271,22 @@ def test_organisation_report_reads_todays_snapshot_and_can_count_again(client, o
     live = get(client, org.admin, "reports_organisation", live="1")
     assert live.context["snapshot_at"] is None
     assert live.context["summary"].total.required == 10
+
+
+def test_a_state_filter_says_the_counts_are_for_every_state_and_does_not_repeat_its_heading(client, org):
+    """Outside eyes 13 (D3): with State = Overdue the tiles, chart and table still count every
+    state, and the list's caption repeated its heading "Overdue"."""
+    filtered = get(client, org.director, "reports_team_dashboard", scope="all", state="overdue")
+    body = " ".join(filtered.content.decode().split())
+    note = body[body.index('data-testid="state-note"') :]
+    note = note[: note.index("</p>")]
+    assert "count all states for everyone in the selection" in note and "shows Overdue only" in note
+    # the tiles still count every state (the note is what says so)
+    assert filtered.context["summary"].total.counts["overdue"] >= 1
+    state_list = body[body.index('<h2 class="h5" id="state-list">') :]
+    heading = re.search(r'id="state-list">([^<]*)</h2>', state_list)[1]
+    caption = re.search(r"<caption>([^<]*)</caption>", state_list)[1]
+    assert heading == "Overdue" and caption != heading and "Overdue" not in caption
+    # without a state filter there is no such note (every list is shown)
+    unfiltered = get(client, org.director, "reports_team_dashboard", scope="all")
+    assert 'data-testid="state-note"' not in unfiltered.content.decode()
