@@ -7,7 +7,7 @@ Fetches are scoped to the learner first: another learner's assignment or attempt
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
@@ -108,6 +108,16 @@ def attempt_questions(*, attempt: Attempt) -> list[dict]:
 
 
 @dataclass(frozen=True)
+class OptionFeedback:
+    """One choice of a multiple-answer question as the learner's result shows it: ``status`` is
+    "right" (ticked and correct), "wrong" (ticked, not correct), "missed" (correct, not ticked)
+    or "" (neither)."""
+
+    choice: Choice
+    status: str
+
+
+@dataclass(frozen=True)
 class QuestionFeedback:
     number: int
     question: Question
@@ -116,14 +126,37 @@ class QuestionFeedback:
     objective: Module | None
     remediation_module: Module | None
     remediation_resource: LearningResource | None
+    # Multiple-answer questions only: every choice in the order shown, and whether some ticks were right.
+    options: list[OptionFeedback] = field(default_factory=list)
+    partly_right: bool = False
+
+
+def _options(question: Question, selected: list[Choice], shown: list[int]) -> list[OptionFeedback]:
+    ticked = {choice.pk for choice in selected}
+    choices = {choice.pk: choice for choice in question.choices.all()}
+    order = [pk for pk in shown if pk in choices] + [pk for pk in choices if pk not in shown]
+    options = []
+    for pk in order:
+        choice = choices[pk]
+        if pk in ticked:
+            status = "right" if choice.is_correct else "wrong"
+        else:
+            status = "missed" if choice.is_correct else ""
+        options.append(OptionFeedback(choice=choice, status=status))
+    return options
 
 
 def attempt_feedback(*, attempt: Attempt) -> list[QuestionFeedback]:
-    """Per-question results of a submitted attempt, in the order presented (three queries)."""
+    """Per-question results of a submitted attempt, in the order presented (three queries). A
+    multiple-answer question also gives each of its choices as ticked right, ticked wrong or
+    missed, so a learner with two of three right answers sees which one they missed."""
     answers = (
         AttemptAnswer.objects.filter(attempt_id=attempt.pk)
         .select_related("question__objective", "question__remediation_module", "question__remediation_resource")
-        .prefetch_related(Prefetch("selected", queryset=Choice.objects.order_by("order", "pk")))
+        .prefetch_related(
+            Prefetch("selected", queryset=Choice.objects.order_by("order", "pk")),
+            Prefetch("question__choices", queryset=Choice.objects.order_by("order", "pk")),
+        )
     )
     by_question = {answer.question_id: answer for answer in answers}
     rows = []
@@ -132,15 +165,19 @@ def attempt_feedback(*, attempt: Attempt) -> list[QuestionFeedback]:
         if answer is None:
             continue
         question = answer.question
+        selected = list(answer.selected.all())
+        options = _options(question, selected, entry.get("c", [])) if question.kind == Question.Kind.MULTIPLE else []
         rows.append(
             QuestionFeedback(
                 number=number,
                 question=question,
                 is_correct=answer.is_correct,
-                selected=list(answer.selected.all()),
+                selected=selected,
                 objective=question.objective,
                 remediation_module=question.remediation_module,
                 remediation_resource=question.remediation_resource,
+                options=options,
+                partly_right=not answer.is_correct and any(option.status == "right" for option in options),
             )
         )
     return rows
