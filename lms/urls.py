@@ -73,6 +73,10 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
+# A body Django refuses before any view runs (too many fields) is answered in JSON where the view
+# answers JSON (lms.errors).
+handler400 = "lms.errors.bad_request"
+
 if settings.TEST_IDENTITY_PROVIDERS:
     # The test suite's OpenID Connect provider and SAML identity provider (lms.tests.identity_providers).
     urlpatterns.append(path("test-op/", include("lms.tests.identity_providers")))

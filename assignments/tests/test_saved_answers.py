@@ -159,3 +159,35 @@ def test_submitting_scores_the_answers_and_clears_the_saved_ones(open_attempt):
     result = attempt_submit(attempt=open_attempt, answers=answers)
     assert result.attempt.score == 100
     assert not SavedAnswer.objects.exists()
+
+
+@pytest.mark.parametrize("enforce_csrf", [False, True])
+def test_a_body_with_too_many_fields_gets_a_json_answer_like_the_other_errors(open_attempt, settings, enforce_csrf):
+    # fix_misc item 5: Django refuses the body (DATA_UPLOAD_MAX_NUMBER_FIELDS) before the view,
+    # while the CSRF check reads it; the answer is still the JSON that player.js reads.
+    client = Client(enforce_csrf_checks=enforce_csrf)
+    client.force_login(open_attempt.assignment.learner)
+    question = open_attempt.layout[0]["q"]
+    body = {"question": question, "choice": [str(n) for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 5)]}
+
+    token = "a" * 32  # a CSRF cookie and header as player.js sends them
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+
+    reply = client.post(reverse("player_attempt_answer", args=[open_attempt.pk]), body, HTTP_X_CSRFTOKEN=token)
+
+    assert reply.status_code == 400
+    assert reply["Content-Type"] == "application/json"
+    assert reply.json() == {"saved": False, "message": "This request could not be read."}
+    assert not SavedAnswer.objects.exists()
+
+
+def test_other_pages_keep_the_html_answer_for_a_body_with_too_many_fields(client, settings):
+    from lms.tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
+    body = {"ids": [str(n) for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 5)], "action": "notify"}
+
+    reply = client.post(reverse("assignments:bulk"), body)
+
+    assert reply.status_code == 400
+    assert reply["Content-Type"].startswith("text/html")

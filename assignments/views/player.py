@@ -23,6 +23,7 @@ from assignments.services.attempts import assignment_grade, attempt_allowance, a
 from assignments.services.progress import module_progress_complete
 from assignments.services.saved_answers import AttemptClosed, attempt_answer_save
 from courses.models import Quiz
+from lms.errors import answers_json
 from lms.fields import parse_id
 from lms.lockout import password_confirm
 from lms.sso import attests_with_sso, reauth_consume, reauth_fresh
@@ -209,6 +210,7 @@ def attempt_take(request, attempt_pk: int):
     return render(request, "assignments/player/attempt.html", context)
 
 
+@answers_json
 @login_required
 @require_POST
 def attempt_answer_save_view(request, attempt_pk: int):
