@@ -483,6 +483,30 @@ def test_the_secret_is_shown_once_and_stored_encrypted(client, loopback):
     assert signing.unseal(endpoint.secret_encrypted) != secret
 
 
+def test_the_secret_is_shown_to_only_one_of_two_requests_that_read_the_session_at_once(client, loopback):
+    from escalation.webhooks.views import SESSION_KEY
+
+    client.force_login(AdminFactory())
+    client.post(
+        reverse("escalation:webhook_create"),
+        {"name": "BI", "url": "http://127.0.0.1:9/hook", "events": [Event.COMPLETION_RECORDED]},
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    url = reverse("escalation:webhook", kwargs={"pk": endpoint.pk})
+    issued = client.session[SESSION_KEY]
+    first = client.get(url)
+    # The second request loaded the session before the first one saved it: it still reads the
+    # secret there.
+    session = client.session
+    session[SESSION_KEY] = issued
+    session.save()
+    second = client.get(url)
+    assert [r.content.decode().count('data-testid="webhook-secret"') for r in (first, second)] == [1, 0]
+    assert first["Cache-Control"] == "no-store"
+    assert issued["secret"] not in second.content.decode()
+    assert SESSION_KEY not in client.session  # dropped once read
+
+
 def test_a_signature_is_refused_for_another_body_another_secret_or_an_old_time():
     body = b'{"id":"evt_1"}'
     header = signing.signature("whsec_a", body, int(time.time()))

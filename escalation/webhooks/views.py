@@ -3,7 +3,10 @@ rotate the secret, send a failed delivery again."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -20,10 +23,26 @@ from lms.permissions import admin_required
 LOG_PAGE_SIZE = 50
 # The secret just issued, shown once on the endpoint's page after the redirect, then forgotten.
 SESSION_KEY = "webhook_secret_once"
+CLAIM_SECONDS = 60 * 60
 
 
 def _show_secret_once(request, endpoint: WebhookEndpoint, secret: str) -> None:
-    request.session[SESSION_KEY] = {"endpoint": endpoint.pk, "secret": secret}
+    request.session[SESSION_KEY] = {"endpoint": endpoint.pk, "secret": secret, "once": secrets.token_urlsafe(16)}
+
+
+def _secret_to_show(request, endpoint: WebhookEndpoint) -> str | None:
+    """The secret just issued for ``endpoint``, to one request only, then dropped from the session.
+
+    Requests made at the same time each load the session before any of them saves it, so taking
+    the secret out of the session is not enough: its one-time id is claimed with ``cache.add``,
+    which succeeds for exactly one of them (atomic in the shared cache, CACHE_URL, that production
+    sets for every web process; per process without it)."""
+    once = request.session.pop(SESSION_KEY, None)
+    if not once or once.get("endpoint") != endpoint.pk or not once.get("once"):
+        return None
+    if not cache.add(f"webhooks:secret-shown:{once['once']}", True, CLAIM_SECONDS):
+        return None
+    return once["secret"]
 
 
 @admin_required
@@ -83,8 +102,7 @@ def webhook_edit(request, pk: int):
 @admin_required
 def webhook(request, pk: int):
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
-    once = request.session.pop(SESSION_KEY, None)
-    secret = once["secret"] if once and once.get("endpoint") == endpoint.pk else None
+    secret = _secret_to_show(request, endpoint)
     labels = dict(WebhookSubscription.Event.choices)
     events = [labels.get(e, e) for e in endpoint.subscriptions.order_by("event").values_list("event", flat=True)]
     log = Paginator(endpoint.deliveries.order_by("-created_at", "-pk"), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
