@@ -139,6 +139,26 @@ class BaseStepFormSet(BaseInlineFormSet):
         return self.policy_form.cleaned_data["compliance_officer"] is not None
 
     def clean(self):
+        # A row posted as a saved step (an id among the first INITIAL_FORMS rows) that is not a
+        # step of this policy (a made-up or stale id, or any id on a new policy) would be dropped
+        # by the save without a word: refused instead.
+        unknown = [
+            str(row)
+            for row, form in enumerate(self.forms[: self.initial_form_count()], start=1)
+            if form.instance._state.adding and not self._should_delete_form(form)
+        ]
+        if unknown:
+            raise forms.ValidationError(
+                ngettext(
+                    "Row %(rows)s names a step this policy does not have (the page may be out of date): "
+                    "nothing was saved. Reload the page and enter the step again.",
+                    "Rows %(rows)s name steps this policy does not have (the page may be out of date): "
+                    "nothing was saved. Reload the page and enter the steps again.",
+                    len(unknown),
+                )
+                % {"rows": ", ".join(unknown)},
+                code="unknown_step",
+            )
         kept = [
             (row, form)
             for row, form in enumerate(self.forms, start=1)

@@ -106,3 +106,19 @@ def test_clearing_the_compliance_officer_marks_the_steps_that_would_tell_them(cl
     assert list(response.context["steps"].forms[0].errors) == ["notify_compliance_officer"]
     policy.refresh_from_db()
     assert policy.compliance_officer == officer
+
+
+def test_a_made_up_saved_step_on_a_new_policy_is_refused_not_dropped(client, course):
+    # fix_misc item 5: steps-0-id=1 with INITIAL_FORMS=1 on the create page.
+    client.force_login(AdminFactory())
+    data = _post(course.code, [{"days_overdue": 5, "notify_manager": "on", "id": 1}], **{"steps-INITIAL_FORMS": 1})
+
+    response = client.post(reverse("escalation:policy_create"), data)
+
+    assert response.status_code == 200
+    assert response.context["steps"].non_form_errors() == [
+        "Row 1 names a step this policy does not have (the page may be out of date): nothing was saved. "
+        "Reload the page and enter the step again."
+    ]
+    assert "nothing was saved" in response.content.decode()
+    assert not EscalationPolicy.objects.filter(course_code=course.code).exists()
