@@ -102,3 +102,34 @@ def test_tables_at_390_px_keep_their_key_columns_readable(page: Page, live_serve
     scroller.evaluate("(d) => { d.scrollLeft = d.scrollWidth; }")
     person = table.get_by_role("link", name="P3 Person3")
     assert in_view(page, person)
+
+
+def test_table_captions_at_390_px_show_whole_above_the_scroll_box(page: Page, live_server, org):
+    """Outside eyes 13 (D4): "Counts per state by department; choose a de…" was cut inside the
+    table's horizontal scroll box on the organisation report and the dashboard."""
+    page.set_viewport_size(PHONE)
+    for who, path, testids in (
+        ("admin@example.com", "/reports/organisation/", ("department-table", "org-course-table")),
+        ("dana@example.com", "/reports/team/?scope=all&state=overdue", ("course-table", "state-list")),
+    ):
+        page.context.clear_cookies()
+        log_in(page, live_server, who)
+        page.goto(f"{live_server.url}{path}")
+        for testid in testids:
+            table = page.get_by_test_id(testid)
+            caption = page.get_by_test_id(f"{testid}-caption")
+            expect(caption).to_be_visible()
+            # the whole text is on screen: it wraps inside the viewport, nothing scrolled away
+            assert in_view(page, caption), (path, testid)
+            assert caption.evaluate("(p) => p.scrollWidth <= p.clientWidth + 1"), (path, testid)
+            assert caption.inner_text() == table.locator("caption").text_content()
+            # a screen reader still hears the table's caption with the table
+            assert table.evaluate("(t) => t.caption !== null && t.caption.textContent.length > 0")
+        # a count with its share ("9 (13%)") stays on one line
+        cells = page.get_by_test_id(testids[0]).locator("tbody td.text-end")
+        assert cells.count() > 0
+        assert cells.evaluate_all("(cs) => cs.every((c) => getComputedStyle(c).whiteSpace === 'nowrap')")
+    page.context.clear_cookies()
+    log_in(page, live_server, "admin@example.com")
+    page.goto(f"{live_server.url}/reports/organisation/")
+    assert "choose a department to see its people" in page.get_by_test_id("department-table-caption").inner_text()
