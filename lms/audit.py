@@ -15,7 +15,8 @@ What is recorded, and by which service:
 - assignment rules and course rules (pass mark, attempts, cooldowns, expiry...): created, changed,
   published, new version;
 - escalation policies: created, changed (with the ladder);
-- a person's manager: set at creation, changed by an admin or an import;
+- a person: created and changed (name, email, employee id, department, job title, manager, admin;
+  ``lms.services.USER_AUDITED_FIELDS``), by any way in (form, import, SCIM, single sign-on);
 - a person deactivated (a leaver) or re-activated: who is in compliance scope.
 
 A change made by an integration rather than a person (SCIM provisioning, ``lms.scim``) has no

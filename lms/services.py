@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lms.audit import audit_record, label_of
+from lms.audit import audit_record, diff, label_of, snapshot
 from lms.invitations import invitation_send
 from lms.models import AuditEntry, Department, User
 from lms.selectors import managers_above
@@ -30,6 +30,33 @@ USER_EDITABLE_FIELDS = {
     "locale",
     "is_staff",
 }
+
+
+# What the audit trail records of a person, at creation and at every change, whichever way it
+# comes (person form, CSV import, SCIM, the API, single sign-on just in time, the Django admin).
+USER_AUDITED_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "employee_id",
+    "department",
+    "job_title",
+    "manager",
+    "is_active",
+    "is_staff",
+)
+
+
+def user_audit_created(user: User) -> dict[str, list[Any]]:
+    """{field: [None, value]} for a new person: every audited field that holds something."""
+    values = snapshot(user, USER_AUDITED_FIELDS)
+    return diff(dict.fromkeys(values), {name: value for name, value in values.items() if value not in (None, "")})
+
+
+def user_audit_changed(before: dict[str, Any], user: User) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the audited fields of ``before`` (a snapshot) that ``user`` changed."""
+    fields = [name for name in USER_AUDITED_FIELDS if name in before]
+    return diff(before, snapshot(user, fields))
 
 
 def check_manager_chain(*, user: User, manager: User | None) -> None:
@@ -105,14 +132,13 @@ def user_create(
     else:
         user.set_unusable_password()
     _validate_and_save(user)
-    if manager is not None:
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.CREATE,
-            obj_label=label_of(User),
-            obj_id=user.pk,
-            changes={"manager": [None, manager.pk]},
-        )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj_label=label_of(User),
+        obj_id=user.pk,
+        changes=user_audit_created(user),
+    )
     user_org_changed.send(sender=User, user=user, created=True, changed_fields=set())
     if not password:
         invitation_send(user_ids=[user.pk])
@@ -132,20 +158,21 @@ def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) 
     # Read from the database: a bound ModelForm has already put the new values on ``user``.
     attnames = {name: User._meta.get_field(name).attname for name in data}
     stored = User.objects.filter(pk=user.pk).values(*attnames.values()).get()
-    manager_before = stored.get("manager_id")
+    before = {name: stored[attnames[name]] for name in data if name in USER_AUDITED_FIELDS}
     for name, value in data.items():
         if name == "employee_id":
             value = value or None
         setattr(user, name, value)
     _validate_and_save(user)
     changed = {name for name, attname in attnames.items() if stored[attname] != getattr(user, attname)}
-    if "manager" in data and user.manager_id != manager_before:
+    audited = user_audit_changed(before, user)
+    if audited:
         audit_record(
             actor=actor,
             action=AuditEntry.Action.CHANGE,
             obj_label=label_of(User),
             obj_id=user.pk,
-            changes={"manager": [manager_before, user.manager_id]},
+            changes=audited,
         )
     if changed:
         user_org_changed.send(sender=User, user=user, created=False, changed_fields=changed)

@@ -43,11 +43,12 @@ from assignments.services.completions import completion_audit_changes
 from assignments.services.rules import rules_sync_for_users
 from courses.models import Course
 from courses.rules import compute_expiry
-from lms.audit import audit_record_many, label_of
+from lms.audit import audit_record_many, label_of, snapshot
 from lms.bulk import bulk_update
 from lms.dates import MAX_DATE, MIN_DATE, add_days, day_text
 from lms.invitations import invitation_send, uses_sso
 from lms.models import AuditEntry, Department, User
+from lms.services import USER_AUDITED_FIELDS, user_audit_changed, user_audit_created
 from lms.uploads import binary_problem, display_filename
 
 USER_COLUMNS = [
@@ -602,30 +603,32 @@ def apply_users(plan: UsersPlan, *, actor: User | None = None) -> dict[str, Any]
     changed: list[User] = []
     changed_fields: set[str] = set()
     moved_ids: list[int] = []
-    manager_set: list[tuple[int, dict]] = []
-    manager_changed: list[tuple[int, dict]] = []
+    audit_created: list[tuple[int, dict]] = []
+    audit_changed: list[tuple[int, dict]] = []
     for row in plan.rows:
         person = everyone[row.email]
         is_new = row.email not in plan.existing
         values = _user_values(row, None if is_new else person, plan.departments, managers, everyone)
+        before = snapshot(person, USER_AUDITED_FIELDS)
         dirty = False
         for name, value in values.items():
             if value is _KEEP or getattr(person, name) == value:
                 continue
             if name in {"department_id", "job_title"} and not is_new:
                 moved_ids.append(person.pk)
-            if name == "manager_id":
-                (manager_set if is_new else manager_changed).append(
-                    (person.pk, {"manager": [getattr(person, name), value]})
-                )
             setattr(person, name, value)
             changed_fields.add(name)
             dirty = True
         if dirty:
             changed.append(person)
+        # Every field of a new person, every changed field of another (lms.services' audit fields).
+        if is_new:
+            audit_created.append((person.pk, user_audit_created(person)))
+        elif dirty and (audited := user_audit_changed(before, person)):
+            audit_changed.append((person.pk, audited))
     if changed:
         bulk_update(changed, sorted(changed_fields))
-    for action, entries in ((AuditEntry.Action.CREATE, manager_set), (AuditEntry.Action.CHANGE, manager_changed)):
+    for action, entries in ((AuditEntry.Action.CREATE, audit_created), (AuditEntry.Action.CHANGE, audit_changed)):
         audit_record_many(actor=actor, action=action, obj_label=label_of(User), entries=entries, reason=_("CSV upload"))
     # New and moved people pick up their assignment rules, set-based (the per-user signal would
     # cost queries per line).

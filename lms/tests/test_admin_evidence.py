@@ -127,7 +127,19 @@ def user_added(client, superuser):
     assert client.post(url, data).status_code == 302
     person = User.objects.get(email="new.starter@example.com")
     assert [(r.action, r.object_id, r.changes, r.actor_id) for r in new_rows(since, "lms.user")] == [
-        ("create", str(person.pk), {"manager": [None, boss.pk]}, superuser.pk)
+        (
+            "create",
+            str(person.pk),
+            {
+                "first_name": [None, "New"],
+                "last_name": [None, "Starter"],
+                "email": [None, "new.starter@example.com"],
+                "manager": [None, boss.pk],
+                "is_active": [None, True],
+                "is_staff": [None, False],
+            },
+            superuser.pk,
+        )
     ]
 
 

@@ -60,17 +60,37 @@ def entries(label: str | None = None, action: str | None = None) -> list[AuditEn
 # --- every audited write leaves exactly one row ---------------------------------------------
 
 
-def test_a_person_created_with_a_manager_and_a_manager_change_each_leave_one_row(admin):
+def test_a_person_created_and_each_change_of_them_leave_one_row_with_every_field(admin):
+    """Eyes 14, F3: a person added by hand is in the trail with their name, email and the rest,
+    and every change of a tracked field (not only the manager) is recorded."""
     boss, other = UserFactory(), UserFactory()
+    sales = DepartmentFactory(name="Sales")
 
-    person = user_create(email="new@example.com", first_name="N", last_name="P", manager=boss, actor=admin)
-    user_update(user=person, data={"job_title": "Clerk"}, actor=admin)  # no manager change: no row
-    user_update(user=person, data={"manager": other}, actor=admin)
+    person = user_create(
+        email="new@example.com", first_name="N", last_name="P", manager=boss, department=sales, actor=admin
+    )
+    user_update(user=person, data={"job_title": "Clerk"}, actor=admin)
+    user_update(user=person, data={"manager": other, "department": None}, actor=admin)
+    user_update(user=person, data={"manager": other, "job_title": "Clerk"}, actor=admin)  # nothing changes: no row
 
     rows = entries("lms.user")
     assert [(r.action, r.object_id, r.changes, r.actor_id) for r in rows] == [
-        ("create", str(person.pk), {"manager": [None, boss.pk]}, admin.pk),
-        ("change", str(person.pk), {"manager": [boss.pk, other.pk]}, admin.pk),
+        (
+            "create",
+            str(person.pk),
+            {
+                "first_name": [None, "N"],
+                "last_name": [None, "P"],
+                "email": [None, "new@example.com"],
+                "department": [None, sales.pk],
+                "manager": [None, boss.pk],
+                "is_active": [None, True],
+                "is_staff": [None, False],
+            },
+            admin.pk,
+        ),
+        ("change", str(person.pk), {"job_title": ["", "Clerk"]}, admin.pk),
+        ("change", str(person.pk), {"department": [sales.pk, None], "manager": [boss.pk, other.pk]}, admin.pk),
     ]
     assert rows[0].at == NOW and rows[0].at.utcoffset() == dt.timedelta(0)
 
@@ -85,6 +105,8 @@ def test_the_admin_form_records_the_manager_change_with_the_admin_as_actor(clien
             "first_name": person.first_name,
             "last_name": person.last_name,
             "manager": boss.pk,
+            "department": person.department_id,
+            "job_title": person.job_title,
             "timezone": "Europe/London",
         },
     )
@@ -293,13 +315,33 @@ def test_imports_record_managers_assignments_and_completions_in_bulk(admin):
         b"bob@example.com,Bob,B,,,,,,\n"
     )
     assert import_run(kind="users", data=users_csv, dry_run=False, actor=admin).applied
-    ann = User.objects.get(email="ann@example.com")
-    (row,) = entries("lms.user")
-    assert (row.action, row.object_id, row.changes, row.actor_id) == (
-        "create",
-        str(ann.pk),
-        {"manager": [None, boss.pk]},
-        admin.pk,
+    ann, bob = User.objects.get(email="ann@example.com"), User.objects.get(email="bob@example.com")
+    rows = entries("lms.user")
+    assert [(row.action, row.object_id, row.changes, row.actor_id) for row in rows] == [
+        (
+            "create",
+            str(person.pk),
+            {
+                "first_name": [None, person.first_name],
+                "last_name": [None, person.last_name],
+                "email": [None, person.email],
+                **({"manager": [None, boss.pk]} if person == ann else {}),
+                "is_active": [None, True],
+                "is_staff": [None, False],
+            },
+            admin.pk,
+        )
+        for person in (ann, bob)
+    ]
+    moved = b"email,first_name,last_name,employee_id,manager_email,department,job_title,hire_date,timezone\n"
+    moved += b"bob@example.com,Bob,B,,,Sales,,,\n"
+    assert import_run(kind="users", data=moved, dry_run=False, actor=admin).applied
+    bob.refresh_from_db()
+    change = entries("lms.user")[-1]
+    assert (change.action, change.object_id, change.changes) == (
+        "change",
+        str(bob.pk),
+        {"department": [None, bob.department_id]},
     )
 
     assignments_csv = b"email,course_code,action,due_date\nann@example.com,GDPR-1,assign,2026-04-01\n"

@@ -146,7 +146,22 @@ def test_entra_creates_a_person_in_the_org_chart_with_rule_training_an_invitatio
     assert not person.has_usable_password()
     assert active_codes(person) == ["SALES-1"]
     [entry] = audit_for(person)
-    assert (entry.action, entry.actor_id, entry.changes) == ("create", None, {"manager": [None, org["manager"].pk]})
+    # Eyes 14, F3: the "Created" row names the person, not only their manager.
+    assert (entry.action, entry.actor_id, entry.changes) == (
+        "create",
+        None,
+        {
+            "first_name": [None, "Ana"],
+            "last_name": [None, "Ames"],
+            "email": [None, "ana.ames@contoso.com"],
+            "employee_id": [None, "E-1001"],
+            "department": [None, org["sales"].pk],
+            "job_title": [None, "Sales Representative"],
+            "manager": [None, org["manager"].pk],
+            "is_active": [None, True],
+            "is_staff": [None, False],
+        },
+    )
     assert entry.reason == f"Via SCIM token “Entra ID” (#{token.pk})"
     assert Notification.objects.filter(recipient=person, kind=Notification.Kind.INVITATION).count() == 1
 
@@ -190,7 +205,15 @@ def test_entra_patch_moves_a_person_through_the_services(scim, org, token):
     # The department change applied the Warehouse rule as the person form would.
     assert "FORK-1" in active_codes(person)
     change = audit_for(person)[-1]
-    assert change.action == "change" and change.changes == {"manager": [org["manager"].pk, new_manager.pk]}
+    # Eyes 14, F3: the department change is recorded with the rest, not only the manager.
+    assert change.action == "change" and change.changes == {
+        "last_name": ["Ames", "Ames-Smith"],
+        "email": ["ana.ames@contoso.com", "ana.ames-smith@contoso.com"],
+        "employee_id": ["E-1001", "E-2002"],
+        "department": [org["sales"].pk, org["warehouse"].pk],
+        "job_title": ["Sales Representative", "Warehouse Lead"],
+        "manager": [org["manager"].pk, new_manager.pk],
+    }
     assert f"SCIM token “Entra ID” (#{token.pk})" in change.reason
     assert response.json()["name"]["familyName"] == "Ames-Smith"
     removed = scim("patch", f"Users/{person.pk}", body("entra_remove_manager"))
@@ -218,7 +241,7 @@ def test_entra_disable_archives_training_as_a_leaver_and_enable_gives_it_back(sc
     assert "SCIM token" in archived.reason
     # The same body again changes nothing more.
     scim("patch", f"Users/{person.pk}", body("entra_disable_user"))
-    assert len([e for e in audit_for(person) if "is_active" in e.changes]) == 1
+    assert len([e for e in audit_for(person) if e.action == "change" and "is_active" in e.changes]) == 1
 
     enabled = scim("patch", f"Users/{person.pk}", body("entra_enable_user"))
     assert enabled.status_code == 200 and enabled.json()["active"] is True
