@@ -1,10 +1,14 @@
 """Pages for people: the admins' API token page (made and revoked in the browser, the secret shown
-once) and the API's documentation page, drawn on the server from the OpenAPI document (no
+once, on the page the form redirects to) and the API's documentation page, drawn on the server from the OpenAPI document (no
 JavaScript, so it works under the site's Content-Security-Policy as every other page does)."""
 
 from __future__ import annotations
 
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
@@ -17,6 +21,22 @@ from api.problems import PROBLEM_TYPES
 from api.schema import openapi_document
 from api.services import api_token_create, api_token_revoke
 from lms.permissions import admin_required
+
+SECRET_KEY = "api_token_secret"
+
+
+def _secret_once(request) -> dict | None:
+    """The token just made and its secret, for one page: taken out of the session, which is saved
+    before the page is drawn, and claimed in the cache (``add`` is atomic), so two loads of the
+    page at once (sharing one session) show it at most once. Then it is nowhere but that page."""
+    waiting = request.session.pop(SECRET_KEY, None)
+    if waiting is None:
+        return None
+    request.session.save()
+    if not cache.add(f"api:token-secret-shown:{waiting['once']}", True, timeout=settings.SESSION_COOKIE_AGE):
+        return None
+    token = ApiToken.objects.filter(pk=waiting["token"]).first()
+    return None if token is None else {"token": token, "secret": waiting["secret"]}
 
 
 @admin_required
@@ -31,10 +51,14 @@ def tokens(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            # The secret is on this one page and nowhere else (not in a URL, a message or the session).
-            response = render(request, "api/token_created.html", {"token": token, "secret": secret})
-            add_never_cache_headers(response)
-            return response
+            # Post/redirect/get: reloading the page that shows the secret must not make a second
+            # token. The secret waits in the session (signed, server-side) for the GET that follows.
+            request.session[SECRET_KEY] = {"token": token.pk, "secret": secret, "once": secrets.token_urlsafe(16)}
+            return redirect("api:tokens")
+    if request.method == "GET" and (shown := _secret_once(request)) is not None:
+        response = render(request, "api/token_created.html", shown)
+        add_never_cache_headers(response)
+        return response
     listed = ApiToken.objects.select_related("created_by", "revoked_by").order_by("revoked_at", "name", "pk")
     return render(request, "api/tokens.html", {"form": form, "tokens": listed})
 

@@ -25,7 +25,15 @@ class HasScope(permissions.BasePermission):
         if not isinstance(token, ApiToken):
             raise exceptions.NotAuthenticated(_("Send an API token as “Authorization: Bearer <token>”."))
         scopes = getattr(view, "required_scopes", {})
-        scope = scopes.get(request.method, scopes.get("*"))
+        if request.method == "OPTIONS":
+            # OPTIONS describes the view's fields: any scope the view names will do, none is a 403.
+            named = sorted(set(scopes.values()))
+            if named and not any(token.has_scope(name) for name in named):
+                raise InsufficientScope(named[0])
+            return True
+        # HEAD is a GET without the body: it needs what GET needs.
+        method = "GET" if request.method == "HEAD" else request.method
+        scope = scopes.get(method, scopes.get("*"))
         if scope is None:
             # A method the view does not answer: let the view say 405.
             return True

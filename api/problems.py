@@ -11,6 +11,7 @@ at the field of the request body or query with a JSON pointer. Errors a service 
 
 from __future__ import annotations
 
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -21,6 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
+from api.parsers import too_big_message
 from api.permissions import InsufficientScope
 
 CONTENT_TYPE = "application/problem+json"
@@ -35,7 +37,7 @@ class Conflict(exceptions.APIException):
 # slug -> (status, title): the problem types the documentation page lists.
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "validation-error": (400, gettext_lazy("Your request has invalid fields")),
-    "malformed-request": (400, gettext_lazy("The request body could not be read")),
+    "malformed-request": (400, gettext_lazy("The request could not be read")),
     "not-authenticated": (401, gettext_lazy("A valid API token is needed")),
     "insufficient-scope": (403, gettext_lazy("The token does not have the scope this needs")),
     "forbidden": (403, gettext_lazy("Not allowed")),
@@ -114,6 +116,12 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        exc = exceptions.ParseError(too_big_message())
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(_("The request has too many parameters."))
+    elif isinstance(exc, SuspiciousOperation | BadRequest):
+        exc = exceptions.ParseError(_("The request could not be read."))
     if not isinstance(exc, exceptions.APIException):
         return None
     request = context.get("request")

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from assignments.models import Assignment, Completion
 from assignments.state import ComplianceState
 from courses.models import Course
+from lms.dates import MAX_DATE, MIN_DATE, validate_date_range
 from lms.models import User
 from reports.selectors import STATES
 
@@ -188,6 +189,16 @@ class OrganisationReportSerializer(serializers.Serializer):
     by_department = StateCountsSerializer(many=True)
 
 
+class DueDateField(serializers.DateField):
+    """A due date in the project's range (lms.dates: MIN_DATE..MAX_DATE), as every form takes it:
+    9999-12-31 is a typing mistake, and far dates overflow the date arithmetic of reminders."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", f"YYYY-MM-DD, between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}.")
+        super().__init__(**kwargs)
+        self.validators.append(validate_date_range)
+
+
 def _due_fields_valid(attrs: dict) -> dict:
     if attrs.get("due_date") is not None and attrs.get("due_days") is not None:
         raise serializers.ValidationError({"due_days": [_("Give due_date or due_days, not both.")]})
@@ -197,7 +208,7 @@ def _due_fields_valid(attrs: dict) -> dict:
 class AssignSerializer(serializers.Serializer):
     learner = serializers.IntegerField(min_value=1, help_text="The person's id.")
     course_code = serializers.CharField(max_length=40, help_text="The newest published version is assigned.")
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = DueDateField(required=False, allow_null=True)
     due_days = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -217,7 +228,7 @@ class ArchiveSerializer(serializers.Serializer):
 
 
 class ReassignSerializer(serializers.Serializer):
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = DueDateField(required=False, allow_null=True)
     due_days = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=3650)
     reason = serializers.ChoiceField(
         choices=Assignment.ArchiveReason.choices, default=Assignment.ArchiveReason.RETRAINING

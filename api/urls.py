@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import pages, views
@@ -24,4 +24,7 @@ urlpatterns = [
     path("v1/assignments/<int:pk>/reassign/", views.AssignmentReassignView.as_view(), name="assignment_reassign"),
     path("v1/completions/", views.CompletionsView.as_view(), name="completions"),
     path("v1/reports/organisation/", views.OrganisationReportView.as_view(), name="organisation_report"),
+    # Last: any other path under v1/ (ending in a slash: without one, Django first adds it) is a
+    # 401 or 404 problem, as the endpoints' own are.
+    re_path(r"^v1/(?:.*/)?$", views.NoEndpointView.as_view(), name="not_found"),
 ]

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from rest_framework.views import APIView
 
 from api import feed
 from api.models import ApiToken
+from api.parsers import ApiJSONParser
 from api.problems import CONTENT_TYPE, Conflict
 from api.serializers import (
     ArchiveSerializer,
@@ -39,7 +41,7 @@ from api.serializers import (
 )
 from assignments.models import Assignment
 from assignments.selectors.learner import learner_today
-from assignments.services.archive import assignment_archive, assignment_reassign
+from assignments.services.archive import assignment_reassign, assignments_archive
 from assignments.services.assign import DueMode, DueSpec, assignment_create, course_for_code
 from assignments.state import with_compliance_state
 from courses.models import Course
@@ -61,12 +63,13 @@ def problems(*codes: int) -> dict:
         403: "The token lacks the scope this needs (insufficient-scope).",
         404: "No such record (not-found).",
         409: "The record does not allow this as it stands (conflict).",
+        406: "The Accept header asks for a format other than JSON (not-acceptable).",
         415: "The body is not application/json.",
         429: "Too many requests for this token: wait for Retry-After seconds (rate-limited).",
     }
     return {
         (code, CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=descriptions[code])
-        for code in (401, 403, 429, *codes)
+        for code in (401, 403, 406, 429, *codes)
     }
 
 
@@ -75,7 +78,9 @@ def scope_text(scopes: dict) -> str:
 
 
 class IdCursorPagination(CursorPagination):
-    """Pages in id order, stable while rows are added: the cursor is opaque and signed by DRF."""
+    """Pages in id order, stable while rows are added. The cursor is opaque but not signed (DRF's
+    cursors are base64 of ``o=..&r=..&p=..``): a client can forge one, so it is read strictly here;
+    a position that is not an id, or a cursor that does not decode, is a 400 naming ``cursor``."""
 
     ordering = "id"
     page_size = 100
@@ -83,11 +88,19 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 500
 
     def decode_cursor(self, request):
-        # DRF answers a cursor it cannot read with 404; it is a bad query parameter (400).
+        # DRF answers a cursor it cannot read with 404; it is a bad query parameter (400). DRF
+        # takes any position it decodes and filters ``id > position`` with it, which answers a 500
+        # for "abc", "", "1.5" or a NUL: the position is the last id of a page, ASCII digits only.
+        invalid = serializers.ValidationError({"cursor": [_("This cursor is not one this API gave out.")]})
         try:
-            return super().decode_cursor(request)
-        except NotFound as error:
-            raise serializers.ValidationError({"cursor": [_("This cursor is not one this API gave out.")]}) from error
+            cursor = super().decode_cursor(request)
+        except (NotFound, ValueError, TypeError, UnicodeError) as error:
+            raise invalid from error
+        if cursor is not None and cursor.position is not None:
+            position = cursor.position
+            if not (position.isascii() and position.isdigit() and len(position) <= 18):
+                raise invalid
+        return cursor
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         # DRF describes the links with OpenAPI 3.0's ``nullable``; the document is OpenAPI 3.1.
@@ -109,6 +122,19 @@ def _validated(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
+@extend_schema(exclude=True)
+class NoEndpointView(APIView):
+    """Any path under /api/v1/ that is no endpoint: a problem (401 without a token, else 404), not
+    the site's HTML page."""
+
+    required_scopes: dict = {}
+
+    def _none(self, request, *args, **kwargs):
+        raise NotFound(_("There is no endpoint at this path."))
+
+    get = post = put = patch = delete = head = options = _none
+
+
 # --- people -----------------------------------------------------------------------------------
 
 
@@ -119,7 +145,11 @@ class PeopleFilter(serializers.Serializer):
     )
     active = serializers.BooleanField(required=False, allow_null=True, default=None, help_text="false: leavers.")
     updated_since = serializers.DateTimeField(
-        required=False, help_text="People whose record changed at or after this time (ISO 8601)."
+        required=False,
+        help_text=(
+            "People whose record changed at or after this time (ISO 8601), counting a change of "
+            "their manager's record (manager_email) or their department's (department_name)."
+        ),
     )
     email = serializers.EmailField(required=False, help_text="One person by sign-in email (any case).")
 
@@ -147,7 +177,12 @@ class PeopleView(generics.ListAPIView):
         if wanted.get("active") is not None:
             qs = qs.filter(is_active=wanted["active"])
         if "updated_since" in wanted:
-            qs = qs.filter(updated_at__gte=wanted["updated_since"])
+            # A person's record here shows their manager's email and their department's name:
+            # it changed when either of those rows did, as well as when their own did.
+            since = wanted["updated_since"]
+            qs = qs.filter(
+                Q(updated_at__gte=since) | Q(manager__updated_at__gte=since) | Q(department__updated_at__gte=since)
+            )
         if "email" in wanted:
             qs = qs.filter(email__iexact=wanted["email"])
         return qs
@@ -273,6 +308,7 @@ def _assignment_response(pk: int, code: int = status.HTTP_200_OK) -> Response:
 
 @extend_schema(tags=["assignments"])
 class AssignmentsView(generics.ListAPIView):
+    parser_classes = [ApiJSONParser]
     required_scopes = {**READ_TRAINING, **WRITE_ASSIGNMENTS}
     serializer_class = AssignmentSerializer
     pagination_class = IdCursorPagination
@@ -360,18 +396,25 @@ class AssignmentView(generics.RetrieveAPIView):
     ),
 )
 class AssignmentArchiveView(APIView):
+    parser_classes = [ApiJSONParser]
     required_scopes = WRITE_ASSIGNMENTS
 
     def post(self, request, pk: int):
-        assignment = get_object_or_404(Assignment, pk=pk)
+        get_object_or_404(Assignment, pk=pk)
         data = _validated(ArchiveSerializer, request.data)
-        if assignment.archived_at is not None:
-            raise Conflict(_("This assignment is already archived."))
-        with audit_via(request.auth.audit_label):
+        already = Conflict(_("This assignment is already archived."))
+        with audit_via(request.auth.audit_label), transaction.atomic():
+            # The row is locked and read again: of simultaneous requests one archives, the others
+            # wait here, then see it archived (409). The service's count says it too.
+            assignment = Assignment.objects.select_for_update().get(pk=pk)
+            if assignment.archived_at is not None:
+                raise already
             try:
-                assignment_archive(assignment=assignment, reason=data["reason"], note=data["note"])
+                archived = assignments_archive(assignments=[assignment], reason=data["reason"], note=data["note"])
             except DjangoValidationError as error:
                 raise serializers.ValidationError(_field_errors(error, default="reason")) from error
+            if not archived:
+                raise already
         return _assignment_response(assignment.pk)
 
 
@@ -386,11 +429,19 @@ class AssignmentArchiveView(APIView):
     ),
 )
 class AssignmentReassignView(APIView):
+    parser_classes = [ApiJSONParser]
     required_scopes = WRITE_ASSIGNMENTS
 
     def post(self, request, pk: int):
-        assignment = get_object_or_404(Assignment.objects.select_related("learner"), pk=pk)
+        get_object_or_404(Assignment, pk=pk)
         data = _validated(ReassignSerializer, request.data)
+        # The row is locked and read again, so of simultaneous re-assigns one goes through and the
+        # others see the assignment archived with another active one (409), not a due-date error.
+        with transaction.atomic():
+            assignment = Assignment.objects.select_for_update(of=("self",)).select_related("learner").get(pk=pk)
+            return self._reassign(request, assignment, data)
+
+    def _reassign(self, request, assignment: Assignment, data: dict) -> Response:
         if not assignment.learner.is_active:
             raise Conflict(_("%(learner)s has left and cannot be assigned training.") % {"learner": assignment.learner})
         course = course_for_code(assignment.course_code)
@@ -458,11 +509,14 @@ class CompletionsView(APIView):
 # --- reports ----------------------------------------------------------------------------------
 
 
+MAX_REPORT_DEPARTMENTS = 100
+
+
 class OrganisationFilter(serializers.Serializer):
     department = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         required=False,
-        help_text="Department ids (repeat the parameter); each with the departments inside it.",
+        help_text="Department ids (repeat the parameter, at most 100 different ones); each with the departments inside it.",
     )
     course = serializers.CharField(required=False, max_length=40, help_text="One course code.")
     as_of = serializers.DateField(required=False, help_text="A past day (YYYY-MM-DD): the counts as they stood.")
@@ -506,14 +560,20 @@ class OrganisationReportView(APIView):
             raise serializers.ValidationError({"as_of": [_("Choose today or a day before it.")]})
         if day < dt.date(1900, 1, 1):
             raise serializers.ValidationError({"as_of": [_("Choose a day after 1900.")]})
+        # Each id once (a repeated id is the same department), and at most MAX_REPORT_DEPARTMENTS.
+        wanted_ids = list(dict.fromkeys(wanted.get("department", [])))
+        if len(wanted_ids) > MAX_REPORT_DEPARTMENTS:
+            raise serializers.ValidationError(
+                {"department": [_("Give at most %(max)s departments.") % {"max": MAX_REPORT_DEPARTMENTS}]}
+            )
+        departments = Department.objects.in_bulk(wanted_ids)
         department_ids: list[int] = []
-        for pk in wanted.get("department", []):
-            department = Department.objects.filter(pk=pk).first()
-            if department is None:
+        for pk in wanted_ids:
+            if pk not in departments:
                 raise serializers.ValidationError(
                     {"department": [_("There is no department with id %(id)s.") % {"id": pk}]}
                 )
-            department_ids.extend(department_subtree_ids(department))
+            department_ids.extend(department_subtree_ids(departments[pk]))
         scope = Scope(department_ids=tuple(sorted(set(department_ids))), course_code=wanted.get("course", ""))
         summary = summarise(scoped_assignments(scope, day=day, history=day < today))
         return Response(

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, TooManyFieldsSent
+from django.http import JsonResponse
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 
 class UserTimezoneMiddleware:
@@ -47,14 +50,42 @@ class RefuseNulInQueryMiddleware:
     No text a person types holds NUL, and PostgreSQL refuses it in any text comparison: a search
     box or filter that passed it on would answer 500. Form fields refuse it themselves (Django's
     ProhibitNullCharactersValidator); query parameters are read by many views, so it is checked once
-    here. Uploaded files are not looked at (a binary file is refused by the upload checks)."""
+    here. Uploaded files are not looked at (a binary file is refused by the upload checks).
+
+    The REST API's clients read errors as problem details (RFC 9457): for a path under ``/api/``
+    the refusal, and a query string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters, is an
+    ``application/problem+json`` 400 instead of the HTML error page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
-        ):
+        try:
+            refused = "\x00" in request.path or any(
+                "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+            )
+        except TooManyFieldsSent:
+            if _is_api(request):
+                return api_problem(request, 400, "malformed-request", _("The query string has too many parameters."))
+            raise
+        if refused:
+            if _is_api(request):
+                return api_problem(request, 400, "malformed-request", _("The request holds a NUL character."))
             raise BadRequest("NUL character in the request")
         return self.get_response(request)
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def api_problem(request, status: int, slug: str, detail: str) -> JsonResponse:
+    """A problem-details answer for ``/api/`` (the shape of api/problems.py, which lms cannot import)."""
+    titles = {"malformed-request": _("The request could not be read")}
+    body = {
+        "type": request.build_absolute_uri(f"{reverse('api:docs')}#problem-{slug}"),
+        "title": str(titles[slug]),
+        "status": status,
+        "detail": str(detail),
+    }
+    return JsonResponse(body, status=status, content_type="application/problem+json")

@@ -234,6 +234,8 @@ TABLE: dict[str, Row] = {
     "api:assignment_reassign": Row(BEARER_ONLY, "assignment_pk"),
     "api:completions": Row(BEARER_ONLY),
     "api:organisation_report": Row(BEARER_ONLY),
+    # Any other path under /api/v1/: a problem (401 without a token, 404 with one), not HTML.
+    "api:not_found": Row(BEARER_ONLY),
 }
 
 
