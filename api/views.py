@@ -356,7 +356,11 @@ class AssignmentsView(generics.ListAPIView):
         with audit_via(request.auth.audit_label), transaction.atomic():
             try:
                 assignment = assignment_create(
-                    course=course, learner=learner, due=_due(course, data), notify=data["notify"]
+                    course=course,
+                    learner=learner,
+                    due=_due(course, data),
+                    notify=data["notify"],
+                    source=Assignment.Source.API,
                 )
             except DjangoValidationError as error:
                 raise serializers.ValidationError(_field_errors(error, default="learner")) from error

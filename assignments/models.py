@@ -67,6 +67,7 @@ class Assignment(TimeStampedModel):
         UPLOAD = "upload", _("CSV upload")
         RECERTIFICATION = "recertification", _("Recertification")
         IMPORTED = "imported", _("Imported history")
+        API = "api", _("Assigned through the API")
 
     class Status(models.TextChoices):
         ASSIGNED = "assigned", _("Not started")

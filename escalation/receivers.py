@@ -38,6 +38,7 @@ from escalation.webhooks.events import completion_recorded as webhook_completion
 from escalation.workflows.failures import follow_up_attempts, follow_up_exhausted
 from lms.dates import record_day
 from lms.invitations import register_account_mail_writers, register_invitation_writer
+from lms.models import AuditEntry
 
 notices.register_notice_writer(assignment_notice_queue)
 register_invitation_writer(invitation_queue)
@@ -69,13 +70,32 @@ def on_assignments_created(sender, assignments, **kwargs):
 
     # Labels once per batch: get_source_display() per row translates every choice each time.
     sources = {value: str(label).lower() for value, label in Assignment.Source.choices}
+    # An API token's writes run inside audit_via: the assignment's audit row names the token
+    # ("Via API token “name” (#id)"), and so does the case file. One query, only for API batches.
+    api_ids = [str(a.pk) for a in assignments if a.source == Assignment.Source.API]
+    vias = (
+        dict(
+            AuditEntry.objects.filter(
+                object_type="assignments.assignment", action=AuditEntry.Action.CREATE, object_id__in=api_ids
+            ).values_list("object_id", "reason")
+        )
+        if api_ids
+        else {}
+    )
+
+    def assigned(a) -> str:
+        if a.source == Assignment.Source.API:
+            via = vias.get(str(a.pk), "").removeprefix("Via API ")
+            return f"Assigned through the API ({via})" if via else "Assigned through the API"
+        return f"Assigned ({sources.get(a.source, a.source)})"
+
     events.record(
         [
             events.event_row(
                 assignment_id=a.pk,
                 kind=events.Kind.ASSIGNED,
                 occurred_at=a.assigned_at,
-                reason=f"Assigned ({sources.get(a.source, a.source)}), due {record_day(a.due_date)}.",
+                reason=f"{assigned(a)}, due {record_day(a.due_date)}.",
                 dedupe_key=f"assigned:{a.pk}",
                 actor_id=a.assigned_by_id,
             )
@@ -94,7 +114,7 @@ def on_assignments_archived(sender, assignment_ids, reason, actor=None, **kwargs
                 assignment_id=pk,
                 kind=events.Kind.ARCHIVED,
                 occurred_at=now,
-                reason=f"Archived: {label}.",
+                reason=f"{label}.",  # shown after the kind, "Archived: Learner left."
                 dedupe_key=f"archived:{pk}",
                 actor_id=actor.pk if actor else None,
             )

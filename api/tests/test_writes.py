@@ -42,6 +42,12 @@ def test_assigning_through_the_api_is_assigning_in_the_browser(api, django_captu
     assert entry.reason == f"Via API token “{api.token_row.name}” (#{api.token_row.pk})"
     assert Notification.objects.filter(recipient=learner, kind="assigned", assignment=assignment).count() == 1
     assert EscalationEvent.objects.filter(assignment=assignment, kind="assigned").count() == 1
+    # Eyes 14, F6: the assignment and its case file say it came through the API, naming the token.
+    assert (assignment.source, assignment.get_source_display()) == ("api", "Assigned through the API")
+    event = EscalationEvent.objects.get(assignment=assignment, kind="assigned")
+    assert event.reason.startswith(
+        f"Assigned through the API (token “{api.token_row.name}” (#{api.token_row.pk})), due "
+    )
 
 
 def test_an_assignment_with_a_due_date_and_no_email(api, django_capture_on_commit_callbacks):
