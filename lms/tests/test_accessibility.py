@@ -99,6 +99,11 @@ def violations_on(page: Page, url: str) -> list[str]:
         if size is not WIDTHS[0]:
             page.set_viewport_size(size)
             page.wait_for_timeout(250)  # the page's resize handler (static/js/app.js) runs first
+            # Readable at 390 px means no sideways scrolling of the whole page (eyes 14, F5): a
+            # wide table scrolls inside its own .table-responsive box.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > size["width"]:
+                found.append(f"{url} at {size['width']} px scrolls sideways: the page is {width} px wide")
         for violation in page.evaluate(RUN_AXE, WCAG_22_AA):
             if violation["impact"] not in BLOCKING:
                 continue
