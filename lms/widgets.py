@@ -57,7 +57,10 @@ def split_tokens(value) -> list[str]:
 
 def resolve_tokens(tokens: list[str], queryset) -> dict[str, object]:
     """Each token (an email address, an employee id, or a whole-number id) to the person of
-    ``queryset`` it names, in one query; tokens naming nobody there are left out."""
+    ``queryset`` it names, in one query; tokens naming nobody there are left out, and so are tokens
+    no person can have (a NUL, which PostgreSQL refuses in a query, or too long): the page that
+    redraws a refused form with what was typed must not fail on them."""
+    tokens = [t for t in tokens if "\x00" not in t and len(t) <= MAX_TOKEN_LENGTH]
     emails = {t.lower() for t in tokens if "@" in t}
     others = [t for t in tokens if "@" not in t]
     ids = {parse_id(t) for t in others} - {None}

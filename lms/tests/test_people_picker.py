@@ -151,6 +151,17 @@ def test_hostile_text_in_a_picker_is_a_field_message():
         assert error.type.__name__ == "ValidationError"
 
 
+def test_a_refused_form_redraws_hostile_text_in_a_picker_without_querying_it():
+    """The hostile walk on PostgreSQL (issue 13): a NUL typed into a picker made the refused form's
+    redraw ask the database for that text, and PostgreSQL refuses NUL in a query (a 500)."""
+    from assignments.forms.lifecycle import AssignForm
+
+    form = AssignForm({"learners": "a\x00b@example.com, x@example.com"})
+    assert not form.is_valid()
+    html = str(form["learners"])
+    assert "data-person-picker" in html
+
+
 def test_every_people_field_is_a_picker():
     person = UserFactory()
     forms_with_people = [
