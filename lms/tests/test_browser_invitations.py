@@ -23,9 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "harbour-lantern-1987"
 CSV = (
-    "email,first_name,last_name,employee_id,manager_email,department,job_title,hire_date,timezone\n"
-    "robin@example.com,Robin,Ashworth,E-77,,Warehouse,Picker,2026-01-05,Europe/London\n"
-).encode()
+    b"email,first_name,last_name,employee_id,manager_email,department,job_title,hire_date,timezone\n"
+    b"robin@example.com,Robin,Ashworth,E-77,,Warehouse,Picker,2026-01-05,Europe/London\n"
+)
 
 
 def test_a_person_imported_by_csv_sets_a_password_from_the_invitation_and_lands_on_their_training(

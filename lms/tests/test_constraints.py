@@ -71,7 +71,11 @@ def _department_form():
 
 def _course_form():
     data = {"code": "FIRE-1", "title": "Fire", "description": "D", "max_attempts": 0, "pass_mark": 80}
-    return CourseForm(data), "max_attempts", "Maximum attempts must be at least 1; tick “Unlimited attempts” for no limit."
+    return (
+        CourseForm(data),
+        "max_attempts",
+        "Maximum attempts must be at least 1; tick “Unlimited attempts” for no limit.",
+    )
 
 
 def _quiz_form():

@@ -124,7 +124,9 @@ def test_lookup_form_goes_to_the_verification_page(client, completion):
     response = client.get(reverse("certificate_verify_lookup"), {"code": f"  {completion.verification_code} "})
     assert response.url == reverse("certificate_verify", args=[completion.verification_code])
     empty = client.get(reverse("certificate_verify_lookup"), {"code": ""})
-    assert empty.status_code == 200 and "Enter the certificate number or the verification code" in empty.content.decode()
+    assert (
+        empty.status_code == 200 and "Enter the certificate number or the verification code" in empty.content.decode()
+    )
 
 
 def test_certificate_verify_statuses():
