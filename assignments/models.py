@@ -399,6 +399,7 @@ class ImportJob(TimeStampedModel):
         CHECKING = "checking", _("Checking")
         INVALID = "invalid", _("Has errors; nothing imported")
         READY = "ready", _("Checked; waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed; waiting to import")
         APPLYING = "applying", _("Importing")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed")
@@ -433,7 +434,7 @@ class ImportJob(TimeStampedModel):
 
     @property
     def is_running(self) -> bool:
-        return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.APPLYING}
+        return self.status in {self.Status.PENDING, self.Status.CHECKING, self.Status.CONFIRMED, self.Status.APPLYING}
 
 
 class ModuleProgress(TimeStampedModel):

@@ -1299,16 +1299,19 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
 
 
 def import_job_confirm(*, job: ImportJob) -> ImportJob:
-    """The admin confirmed the preview: queue the import."""
-    if job.status != ImportJob.Status.READY:
+    """The admin confirmed the preview: queue the import. The job leaves "ready" at once (exactly
+    once: a second press of the button is refused), so the page shows it waiting to import and
+    follows its progress instead of offering the button again."""
+    claimed = _claim(job.pk, from_status=ImportJob.Status.READY, to_status=ImportJob.Status.CONFIRMED)
+    if claimed is None:
         raise ValidationError(_("This upload is not waiting for confirmation."))
-    return job
+    return claimed
 
 
 def import_job_apply(*, job_id: int) -> ImportJob | None:
     """Import a checked file in one transaction. The file is checked again first: if the data
     changed since the preview and a line is now bad, nothing is imported and the errors are shown."""
-    job = _claim(job_id, from_status=ImportJob.Status.READY, to_status=ImportJob.Status.APPLYING)
+    job = _claim(job_id, from_status=ImportJob.Status.CONFIRMED, to_status=ImportJob.Status.APPLYING)
     if job is None:
         return None
     try:

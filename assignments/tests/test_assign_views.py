@@ -112,7 +112,9 @@ def test_archive_one_and_reassign(admin_client):
     assert response.status_code == 302
     new = Assignment.objects.get(learner=assignment.learner, archived_at=None)
     assert new.due_date == new.assigned_on + dt.timedelta(days=10)
-    history = admin_client.get(reverse("assignments:learner", args=[assignment.learner_id]), follow=True).content.decode()
+    history = admin_client.get(
+        reverse("assignments:learner", args=[assignment.learner_id]), follow=True
+    ).content.decode()
     assert history.count("archived") >= 1 and assignment.course_code in history
 
 
@@ -227,6 +229,38 @@ def test_upload_check_preview_confirm_and_status_endpoint(admin_client, django_c
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("assignments:upload_confirm", args=[job.pk]))
     assert UserFactory._meta.model.objects.filter(email="new@example.com").count() == 1
+
+
+def test_after_confirming_the_page_follows_the_import_instead_of_offering_confirm_again(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Eyes 14, F4: the worker had not started yet when the page came back, and the page showed
+    "Checked; waiting for confirmation" with the button, without polling, until a reload."""
+    from assignments.services import imports
+
+    queued = []
+    monkeypatch.setattr("assignments.views.lifecycle.import_job_apply_task.delay", lambda pk: queued.append(pk))
+    csv_bytes = b"email,first_name,last_name,employee_id,manager_email,department,job_title,hire_date,timezone\n"
+    csv_bytes += b"later@example.com,Lee,Later,,,,,,\n"
+    job = ImportJob.objects.create(kind="users", filename="people.csv", content=csv_bytes, total=1)
+    imports.import_job_check(job_id=job.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("assignments:upload_confirm", args=[job.pk]), follow=True)
+
+    page = response.content.decode()
+    assert queued == [job.pk]
+    assert "Confirmed; waiting to import" in page and "data-import-status-url" in page
+    assert "Confirm and import" not in page
+    status = admin_client.get(reverse("assignments:upload_status", args=[job.pk])).json()
+    assert (status["status"], status["running"]) == ("confirmed", True)
+    # A second press is refused and queues nothing; the worker then imports once.
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("assignments:upload_confirm", args=[job.pk]))
+    assert queued == [job.pk]
+    imports.import_job_apply(job_id=job.pk)
+    page = admin_client.get(reverse("assignments:upload", args=[job.pk])).content.decode()
+    assert "Imported." in page and "data-import-status-url" not in page
 
 
 def test_learner_sees_their_own_history_only(client):

@@ -1,6 +1,18 @@
 // Upload progress: polls the job's small JSON status and reloads when checking or importing ends.
 (function () {
   "use strict";
+  // "Confirm and import" is pressed once: the button is disabled as the form goes, so a second
+  // press (or Enter) sends nothing more; the page that comes back follows the import.
+  document.querySelectorAll("form[data-import-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitted")) { event.preventDefault(); return; }
+      form.setAttribute("data-submitted", "1");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("aria-disabled", "true");
+      });
+    });
+  });
   var box = document.querySelector("[data-import-status-url]");
   if (!box) { return; }
   var url = box.getAttribute("data-import-status-url");
