@@ -448,6 +448,8 @@ class ModuleProgress(TimeStampedModel):
     class Meta:
         # The table keeps the name it had when the model lived in courses (moved without copying data).
         db_table = "courses_moduleprogress"
+        verbose_name = _("module progress")
+        verbose_name_plural = _("module progress")
         ordering = ["assignment", "module__order"]
         constraints = [
             models.UniqueConstraint(

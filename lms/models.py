@@ -255,6 +255,8 @@ class ScimToken(TimeStampedModel):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("SCIM token")
+        verbose_name_plural = _("SCIM tokens")
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
