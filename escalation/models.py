@@ -127,6 +127,13 @@ class Notification(TimeStampedModel):
         WITHDRAWN = "withdrawn", _("Training withdrawn")
         INVITATION = "invitation", _("Welcome and invitation to set a password")
         PASSWORD_RESET = "password_reset", _("Link to choose a new password")
+        # Training after the certificate (issue 17): boosters, CPD, recognition, managers who take part.
+        BOOSTER = "booster", _("A quick question on training you completed")
+        REFRESHER_OFFERED = "refresher_offered", _("A refresher before your certificate renews")
+        CPD_SUBMITTED = "cpd_submitted", _("External learning waiting for your approval")
+        CPD_DECIDED = "cpd_decided", _("Your external learning was approved or returned")
+        BADGE_EARNED = "badge_earned", _("You earned a badge")
+        WELL_DONE = "well_done", _("A note from your manager")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
