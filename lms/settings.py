@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "csp",
     "lms",
     "courses",
+    "courses.scorm",  # SCORM packages (issue 15)
     "assignments",
     "escalation",
     "reports",
