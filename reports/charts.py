@@ -227,3 +227,107 @@ def _line(points, *, title: str, summary: str, width: int, height: int, size: in
                 )
             )
     return _svg(width, height, title, summary, layout, body)
+
+
+# Lines told apart by more than colour (Okabe-Ito colours, each with its own dash and marker), so
+# a reader who cannot tell the colours apart, or prints in black and white, still can.
+SERIES_STYLES = (
+    ("#0072B2", "", "circle"),
+    ("#D55E00", "6 3", "square"),
+    ("#009E73", "2 3", "triangle"),
+    ("#CC79A7", "8 3 2 3", "diamond"),
+    ("#E69F00", "4 2", "circle"),
+    ("#56B4E9", "1 2", "square"),
+    ("#000000", "10 4", "triangle"),
+)
+
+
+def _marker(shape: str, x: float, y: float, colour: str) -> str:
+    if shape == "square":
+        return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="{colour}"/>'
+    if shape == "triangle":
+        return (
+            f'<polygon points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y + 3:.1f} {x - 4:.1f},{y + 3:.1f}" fill="{colour}"/>'
+        )
+    if shape == "diamond":
+        return f'<polygon points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y:.1f} {x:.1f},{y + 4:.1f} {x - 4:.1f},{y:.1f}" fill="{colour}"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
+
+
+def curve_chart(
+    series: list[tuple[str, list[tuple[str, float | None]]]],
+    *,
+    title: str,
+    width: int = 640,
+    height: int = 240,
+    narrow_width: int = 360,
+) -> SafeString:
+    """Several lines of percentages (0..100) over the same labelled points (a forgetting curve:
+    the share right at each spacing step, one line per course), with a legend under the plot.
+    Every series has the same points in the same order; a point without a value is a gap."""
+    parts = []
+    for label, points in series:
+        known = "; ".join(f"{point}: {_shown(p)}" for point, p in points if p is not None)
+        parts.append(f"{label}: {known or _('no answers yet')}")
+    summary = " | ".join(parts) or _("no answers yet")
+    return mark_safe(  # noqa: S308 - every text node and attribute is escaped in _label and _svg
+        _curves(series, title=title, summary=summary, width=width, height=height, size=10, layout="wide")
+        + _curves(series, title=title, summary=summary, width=narrow_width, height=height, size=12, layout="narrow")
+    )
+
+
+def _curves(series, *, title: str, summary: str, width: int, height: int, size: int, layout: str) -> str:
+    legend_row = size + 8
+    legend_h = legend_row * len(series) + 4
+    total_h = height + legend_h
+    left, right, top, bottom = text_width("100%", size) + 8, 16, 10, size + 18
+    plot_w, plot_h = width - left - right, height - top - bottom
+    labels = [point for point, _p in series[0][1]] if series else []
+    n = len(labels)
+    body = []
+    for tick in (0, 25, 50, 75, 100):
+        y = top + plot_h * (1 - tick / 100)
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        body.append(_label(left - 6, y + 4, f"{tick}%", size=size, anchor="end"))
+
+    def x_of(i: int) -> float:
+        # Each step in the middle of its own slot, so the first and last stay off the edges.
+        return left + plot_w * (i + 0.5) / n
+
+    room = plot_w / max(n, 1) - 4
+    for i, text in enumerate(labels):
+        shown = fit(text, room, size)
+        body.append(
+            _label(_centred(x_of(i), shown, size, width), height - 8, text, size=size, anchor="middle", room=room)
+        )
+    for index, (label, points) in enumerate(series):
+        colour, dash, shape = SERIES_STYLES[index % len(SERIES_STYLES)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        segment: list[str] = []
+
+        def flush(segment=segment, colour=colour, dash_attr=dash_attr) -> None:
+            if len(segment) > 1:
+                body.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>'
+                )
+            segment.clear()
+
+        for i, (_point, p) in enumerate(points):
+            if p is None:
+                flush()
+                continue
+            x, y = x_of(i), top + plot_h * (1 - p / 100)
+            segment.append(f"{x:.1f},{y:.1f}")
+            body.append(_marker(shape, x, y, colour))
+        flush()
+        # The legend: a short sample of the line and its marker, then the label fitted to the room.
+        ly = height + index * legend_row + legend_row / 2
+        body.append(
+            f'<line x1="{left:.1f}" y1="{ly:.1f}" x2="{left + 24:.1f}" y2="{ly:.1f}" stroke="{colour}" '
+            f'stroke-width="2"{dash_attr}/>'
+        )
+        body.append(_marker(shape, left + 12, ly, colour))
+        body.append(_label(left + 30, ly + size * 0.35, label, size=size, room=width - left - 32))
+    return _svg(width, total_h, title, summary, layout, body)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from lms import person_page
+from lms import person_page, team_panels
 from lms.permissions import admin_required
 from lms.selectors import team_size, user_get_visible
 from reports import charts, selectors
@@ -174,6 +174,16 @@ def team_dashboard(request):
             "state_rows": data.get("state_rows"),
             "state_column": selectors.STATE_COLUMN.get(state, ("", "")),
             "snapshot_at": data["snapshot_at"],
+            # Retention, recognition...: the panels the apps add beside compliance (lms.team_panels).
+            "panels": team_panels.panels_for(
+                request,
+                team_panels.Team(
+                    manager_id=request.user.pk,
+                    whole_chain=scope.subtree,
+                    course_code=scope.course_code,
+                    department_ids=scope.department_ids,
+                ),
+            ),
             "live_query": f"{others}&live=1" if others else "live=1",
             "state_prefix": f"{other_filters}&" if other_filters else "",
             "query": request.GET.urlencode(),
