@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "courses",
     "courses.scorm",  # SCORM packages (issue 15)
     "assignments",
+    "assignments.boosters",  # booster questions after a completion (issue 17)
     "escalation",
     "reports",
     # The REST API (top layer): Django REST framework with its OpenAPI schema (drf-spectacular).
