@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assignments', '0012_admin_labels'),
-        ('courses', '0007_module_and_resource_files'),
+        ('courses', '0006_default_due_days_at_most_ten_years'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
