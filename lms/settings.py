@@ -270,6 +270,17 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# SCORM packages (courses.scorm, issue 15): a zip over any of these limits is refused before
+# anything is stored. Compressed size of the upload, total uncompressed size of its files (declared
+# in the zip and counted again while extracting), the largest uncompressed/compressed ratio (a zip
+# bomb expands hundreds of times; real packages stay well below 100) and the number of entries.
+# Upload size through the browser is also bounded by the web server (e.g. nginx client_max_body_size).
+SCORM_MAX_ZIP_BYTES = int(os.environ.get("SCORM_MAX_ZIP_BYTES", str(500 * 1024 * 1024)))
+SCORM_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("SCORM_MAX_UNCOMPRESSED_BYTES", str(2 * 1024 * 1024 * 1024)))
+SCORM_MAX_RATIO = int(os.environ.get("SCORM_MAX_RATIO", "100"))
+SCORM_MAX_ENTRIES = int(os.environ.get("SCORM_MAX_ENTRIES", "20000"))
+# Where package files go in the default storage (never a path the site serves as static or media).
+SCORM_STORAGE_PREFIX = "scorm/"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
