@@ -90,6 +90,8 @@ ITEM_IDENTITY = {
     Notification.Kind.MANAGER_ATTEMPT_FAILED: "attempt",
     Notification.Kind.WARNING_LETTER: "reference",
     Notification.Kind.REVIEW_BOOKED: "booking",
+    # Each booster step is its own question (assignments.boosters).
+    Notification.Kind.BOOSTER: "delivery_id",
 }
 
 

@@ -71,6 +71,9 @@ def notification_path(
         return reverse("escalation:warning_letter_pdf", args=[reference]) if reference else None
     if kind in (Kind.CHECKIN, Kind.DIGEST):
         return reverse("reports_team_dashboard")
+    if kind == Kind.BOOSTER and context.get("delivery_id"):
+        # The learner's booster page (signed in): the question, or their answer and its feedback.
+        return reverse("boosters:question", args=[context["delivery_id"]])
     return None
 
 

@@ -18,6 +18,7 @@ from escalation.dispatch import run_dispatch
 from escalation.models import WorkflowRun
 from escalation.rehearsal import nightly_run
 from escalation.webhooks.events import run_webhook_events
+from escalation.workflows.boosters import run_boosters
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.failures import run_failure_followup
 from escalation.workflows.overdue import run_overdue_ladder
@@ -41,6 +42,8 @@ WORKFLOWS: list[tuple[str, Workflow]] = [
     ("overdue_ladder", run_overdue_ladder),
     ("recertification", run_recertification),
     ("checkins_and_digests", run_checkins_and_digests),
+    # The day's booster question after a completion, in each learner's time zone (issue 17).
+    ("boosters", run_boosters),
     # Webhook deliveries are queued here and sent by their own task (escalation.webhooks.delivery).
     ("webhook_events", run_webhook_events),
     ("dispatch", _dispatch),
@@ -56,6 +59,7 @@ LABELS: dict[str, str] = {
     "overdue_ladder": _("Overdue ladder: escalations and warning letters"),
     "recertification": _("Recertification"),
     "checkins_and_digests": _("Managers' check-ins and digests"),
+    "boosters": _("Booster questions after a completion"),
     "webhook_events": _("Webhooks: overdue assignments, escalation steps, expiring certificates"),
     "dispatch": _("Sending"),
 }

@@ -9,3 +9,6 @@ class BoostersConfig(AppConfig):
     name = "assignments.boosters"
     label = "boosters"
     verbose_name = _("Booster programmes")
+
+    def ready(self):
+        from assignments.boosters import home  # noqa: F401  (the learner's home card)

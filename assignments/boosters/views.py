@@ -1,0 +1,228 @@
+"""Booster pages: answering from the email's link (no password), answering signed in, and the
+admins' authoring page per course.
+
+The email's answer links are GET links, and mail scanners open links before people do, so a GET
+never records anything: it shows the question with the clicked answer chosen and one button that
+sends it (POST). The POST records the answer once (``booster_answer``) and comes back to the same
+address, which then shows the feedback; a replayed link shows "already answered" with the first
+answer. A changed or foreign link is a 400 page and an expired one a 410 page, never an error.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assignments.boosters import selectors
+from assignments.boosters.forms import ProgrammeForm, QuestionForm
+from assignments.boosters.models import BoosterDelivery, BoosterProgramme, BoosterQuestion
+from assignments.boosters.services import (
+    LinkExpired,
+    LinkInvalid,
+    booster_answer,
+    programme_save,
+    question_copy_from_quiz,
+    question_create,
+    question_retire,
+    read_answer_token,
+)
+from courses.models import Course, Question
+from lms.permissions import admin_required
+
+_JUST_ANSWERED = "boosters_just_answered"
+
+
+def _posted_choice(request) -> int | None:
+    try:
+        return int(request.POST.get("choice", ""))
+    except ValueError:
+        return None
+
+
+def _answer(request, delivery: BoosterDelivery, choice_id: int | None, via: str) -> str | None:
+    """Record the answer; the error to show, or None."""
+    if choice_id is None:
+        return _("Choose one of the answers.")
+    try:
+        result = booster_answer(delivery=delivery, choice_id=choice_id, via=via)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    if result.recorded:
+        request.session[_JUST_ANSWERED] = delivery.pk
+    return None
+
+
+def _page(request, delivery: BoosterDelivery, *, action: str, chosen: int | None, error: str = "", status: int = 200):
+    just = request.session.pop(_JUST_ANSWERED, None) == delivery.pk if delivery.answered_at else False
+    return render(
+        request,
+        "boosters/question.html",
+        {"delivery": delivery, "action": action, "chosen": chosen, "error": error, "just_answered": just},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def answer_link(request, token: str):
+    try:
+        delivery_id, choice_id = read_answer_token(token)
+    except LinkExpired:
+        return render(request, "boosters/link_refused.html", {"expired": True}, status=410)
+    except LinkInvalid:
+        return render(request, "boosters/link_refused.html", {"expired": False}, status=400)
+    delivery = selectors.delivery_by_id(delivery_id)
+    if delivery is None:
+        return render(request, "boosters/link_refused.html", {"expired": False}, status=400)
+    if request.method == "POST" and delivery.answered_at is None:
+        error = _answer(request, delivery, _posted_choice(request), BoosterDelivery.AnsweredVia.EMAIL)
+        if error:
+            return _page(request, delivery, action=request.path, chosen=choice_id, error=error, status=400)
+        return redirect(request.path)
+    if request.method == "POST":
+        return redirect(request.path)
+    return _page(request, delivery, action=request.path, chosen=choice_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question(request, pk: int):
+    delivery = selectors.delivery_for_learner(learner=request.user, pk=pk)
+    if request.method == "POST":
+        if delivery.answered_at is None:
+            error = _answer(request, delivery, _posted_choice(request), BoosterDelivery.AnsweredVia.HOME)
+            if error:
+                return _page(request, delivery, action=request.path, chosen=None, error=error, status=400)
+        return redirect("boosters:question", pk=delivery.pk)
+    return _page(request, delivery, action=request.path, chosen=None)
+
+
+# --- authoring ------------------------------------------------------------------------------
+
+
+@admin_required
+def manage_list(request):
+    courses = Course.objects.exclude(status=Course.Status.RETIRED).order_by("code", "-version")
+    latest: dict[str, Course] = {}
+    for course in courses:
+        latest.setdefault(course.code, course)
+    programmes = selectors.programmes_by_code()
+    rows = [{"course": c, "programme": programmes.get(code)} for code, c in latest.items()]
+    return render(request, "boosters/manage_list.html", {"rows": rows})
+
+
+def _quiz_questions(course: Course, programme: BoosterProgramme | None):
+    taken = set()
+    if programme is not None:
+        taken = set(programme.questions.filter(is_active=True).values_list("source_question_id", flat=True))
+    return [
+        q
+        for q in Question.objects.filter(quiz__course=course).select_related("quiz").order_by("quiz_id", "order", "pk")
+        if q.pk not in taken
+    ]
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def manage(request, course_pk: int):
+    course = get_object_or_404(Course, pk=course_pk)
+    programme = BoosterProgramme.objects.filter(course_code=course.code).first()
+    initial = {
+        "schedule": ", ".join(str(d) for d in (programme.schedule_days if programme else [2, 7, 21, 60])),
+        "retention_threshold": programme.retention_threshold if programme else 60,
+        "is_active": programme.is_active if programme else False,
+    }
+    form = ProgrammeForm(request.POST if request.POST.get("action") == "settings" else None, initial=initial)
+    copy_error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "settings" and form.is_valid():
+            try:
+                programme_save(
+                    course=course,
+                    is_active=form.cleaned_data["is_active"],
+                    schedule_days=form.cleaned_data["schedule"],
+                    retention_threshold=form.cleaned_data["retention_threshold"],
+                    actor=request.user,
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Booster programme saved."))
+                return redirect("boosters:manage", course_pk=course.pk)
+        elif action == "copy":
+            try:
+                source = Question.objects.get(pk=int(request.POST.get("source_question", "")), quiz__course=course)
+            except (ValueError, Question.DoesNotExist):
+                copy_error = _("Pick a question of this course's quiz.")
+            else:
+                try:
+                    programme = programme or programme_save(
+                        course=course,
+                        is_active=False,
+                        schedule_days=[2, 7, 21, 60],
+                        retention_threshold=60,
+                        actor=request.user,
+                    )
+                    question_copy_from_quiz(programme=programme, source_question=source, actor=request.user)
+                except ValidationError as error:
+                    copy_error = " ".join(error.messages)
+                else:
+                    messages.success(request, _("Question added from the quiz."))
+                    return redirect("boosters:manage", course_pk=course.pk)
+    return render(
+        request,
+        "boosters/manage.html",
+        {
+            "course": course,
+            "programme": programme,
+            "form": form,
+            "questions": list(selectors.programme_questions(programme)) if programme else [],
+            "quiz_questions": _quiz_questions(course, programme),
+            "copy_error": copy_error,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def question_new(request, course_pk: int):
+    course = get_object_or_404(Course, pk=course_pk)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            programme = BoosterProgramme.objects.filter(course_code=course.code).first() or programme_save(
+                course=course, is_active=False, schedule_days=[2, 7, 21, 60], retention_threshold=60, actor=request.user
+            )
+            question_create(
+                programme=programme,
+                text=data["text"],
+                choices=form.choice_inputs(),
+                feedback=data["feedback"],
+                good_application=data["good_application"],
+                resource_title=data["resource_title"],
+                resource_url=data["resource_url"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Question added."))
+            return redirect("boosters:manage", course_pk=course.pk)
+    return render(request, "boosters/question_form.html", {"course": course, "form": form})
+
+
+@admin_required
+@require_POST
+def question_retire_view(request, pk: int):
+    question_obj = get_object_or_404(BoosterQuestion.objects.select_related("programme__course"), pk=pk)
+    question_retire(question=question_obj, actor=request.user)
+    messages.success(request, _("Question retired: it is no longer sent; its answers are kept."))
+    return redirect("boosters:manage", course_pk=question_obj.programme.course_id)

@@ -1,0 +1,290 @@
+"""6. Boosters: the day's spaced question for each learner after a completion.
+
+Two passes, both set-based and batched:
+
+1. **Enrol.** Completions of a course whose booster programme is active, recent enough to have a
+   step still to come, by an active learner whose assignment is not archived, and with no booster
+   row yet: one *pending* row for their first step not yet past, dated on the learner's local day
+   (``assignments.boosters.services`` has the rule). One anti-join query per programme, one insert
+   per batch.
+2. **Claim and queue.** Pending rows whose local day has begun (``due_at <= as_of``: a learner in
+   Sydney is due at their midnight, hours before one in London), read through the partial index
+   ``booster_delivery_claim_idx`` in batches, locked with SKIP LOCKED. In the batch's one
+   transaction each row is queued (question chosen, ``status=queued``) or skipped with its reason
+   (left: inactive; archived: the assignment was archived; exempt that day; late: its day passed
+   more than ``CATCHUP_DAYS`` ago, the programme having been paused), the next step's row is
+   created, and the emails are written to the outbox (kind ``booster``, dedupe key
+   ``booster:<delivery id>``). Each step is queued at most once: the row leaves *pending* in the
+   transaction that writes its message, (completion, step) is unique and so is the dedupe key. A
+   second run the same night finds nothing pending that is due.
+
+Leavers and archived assignments get no further step; an exempt learner skips that day's step and
+keeps the next. A learner due two boosters on one day (two courses) gets one; the other waits a
+day. A dry run does the same work inside a transaction and rolls it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from assignments.boosters.models import BoosterChoice, BoosterDelivery, BoosterProgramme, local_day_start, step_due_on
+from assignments.boosters.services import answer_path, pick_question, zone
+from assignments.models import Completion
+from escalation.models import Notification
+from escalation.outbox import Outgoing, enqueue
+from escalation.selectors import excused_on, is_excused
+from escalation.workflows.common import Summary, chunks, full_name
+
+CATCHUP_DAYS = 3
+BATCH = 2000
+
+Status = BoosterDelivery.Status
+Skip = BoosterDelivery.SkipReason
+
+
+def run_boosters(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
+    summary = Summary("boosters", dry_run)
+    summary.add_counts(notifications=0, enrolled=0, queued=0, skipped=0, postponed=0)
+    # A real run commits batch by batch; a dry run does the same inside one transaction, rolled back.
+    with transaction.atomic() if dry_run else contextlib.nullcontext():
+        programmes = {
+            p.pk: p
+            for p in BoosterProgramme.objects.filter(is_active=True)
+            .annotate(in_use=Count("questions", filter=Q(questions__is_active=True)))
+            .filter(in_use__gt=0)
+            .select_related("course")
+        }
+        if programmes:
+            _enrol(programmes, as_of=as_of, summary=summary)
+            _claim_and_queue(programmes, as_of=as_of, summary=summary)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary
+
+
+# --- 1. enrol ------------------------------------------------------------------------------
+
+
+def _enrol(programmes: dict[int, BoosterProgramme], *, as_of: dt.datetime, summary: Summary) -> None:
+    for programme in programmes.values():
+        schedule = list(programme.schedule_days)
+        # A day of margin either side of the local days of every time zone.
+        since = as_of - dt.timedelta(days=schedule[-1] + 2)
+        rows = (
+            Completion.objects.filter(
+                course_code=programme.course_code,
+                completed_at__gte=since,
+                completed_at__lte=as_of,
+                assignment__isnull=False,
+                assignment__archived_at__isnull=True,
+                learner__is_active=True,
+            )
+            .exclude(Exists(BoosterDelivery.objects.filter(completion_id=OuterRef("pk"))))
+            .values_list("pk", "learner_id", "completed_at", "learner__timezone")
+            .order_by("pk")
+        )
+        for batch in chunks(rows.iterator(chunk_size=BATCH), BATCH):
+            new = []
+            for completion_id, learner_id, completed_at, timezone_name in batch:
+                tz = zone(timezone_name)
+                completed_on = timezone.localdate(completed_at, timezone=tz)
+                today = timezone.localdate(as_of, timezone=tz)
+                for step in range(1, len(schedule) + 1):
+                    due_on = step_due_on(completed_on, schedule, step)
+                    if due_on >= today:
+                        new.append(
+                            BoosterDelivery(
+                                programme_id=programme.pk,
+                                completion_id=completion_id,
+                                learner_id=learner_id,
+                                step=step,
+                                due_on=due_on,
+                                due_at=local_day_start(due_on, tz),
+                            )
+                        )
+                        break
+            BoosterDelivery.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+            summary.add_counts(notifications=0, enrolled=len(new))
+
+
+# --- 2. claim and queue --------------------------------------------------------------------
+
+_FIELDS = (
+    "pk",
+    "programme_id",
+    "completion_id",
+    "learner_id",
+    "step",
+    "due_on",
+    "learner__is_active",
+    "learner__timezone",
+    "learner__first_name",
+    "learner__last_name",
+    "completion__completed_at",
+    "completion__assignment_id",
+    "completion__assignment__archived_at",
+)
+
+
+def _claim_and_queue(programmes: dict[int, BoosterProgramme], *, as_of: dt.datetime, summary: Summary) -> None:
+    candidates = BoosterDelivery.objects.filter(
+        status=Status.PENDING, due_at__lte=as_of, programme_id__in=list(programmes)
+    ).order_by("due_at", "pk")
+    questions = _questions(programmes)
+    excused_by_day: dict[dt.date, dict[int, set[str]]] = {}
+    served: set[int] = set()  # learners queued a booster in this run
+    postponed_ids: set[int] = set()
+    while True:
+        with transaction.atomic():
+            qs = candidates.exclude(pk__in=postponed_ids) if postponed_ids else candidates
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            batch = list(qs.values_list(*_FIELDS)[:BATCH])
+            if not batch:
+                return
+            _queue_batch(batch, programmes, questions, excused_by_day, served, postponed_ids, as_of, summary)
+
+
+def _questions(programmes: dict[int, BoosterProgramme]) -> dict[int, dict]:
+    """Per programme: its questions in use in order, and each one's text and choices (one query)."""
+    out: dict[int, dict] = {pk: {"order": [], "text": {}, "choices": {}} for pk in programmes}
+    rows = (
+        BoosterChoice.objects.filter(question__programme_id__in=list(programmes), question__is_active=True)
+        .order_by("question__programme_id", "question__order", "question_id", "order", "pk")
+        .values_list("question__programme_id", "question_id", "question__text", "pk", "text")
+    )
+    for programme_id, question_id, text, choice_id, choice_text in rows:
+        entry = out[programme_id]
+        if question_id not in entry["text"]:
+            entry["order"].append(question_id)
+            entry["text"][question_id] = text
+            entry["choices"][question_id] = []
+        entry["choices"][question_id].append((choice_id, choice_text))
+    return out
+
+
+def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed_ids, as_of, summary) -> None:
+    completion_ids = {row[2] for row in batch}
+    history: dict[int, list[tuple[int, int, bool | None]]] = {}
+    for completion_id, step, question_id, correct in BoosterDelivery.objects.filter(
+        completion_id__in=completion_ids, status=Status.QUEUED
+    ).values_list("completion_id", "step", "question_id", "correct"):
+        history.setdefault(completion_id, []).append((step, question_id, correct))
+
+    updates: list[BoosterDelivery] = []
+    next_rows: list[BoosterDelivery] = []
+    messages: list[Outgoing] = []
+    counts = {"queued": 0, "skipped": 0, "postponed": 0}
+    for (
+        pk,
+        programme_id,
+        completion_id,
+        learner_id,
+        step,
+        due_on,
+        is_active,
+        timezone_name,
+        first,
+        last,
+        completed_at,
+        assignment_id,
+        archived_at,
+    ) in batch:
+        programme = programmes[programme_id]
+        schedule = list(programme.schedule_days)
+        tz = zone(timezone_name)
+        today = timezone.localdate(as_of, timezone=tz)
+        row = BoosterDelivery(pk=pk, due_on=due_on, step=step)
+        follow_on = True
+        if not is_active:
+            row.status, row.skip_reason, follow_on = Status.SKIPPED, Skip.LEFT, False
+        elif assignment_id is None or archived_at is not None:
+            row.status, row.skip_reason, follow_on = Status.SKIPPED, Skip.ARCHIVED, False
+        elif is_excused(_excused(excused_by_day, today), learner_id, programme.course_code):
+            row.status, row.skip_reason = Status.SKIPPED, Skip.EXEMPT
+        elif due_on < today - dt.timedelta(days=CATCHUP_DAYS):
+            row.status, row.skip_reason = Status.SKIPPED, Skip.LATE
+        elif learner_id in served:
+            # One booster a day: this one waits for the learner's next day.
+            row.status = Status.PENDING
+            row.due_on = today + dt.timedelta(days=1)
+            row.due_at = local_day_start(row.due_on, tz)
+            postponed_ids.add(pk)
+            counts["postponed"] += 1
+            updates.append(row)
+            continue
+        else:
+            bank = questions[programme_id]
+            picked = pick_question(history=history.get(completion_id, []), question_ids=bank["order"])
+            if picked is None:
+                row.status, row.skip_reason = Status.SKIPPED, Skip.NO_QUESTION
+            else:
+                question_id, again = picked
+                row.status, row.question_id, row.is_repeat, row.queued_at = Status.QUEUED, question_id, again, as_of
+                served.add(learner_id)
+                messages.append(
+                    Outgoing(
+                        recipient_id=learner_id,
+                        kind=Notification.Kind.BOOSTER,
+                        dedupe_key=f"booster:{pk}",
+                        assignment_id=assignment_id,
+                        context={
+                            "delivery_id": pk,
+                            "course": programme.course.title,
+                            "learner": full_name(first, last),
+                            "question": bank["text"][question_id],
+                            "again": again,
+                            "step": step,
+                            "choices": [
+                                {"text": text, "path": answer_path(delivery_id=pk, choice_id=choice_id)}
+                                for choice_id, text in bank["choices"][question_id]
+                            ],
+                            "reason": "Booster question",
+                        },
+                    )
+                )
+        counts["queued" if row.status == Status.QUEUED else "skipped"] += 1
+        updates.append(row)
+        if follow_on:
+            completed_on = timezone.localdate(completed_at, timezone=tz)
+            next_on = step_due_on(completed_on, schedule, step + 1)
+            if next_on is not None:
+                next_on = max(next_on, today + dt.timedelta(days=1))
+                next_rows.append(
+                    BoosterDelivery(
+                        programme_id=programme_id,
+                        completion_id=completion_id,
+                        learner_id=learner_id,
+                        step=step + 1,
+                        due_on=next_on,
+                        due_at=local_day_start(next_on, tz),
+                    )
+                )
+    now = timezone.now()
+    queued_or_skipped = [r for r in updates if r.status != Status.PENDING]
+    for r in queued_or_skipped:
+        r.updated_at = now
+    if queued_or_skipped:
+        BoosterDelivery.objects.bulk_update(
+            queued_or_skipped,
+            ["status", "skip_reason", "question", "is_repeat", "queued_at", "updated_at"],
+            batch_size=500,
+        )
+    waiting = [r for r in updates if r.status == Status.PENDING]
+    if waiting:
+        BoosterDelivery.objects.bulk_update(waiting, ["due_on", "due_at"], batch_size=500)
+    if next_rows:
+        BoosterDelivery.objects.bulk_create(next_rows, batch_size=BATCH, ignore_conflicts=True)
+    new = enqueue(messages)
+    summary.add(new, **counts)
+
+
+def _excused(cache: dict[dt.date, dict[int, set[str]]], day: dt.date) -> dict[int, set[str]]:
+    if day not in cache:
+        cache[day] = excused_on(day)
+    return cache[day]
