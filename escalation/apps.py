@@ -10,7 +10,8 @@ class EscalationConfig(AppConfig):
     def ready(self):
         # Signal receivers and the registries they fill; the tasks, so that the outbox can ask for
         # the dispatcher by its task name in any process, not only in a worker that autodiscovered it.
-        from escalation import receivers, tasks  # noqa: F401
+        # cpd_notices: the CPD submission and decision messages (issue 17).
+        from escalation import cpd_notices, receivers, tasks  # noqa: F401
         from escalation.navigation import unread_badge
         from lms.navigation import register_badge
 

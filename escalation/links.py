@@ -13,6 +13,7 @@ page is now.
   escalations and copies of warning letters: the assignment's case file (everyone above the
   learner may read it). A compliance officer outside the learner's reporting line who is not an
   admin may read neither, so their escalation links to the site's home page only;
+- CPD external learning submitted or decided: the entry (its approver decides there);
 - check-ins and digests: the team dashboard.
 """
 
@@ -71,9 +72,9 @@ def notification_path(
         return reverse("escalation:warning_letter_pdf", args=[reference]) if reference else None
     if kind in (Kind.CHECKIN, Kind.DIGEST):
         return reverse("reports_team_dashboard")
-    if kind == Kind.BOOSTER and context.get("delivery_id"):
-        # The learner's booster page (signed in): the question, or their answer and its feedback.
-        return reverse("boosters:question", args=[context["delivery_id"]])
+    if kind in (Kind.CPD_SUBMITTED, Kind.CPD_DECIDED):
+        # The external learning entry: the approver decides there, the learner reads the decision.
+        return reverse("cpd:entry", args=[context["entry_id"]]) if context.get("entry_id") else None
     return None
 
 

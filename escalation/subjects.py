@@ -324,14 +324,40 @@ def _withdrawn(held: Held) -> str:
     )
 
 
-@_subject(Kind.BOOSTER)
-def _booster(held: Held) -> str:
+@_subject(Kind.CPD_SUBMITTED)
+def _cpd_submitted(held: Held) -> str:
     if held.count == 1:
-        return _("A quick question on %(course)s") % held.names()
+        return _("External learning to approve: %(title)s (%(learner)s)") % {
+            "title": held.first.get("title", ""),
+            "learner": held.first.get("learner", ""),
+        }
+    if held.people <= 1:
+        return (
+            ngettext(
+                "External learning to approve: %(count)d entry by %(learner)s",
+                "External learning to approve: %(count)d entries by %(learner)s",
+                held.count,
+            )
+            % held.names()
+        )
+    return ngettext(
+        "External learning to approve from %(people)d person",
+        "External learning to approve from %(people)d people",
+        held.people,
+    ) % {"people": held.people}
+
+
+@_subject(Kind.CPD_DECIDED)
+def _cpd_decided(held: Held) -> str:
+    if held.count == 1:
+        names = {"title": held.first.get("title", "")}
+        if held.first.get("approved"):
+            return _("Approved for your CPD record: %(title)s") % names
+        return _("Returned to you: %(title)s") % names
     return (
         ngettext(
-            "%(count)d quick question on training you completed",
-            "%(count)d quick questions on training you completed",
+            "Decisions on %(count)d entry of your external learning",
+            "Decisions on %(count)d entries of your external learning",
             held.count,
         )
         % held.names()

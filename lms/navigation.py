@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("My training"), "home", "learner"),
     NavItem(_("Training history"), "assignments:my_history", "learner"),
+    NavItem(_("My CPD"), "cpd:my_record", "learner"),
     NavItem(_("Notifications"), "escalation:notifications", "learner"),
     # Manager items are shown together in a "Team" menu, each saying what it is for.
     NavItem(_("My team"), "team", "manager", _("Who reports to you, and how to reach them")),
@@ -30,6 +31,7 @@ NAV_ITEMS: list[NavItem] = [
         "manager",
         _("Compliance of everyone below you: overdue and failed lists, exports"),
     ),
+    NavItem(_("CPD approvals"), "cpd:approvals", "manager", _("External learning waiting for your approval")),
     # Admin items are shown together in an "Admin" menu.
     NavItem(_("Assign training"), "assignments:assign", "admin"),
     NavItem(_("Assignments"), "assignments:list", "admin"),
@@ -43,6 +45,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Compliance report"), "reports_organisation", "admin"),
     NavItem(_("Lapse forecast"), "reports_forecast", "admin"),
     NavItem(_("Item analysis"), "reports_item_analysis", "admin"),
+    NavItem(_("CPD targets"), "cpd:targets", "admin", _("Yearly CPD points per job title")),
+    NavItem(_("Behind on CPD"), "reports_cpd_behind", "admin", _("People below their job title's CPD target")),
     NavItem(_("Audit trail"), "audit", "admin"),
     NavItem(_("API tokens"), "api:tokens", "admin", _("Integrations that read records or assign training")),
 ]

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "courses.scorm",  # SCORM packages (issue 15)
     "assignments",
     "assignments.boosters",  # booster questions after a completion (issue 17)
+    "assignments.cpd",  # CPD records and external learning (issue 17)
     "escalation",
     "reports",
     # The REST API (top layer): Django REST framework with its OpenAPI schema (drf-spectacular).
@@ -270,6 +271,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# CPD (assignments.cpd): the month a CPD year starts in (1 = calendar years; 4 = April to March,
+# named by the year it starts in), and the largest evidence file a learner may attach.
+CPD_YEAR_START_MONTH = int(os.environ.get("CPD_YEAR_START_MONTH", "1"))
+CPD_EVIDENCE_MAX_BYTES = int(os.environ.get("CPD_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024)))
 # SCORM packages (courses.scorm, issue 15): a zip over any of these limits is refused before
 # anything is stored. Compressed size of the upload, total uncompressed size of its files (declared
 # in the zip and counted again while extracting), the largest uncompressed/compressed ratio (a zip

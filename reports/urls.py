@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import views
+from reports import cpd, views
 
 urlpatterns = [
     path("certificates/<int:pk>/pdf/", views.certificate_download, name="certificate_download"),
@@ -17,4 +17,8 @@ urlpatterns = [
     path("forecast/export.<str:fmt>", views.forecast_export, name="reports_forecast_export"),
     path("item-analysis/", views.item_analysis, name="reports_item_analysis"),
     path("item-analysis/export.<str:fmt>", views.item_analysis_export, name="reports_item_analysis_export"),
+    # CPD (issue 17): a person's transcript of a CPD year; who is behind their job title's target.
+    path("people/<int:pk>/cpd/<int:year>/transcript.pdf", cpd.cpd_transcript, name="reports_cpd_transcript"),
+    path("cpd/behind/", cpd.cpd_behind, name="reports_cpd_behind"),
+    path("cpd/behind/export.csv", cpd.cpd_behind_export, name="reports_cpd_behind_export"),
 ]

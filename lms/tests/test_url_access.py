@@ -16,11 +16,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from api.models import ApiToken
+from assignments.cpd.models import CpdTarget, ExternalLearning
 from assignments.models import AssignmentRule, ImportJob
 from assignments.services.attempts import attempt_start, attempt_submit
 from courses.models import Quiz
@@ -172,6 +174,20 @@ TABLE: dict[str, Row] = {
     "assignments:upload_status": Row(ADMIN, "upload"),
     "assignments:upload_confirm": admin_post("upload"),
     "assignments:upload_template": Row(ADMIN, "template"),
+    # CPD (issue 17): the record and external learning are the learner's, their chain's and admins';
+    # only the learner changes their returned entry; the chain and admins decide; admins set targets.
+    "cpd:my_record": Row(LOGGED_IN),
+    "cpd:entry_create": Row(LOGGED_IN),
+    "cpd:entry": Row(OWN_AND_CHAIN, "cpd_entry"),
+    "cpd:entry_edit": Row(LEARNER_ONLY, "cpd_entry"),
+    "cpd:entry_evidence": Row(OWN_AND_CHAIN, "cpd_entry"),
+    "cpd:entry_decide": Row(
+        (302, 405, 405, 405, 405), "cpd_entry", {"anonymous": 302, "learner": 404, "other_manager": 404}
+    ),
+    "cpd:approvals": Row(MANAGERS),
+    "cpd:targets": Row(ADMIN),
+    "cpd:target_edit": Row(ADMIN, "cpd_target"),
+    "cpd:target_delete": admin_post("cpd_target"),
     # reports: certificates (public verification), dashboards and exports
     "certificate_download": Row(OWN_AND_CHAIN, "completion"),
     "certificate_verify_lookup": Row(ANON_OK),
@@ -185,6 +201,9 @@ TABLE: dict[str, Row] = {
     "reports_forecast_export": Row(ADMIN, "csv"),
     "reports_item_analysis": Row(ADMIN),
     "reports_item_analysis_export": Row(ADMIN, "csv", query="course=FIRE-1"),
+    "reports_cpd_transcript": Row(OWN_AND_CHAIN, "cpd_transcript"),
+    "reports_cpd_behind": Row(ADMIN),
+    "reports_cpd_behind_export": Row(ADMIN),
     # escalation
     "escalation:policies": Row(ADMIN),
     "escalation:policy_create": Row(ADMIN),
@@ -267,7 +286,7 @@ def test_every_url_has_a_row():
 
 
 @pytest.fixture
-def world():
+def world(settings, tmp_path):
     """A small organisation: a learner in one team with training in every state a URL shows, and
     another team with its own manager."""
     department = DepartmentFactory(name="Operations")
@@ -326,6 +345,23 @@ def world():
         kind=ImportJob.Kind.USERS, filename="people.csv", content=b"email\n", created_by=admin
     )
     policy = EscalationPolicy.objects.get(course_code="")
+    settings.MEDIA_ROOT = tmp_path  # the CPD evidence file below
+    cpd_entry = ExternalLearning.objects.create(
+        learner=learner,
+        title="First aid refresher",
+        provider="Red Cross",
+        completed_on=dt.date(2026, 1, 10),
+        points=2,
+        evidence=ContentFile(b"%PDF-1.4\n%%EOF\n", name="certificate.pdf"),
+        evidence_name="certificate.pdf",
+        evidence_type="application/pdf",
+        status=ExternalLearning.Status.RETURNED,
+        submitted_at=timezone.now(),
+        decided_at=timezone.now(),
+        decided_by=own_manager,
+        decision_comment="Add the date.",
+    )
+    cpd_target = CpdTarget.objects.create(job_title="Team leader", points=10)
     api_token = ApiToken.objects.create(
         name="BI tool", key_digest="0" * 64, key_prefix="lms_0000", scopes=["people:read"]
     )
@@ -367,6 +403,9 @@ def world():
         "scim_resource_type": {"name": "User"},
         "scim_user": {"pk": learner.pk},
         "api_token": {"pk": api_token.pk},
+        "cpd_entry": {"pk": cpd_entry.pk},
+        "cpd_target": {"pk": cpd_target.pk},
+        "cpd_transcript": {"pk": learner.pk, "year": 2026},
     }
     users = {
         "anonymous": None,
