@@ -75,6 +75,9 @@ def notification_path(
     if kind in (Kind.CPD_SUBMITTED, Kind.CPD_DECIDED):
         # The external learning entry: the approver decides there, the learner reads the decision.
         return reverse("cpd:entry", args=[context["entry_id"]]) if context.get("entry_id") else None
+    if kind == Kind.BOOSTER and context.get("delivery_id"):
+        # The learner's booster page (signed in): the question, or their answer and its feedback.
+        return reverse("boosters:question", args=[context["delivery_id"]])
     return None
 
 

@@ -362,3 +362,17 @@ def _cpd_decided(held: Held) -> str:
         )
         % held.names()
     )
+
+
+@_subject(Kind.BOOSTER)
+def _booster(held: Held) -> str:
+    if held.count == 1:
+        return _("A quick question on %(course)s") % held.names()
+    return (
+        ngettext(
+            "%(count)d quick question on training you completed",
+            "%(count)d quick questions on training you completed",
+            held.count,
+        )
+        % held.names()
+    )

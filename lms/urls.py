@@ -63,6 +63,8 @@ urlpatterns = [
     path("courses/", include("courses.urls")),
     path("assignments/", include("assignments.urls")),
     path("cpd/", include("assignments.cpd.urls")),  # CPD records and external learning (issue 17)
+    # Booster questions after a completion: answer links, the learner's page, authoring (issue 17).
+    path("boosters/", include("assignments.boosters.urls")),
     path("reports/", include("reports.urls")),
     path("escalation/", include("escalation.urls")),
     # SCIM 2.0 provisioning for HR systems and identity providers (bearer tokens, no session).
