@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from courses.files import course_file_path
 from lms.html import SafeHTMLField
 from lms.models import TimeStampedModel
 
@@ -171,6 +172,15 @@ class Module(TimeStampedModel):
     body = SafeHTMLField(_("body (HTML)"), blank=True)
     video_url = models.URLField(_("video link"), blank=True)
     file_url = models.URLField(_("file link"), blank=True)
+    # Uploaded files (courses.files: type checked by content, stored under an unguessable path,
+    # served only by the permission-checked file view). The *_name fields hold the safe name shown.
+    attachment = models.FileField(_("document or image"), upload_to=course_file_path, max_length=255, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=40, blank=True)
+    video = models.FileField(_("video (MP4)"), upload_to=course_file_path, max_length=255, blank=True)
+    video_name = models.CharField(max_length=100, blank=True)
+    captions = models.FileField(_("captions (WebVTT)"), upload_to=course_file_path, max_length=255, blank=True)
+    captions_name = models.CharField(max_length=100, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=15)
 
     class Meta:
@@ -201,6 +211,9 @@ class LearningResource(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("link"), blank=True)
     body = SafeHTMLField(_("body (HTML)"), blank=True)
+    attachment = models.FileField(_("file"), upload_to=course_file_path, max_length=255, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["course", "order", "pk"]

@@ -271,6 +271,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# Files uploaded into courses (courses/files.py; README "Uploaded files and video"): the largest
+# PDF or image, MP4 video and WebVTT captions file. Uploads above 10 MB stream to a temporary file.
+COURSE_FILE_MAX_BYTES = int(os.environ.get("COURSE_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
+COURSE_VIDEO_MAX_BYTES = int(os.environ.get("COURSE_VIDEO_MAX_BYTES", str(500 * 1024 * 1024)))
+COURSE_CAPTIONS_MAX_BYTES = int(os.environ.get("COURSE_CAPTIONS_MAX_BYTES", str(1024 * 1024)))
 # CPD (assignments.cpd): the month a CPD year starts in (1 = calendar years; 4 = April to March,
 # named by the year it starts in), and the largest evidence file a learner may attach.
 CPD_YEAR_START_MONTH = int(os.environ.get("CPD_YEAR_START_MONTH", "1"))

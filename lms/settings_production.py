@@ -50,5 +50,24 @@ STORAGES = {
     # Compressed, content-hashed static files served by WhiteNoise behind gunicorn.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded course files (and SCORM packages) in S3-compatible storage (django-storages) when a
+# bucket is named; otherwise in MEDIA_ROOT on disk. The bucket stays private: learners get files
+# through the permission-checked views, which read them from storage, never from a bucket URL.
+# Credentials come from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables (or the
+# machine's role), read by boto3 itself. README "Uploaded files and video".
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Another S3-compatible service (MinIO, Ceph, Scaleway, ...): its https:// address.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "location": os.environ.get("AWS_STORAGE_LOCATION", ""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -7,10 +7,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator, URLValidator
 from django.forms import inlineformset_factory
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from courses import files as course_files
 from courses.models import MAX_DUE_DAYS, Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.authoring import question_choice_messages
 from courses.services.packages import KEY_PATTERN, course_rule_problems
@@ -151,8 +155,65 @@ def _key_field(help_text):
     )
 
 
+def _limit(content_type: str) -> str:
+    return filesizeformat(course_files.max_bytes(content_type))
+
+
+def _file_help(accept: tuple[str, ...], extra: str = "") -> str:
+    kinds = ", ".join(str(course_files.TYPE_NAMES[t]) for t in accept)
+    limits = "; ".join(dict.fromkeys(f"{course_files.TYPE_NAMES[t]} {_('up to')} {_limit(t)}" for t in accept).keys())
+    text = _("Optional. Accepted: %(kinds)s (%(limits)s); the type is checked from the file's content.") % {
+        "kinds": kinds,
+        "limits": limits,
+    }
+    return f"{text} {extra}".strip()
+
+
+_file_help_lazy = lazy(_file_help, str)
+
+
+def _file_field(label, accept: tuple[str, ...], extra: str = ""):
+    return forms.FileField(
+        label=label,
+        required=False,
+        help_text=_file_help_lazy(accept, extra),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(accept)}),
+    )
+
+
+# The editor (static/js/rich-editor.js) takes over a textarea with this attribute; without
+# JavaScript the textarea stays and takes the same HTML.
+RICH_TEXT = {
+    "data-rich-text": "true",
+    # The editor's words, translated here: the script has no catalogue of its own.
+    "data-label-toolbar": _("Formatting"),
+    "data-label-editor": _("Body editor"),
+    "data-label-header": _("Heading"),
+    "data-label-normal": _("Paragraph"),
+    "data-label-h3": _("Heading 3"),
+    "data-label-h4": _("Heading 4"),
+    "data-label-bold": _("Bold"),
+    "data-label-italic": _("Italic"),
+    "data-label-underline": _("Underline"),
+    "data-label-ordered": _("Numbered list"),
+    "data-label-bullet": _("Bulleted list"),
+    "data-label-blockquote": _("Quote"),
+    "data-label-code-block": _("Code"),
+    "data-label-link": _("Link"),
+    "data-label-clean": _("Remove formatting"),
+    "data-label-source": _("Edit as HTML"),
+    "data-label-visual": _("Back to the editor"),
+    "data-label-kept-html": _(
+        "This body uses HTML the editor cannot show (for example a table), so it is edited as HTML to keep it whole."
+    ),
+}
+
+
 class _KeyedForm(_CrispyMixin, forms.ModelForm):
     """Module and resource forms: an empty key is made from the title."""
+
+    FILE_FIELDS: tuple[str, ...] = ()
+    uses_rich_text = True  # the form page loads the editor (templates/courses/authoring/form.html)
 
     def clean_key(self):
         key = self.cleaned_data.get("key", "").strip()
@@ -169,7 +230,12 @@ class _KeyedForm(_CrispyMixin, forms.ModelForm):
         return data
 
     def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name not in self.FILE_FIELDS}
+        for name in self.FILE_FIELDS:
+            # The service's convention: a new upload replaces, False removes, None keeps.
+            value = self.cleaned_data.get(name)
+            data[name] = value if isinstance(value, UploadedFile) else (False if value is False else None)
+        return data
 
     def _post_clean(self):
         pass
@@ -179,11 +245,27 @@ class ModuleForm(_KeyedForm):
     key = _key_field(_("Stable reference used in course packages; made from the title when left empty."))
     video_url = _url_field(_("Video link"), _("Optional: an https:// link."))
     file_url = _url_field(_("File link"), _("Optional: an https:// link."))
+    attachment = _file_field(_("Document or image"), course_files.DOCUMENT_OR_IMAGE)
+    video = _file_field(
+        _("Video"), course_files.VIDEO, _("Learners who watch it to the end have the module marked as done.")
+    )
+    captions = _file_field(_("Captions for the video"), course_files.CAPTIONS)
+    FILE_FIELDS = ("attachment", "video", "captions")
 
     class Meta:
         model = Module
-        fields = ["title", "key", "body", "video_url", "file_url", "estimated_minutes"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+        fields = [
+            "title",
+            "key",
+            "body",
+            "video_url",
+            "file_url",
+            "attachment",
+            "video",
+            "captions",
+            "estimated_minutes",
+        ]
+        widgets = {"body": forms.Textarea(attrs={"rows": 12, **RICH_TEXT})}
         help_texts = {
             "body": _(
                 "Simple HTML: paragraphs, h3 and h4 headings, lists, bold and italic text, links (http, https, "
@@ -201,12 +283,16 @@ class ModuleForm(_KeyedForm):
 
 class ResourceForm(_KeyedForm):
     key = _key_field(_("Stable reference used by questions and packages; made from the title when left empty."))
-    url = _url_field(_("Link"), _("An https:// link; leave empty for a cheat sheet."))
+    url = _url_field(_("Link"), _("An https:// link, or upload a file below; leave empty for a cheat sheet."))
+    attachment = _file_field(
+        _("File"), course_files.ANY_MEDIA, _("For a video resource an MP4; for a document a PDF or an image.")
+    )
+    FILE_FIELDS = ("attachment",)
 
     class Meta:
         model = LearningResource
-        fields = ["title", "key", "kind", "url", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+        fields = ["title", "key", "kind", "url", "attachment", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 8, **RICH_TEXT})}
         help_texts = {
             "body": _(
                 "Cheat sheets only: simple HTML as for a module body; anything outside that subset is removed "

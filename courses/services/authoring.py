@@ -16,10 +16,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses import files as course_files
 from courses import usage
 from courses.models import Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.packages import (
@@ -38,6 +39,14 @@ from lms.models import AuditEntry
 COURSE_FIELDS = {"code", "title", "description", *Course.RULE_FIELDS}
 MODULE_FIELDS = {"key", "title", "body", "video_url", "file_url", "estimated_minutes"}
 RESOURCE_FIELDS = {"key", "kind", "title", "url", "body"}
+# Upload slots: field -> the types it accepts (courses.files). In ``data`` a slot's value is an
+# uploaded file (replace), False (remove the file) or None (keep what is there).
+MODULE_FILES = {
+    "attachment": course_files.DOCUMENT_OR_IMAGE,
+    "video": course_files.VIDEO,
+    "captions": course_files.CAPTIONS,
+}
+RESOURCE_FILES = {"attachment": course_files.ANY_MEDIA}
 QUIZ_FIELDS = {"kind", "title", "module", "pass_mark", "shuffle_questions", "shuffle_choices", "retake_missed_only"}
 QUESTION_FIELDS = {"kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"}
 # The course's rules (and what names it), recorded in the audit trail when created or changed.
@@ -142,6 +151,71 @@ def _check_key(*, course: Course, key: str, instance: Module | LearningResource)
         raise ValidationError({"key": _("This key is already used by a module or resource of this course.")})
 
 
+def _take_uploads(instance, data: dict[str, Any], slots: dict[str, tuple[str, ...]]) -> list:
+    """Pop the upload slots out of ``data`` and check each new file by its content.
+
+    Returns the changes to make once everything else is valid: (field, upload or None, checked).
+    Every bad file is reported at once, on its own field.
+    """
+    changes, errors = [], {}
+    for field in slots:
+        value = data.pop(field, None)
+        if value is False:
+            if getattr(instance, field):
+                changes.append((field, None, None))
+        elif value is not None:
+            try:
+                changes.append((field, value, course_files.check_upload(value, accept=slots[field])))
+            except ValidationError as error:
+                errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return changes
+
+
+def _has_file(instance, field: str, changes: list) -> bool:
+    for name, upload, _checked in changes:
+        if name == field:
+            return upload is not None
+    return bool(getattr(instance, field))
+
+
+def _pending_type(instance, field: str, changes: list) -> str:
+    for name, upload, checked in changes:
+        if name == field:
+            return checked.content_type if upload is not None else ""
+    return getattr(instance, f"{field}_type", "") if getattr(instance, field) else ""
+
+
+def _store_uploads(instance, changes: list) -> None:
+    """Write the new files to storage and drop the replaced ones once the transaction commits."""
+    for field, upload, checked in changes:
+        old = getattr(instance, field)
+        old_name = old.name if old else ""
+        if upload is None:
+            setattr(instance, field, "")
+            setattr(instance, f"{field}_name", "")
+        else:
+            upload.seek(0)
+            getattr(instance, field).save(checked.name, upload, save=False)
+            setattr(instance, f"{field}_name", checked.name)
+        if hasattr(instance, f"{field}_type"):
+            setattr(instance, f"{field}_type", checked.content_type if upload is not None else "")
+        if old_name:
+            storage = old.storage
+            transaction.on_commit(lambda name=old_name, storage=storage: storage.delete(name))
+
+
+def delete_files_on_commit(*instances) -> None:
+    """Remove the stored files of rows being deleted, once the deletion has committed."""
+    for instance in instances:
+        slots = MODULE_FILES if isinstance(instance, Module) else RESOURCE_FILES
+        for field in slots:
+            file = getattr(instance, field)
+            if file:
+                transaction.on_commit(lambda name=file.name, storage=file.storage: storage.delete(name))
+
+
 def _sanitise_body(instance: Module | LearningResource) -> None:
     """Reduce the body to the safe subset; refuse a body of which nothing safe is left."""
     written = instance.body or ""
@@ -153,10 +227,16 @@ def _sanitise_body(instance: Module | LearningResource) -> None:
         )
 
 
-def _save_module(module: Module) -> Module:
+def _save_module(module: Module, data: dict[str, Any]) -> Module:
+    data = dict(data)
+    changes = _take_uploads(module, data, MODULE_FILES)
+    _set(module, data, MODULE_FIELDS)
     _check_key(course=module.course, key=module.key, instance=module)
     _sanitise_body(module)
-    module.full_clean()
+    if _has_file(module, "captions", changes) and not _has_file(module, "video", changes):
+        raise ValidationError({"captions": _("Captions go with an uploaded video: upload the video too.")})
+    module.full_clean(exclude=list(MODULE_FILES))
+    _store_uploads(module, changes)
     module.save()
     return module
 
@@ -165,20 +245,19 @@ def _save_module(module: Module) -> Module:
 def module_create(*, course: Course, data: dict[str, Any]) -> Module:
     course_check_editable(course)
     module = Module(course=course, order=_next_order(course.modules.all()))
-    _set(module, data, MODULE_FIELDS)
-    return _save_module(module)
+    return _save_module(module, data)
 
 
 @transaction.atomic
 def module_update(*, module: Module, data: dict[str, Any]) -> Module:
     course_check_editable(module.course)
-    _set(module, data, MODULE_FIELDS)
-    return _save_module(module)
+    return _save_module(module, data)
 
 
 @transaction.atomic
 def module_delete(*, module: Module) -> None:
     course_check_editable(module.course)
+    delete_files_on_commit(module)
     module.delete()
 
 
@@ -200,23 +279,51 @@ def module_move(*, module: Module, direction: str) -> Module:
     return module
 
 
-def _save_resource(resource: LearningResource) -> LearningResource:
+def resource_file_problem(kind: str, content_type: str) -> str | None:
+    """Why a resource of ``kind`` cannot hold a file of ``content_type`` ("" for none), or None."""
+    Kind = LearningResource.Kind
+    if not content_type:
+        return None
+    if kind in (Kind.CHEAT_SHEET, Kind.LINK):
+        return _("Only a video or document resource holds a file: remove the file or change the kind.")
+    if kind == Kind.VIDEO and content_type not in course_files.VIDEO:
+        return _("A video resource's file must be an MP4 video.")
+    if kind == Kind.DOCUMENT and content_type not in course_files.DOCUMENT_OR_IMAGE:
+        return _("A document resource's file must be a PDF or an image.")
+    return None
+
+
+def _save_resource(resource: LearningResource, data: dict[str, Any]) -> LearningResource:
+    data = dict(data)
+    changes = _take_uploads(resource, data, RESOURCE_FILES)
+    _set(resource, data, RESOURCE_FIELDS)
     _check_key(course=resource.course, key=resource.key, instance=resource)
     _sanitise_body(resource)
     errors = {}
+    has_file = _has_file(resource, "attachment", changes)
     if resource.kind == LearningResource.Kind.CHEAT_SHEET:
         if not resource.body.strip():
             errors["body"] = _("A cheat sheet needs a body.")
         if resource.url:
             errors["url"] = _("A cheat sheet has no link: leave it empty.")
     else:
-        if not resource.url:
-            errors["url"] = _("This kind of resource needs a link.")
+        if not resource.url and not has_file:
+            errors["url"] = (
+                _("This kind of resource needs a link.")
+                if resource.kind == LearningResource.Kind.LINK
+                else _("This kind of resource needs a link or an uploaded file.")
+            )
+        if resource.url and has_file:
+            errors["url"] = _("Give a link or upload a file, not both.")
         if resource.body:
             errors["body"] = _("Only a cheat sheet has a body: leave it empty.")
+    problem = resource_file_problem(resource.kind, _pending_type(resource, "attachment", changes))
+    if problem:
+        errors["attachment"] = problem
     if errors:
         raise ValidationError(errors)
-    resource.full_clean()
+    resource.full_clean(exclude=list(RESOURCE_FILES))
+    _store_uploads(resource, changes)
     resource.save()
     return resource
 
@@ -225,20 +332,19 @@ def _save_resource(resource: LearningResource) -> LearningResource:
 def resource_create(*, course: Course, data: dict[str, Any]) -> LearningResource:
     course_check_editable(course)
     resource = LearningResource(course=course, order=_next_order(course.resources.all()))
-    _set(resource, data, RESOURCE_FIELDS)
-    return _save_resource(resource)
+    return _save_resource(resource, data)
 
 
 @transaction.atomic
 def resource_update(*, resource: LearningResource, data: dict[str, Any]) -> LearningResource:
     course_check_editable(resource.course)
-    _set(resource, data, RESOURCE_FIELDS)
-    return _save_resource(resource)
+    return _save_resource(resource, data)
 
 
 @transaction.atomic
 def resource_delete(*, resource: LearningResource) -> None:
     course_check_editable(resource.course)
+    delete_files_on_commit(resource)
     resource.delete()
 
 
@@ -404,7 +510,13 @@ def course_publish_problems(course: Course) -> list[str]:
     The content rules come first. When they hold, the course must also make a valid package, so
     that every published course can be exported and imported elsewhere.
     """
-    quizzes = list(Quiz.objects.filter(course=course).order_by("pk").prefetch_related("questions__choices"))
+    # A quiz played by a SCORM package (courses.scorm) is graded by the package: it has no questions.
+    quizzes = list(
+        Quiz.objects.filter(course=course)
+        .annotate(scorm_package_pk=F("scorm_package__pk"))
+        .order_by("pk")
+        .prefetch_related("questions__choices")
+    )
     problems = []
     if not course.description.strip():
         problems.append(_("The course needs a description."))
@@ -414,7 +526,7 @@ def course_publish_problems(course: Course) -> list[str]:
         problems.append(_("The course needs a final assessment (a quiz of kind “Final assessment”)."))
     for quiz in quizzes:
         questions = sorted(quiz.questions.all(), key=lambda q: (q.order, q.pk))
-        if not questions:
+        if not questions and quiz.scorm_package_pk is None:
             problems.append(_("“%(quiz)s” has no questions: add at least one.") % {"quiz": quiz.title})
         for number, question in enumerate(questions, start=1):
             label = _question_label(quiz, number, question)
@@ -429,7 +541,9 @@ def course_publish_problems(course: Course) -> list[str]:
                 problems.append(
                     _("%(question)s: needs exactly one review link, a module or a resource.") % {"question": label}
                 )
-    if problems:
+    if problems or any(quiz.scorm_package_pk is not None for quiz in quizzes):
+        # A course graded by a SCORM package has a final quiz without questions, which a course
+        # package cannot hold: the package round-trip check applies to native assessments only.
         return problems
     return [
         _("The course cannot be written as a course package: %(problem)s") % {"problem": problem}
