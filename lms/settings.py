@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "courses.scorm",  # SCORM packages (issue 15)
     "assignments",
     "assignments.boosters",  # booster questions after a completion (issue 17)
+    "assignments.scorm_runtime",  # the SCORM player's run-time data (issue 15)
     "assignments.cpd",  # CPD records and external learning (issue 17)
     "escalation",
     "reports",
@@ -370,6 +371,13 @@ SPECTACULAR_SETTINGS = {
 # The completions feed delivers a completion once it was recorded at least this long ago (and
 # before the oldest transaction still writing, on PostgreSQL): see api/feed.py.
 API_COMPLETIONS_SETTLE_SECONDS = int(os.environ.get("API_COMPLETIONS_SETTLE_SECONDS", "10"))
+
+# The SCORM player (assignments.scorm_runtime, README "SCORM packages"): empty serves package files
+# from the site itself; an origin (e.g. https://scorm.lms.example.com, another host name pointing at
+# this application) serves them there, where they cannot read the LMS's cookies or pages. Launch
+# tokens for that origin are valid this many seconds.
+SCORM_CONTENT_ORIGIN = os.environ.get("SCORM_CONTENT_ORIGIN", "").rstrip("/")
+SCORM_LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("SCORM_LAUNCH_TOKEN_MAX_AGE", str(4 * 60 * 60)))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

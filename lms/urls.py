@@ -60,6 +60,7 @@ urlpatterns = [
     path("audit/export.pdf", views.audit_export_pdf, name="audit_export_pdf"),
     # The learner plays an assigned course (assignments app); admins author courses (courses app).
     path("courses/learn/", include("assignments.urls_player")),
+    path("courses/learn/", include("assignments.scorm_runtime.urls")),
     path("courses/", include("courses.urls")),
     path("assignments/", include("assignments.urls")),
     path("cpd/", include("assignments.cpd.urls")),  # CPD records and external learning (issue 17)
@@ -69,6 +70,8 @@ urlpatterns = [
     path("escalation/", include("escalation.urls")),
     # SCIM 2.0 provisioning for HR systems and identity providers (bearer tokens, no session).
     path("scim/v2/", include("lms.scim.urls")),
+    # SCORM package files and the content origin's launch page (assignments.scorm_runtime.content).
+    path("", include("assignments.scorm_runtime.urls_content")),
     # The REST API (/api/v1/), its schema and documentation, and the admins' token page (api app).
     path("api/", include("api.urls")),
     # One place checks old passwords (through the lockout): the admin's own form is not used.

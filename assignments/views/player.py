@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments.forms.player import AttemptForm
+from assignments.scorm_runtime.selectors import package_for_module
 from assignments.models import Assignment, Attempt
 from assignments.selectors import player as selectors
 from assignments.selectors.learner import learner_state_of
@@ -87,6 +88,9 @@ def course_overview(request, assignment_pk: int):
 def module_detail(request, assignment_pk: int, module_pk: int):
     assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
     module = selectors.module_get_for_assignment(assignment=assignment, pk=module_pk)
+    if package_for_module(module=module) is not None:
+        # A SCORM package's module is played by the SCORM player; its content marks it done.
+        return redirect("scorm_player", assignment_pk=assignment.pk, module_pk=module.pk)
     modules = list(selectors.modules_with_progress(assignment=assignment))
     index = next(i for i, m in enumerate(modules) if m.pk == module.pk)
     previous_module = modules[index - 1] if index > 0 else None

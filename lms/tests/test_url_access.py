@@ -24,8 +24,11 @@ from django.utils import timezone
 from api.models import ApiToken
 from assignments.cpd.models import CpdTarget, ExternalLearning
 from assignments.models import AssignmentRule, ImportJob
+from assignments.scorm_runtime.content import launch_token, package_uuid
 from assignments.services.attempts import attempt_start, attempt_submit
 from courses.models import Quiz
+from courses.scorm.services import scorm_package_import
+from courses.scorm.testing import build_package
 from courses.tests.factories import AssignmentFactory, ExemptionFactory, answers_for, make_course
 from escalation.models import (
     EscalationPolicy,
@@ -123,6 +126,18 @@ TABLE: dict[str, Row] = {
     # A submitted attempt's page sends its learner on to the result.
     "player_attempt": Row((302, 302, 404, 404, 404), "attempt"),
     "player_result": Row(LEARNER_ONLY, "attempt"),
+    # The SCORM player (issue 15): the learner's own package module; files for whoever may play
+    # or preview the course (admins preview), 404 for anyone else; with a launch token (separate
+    # content origin, no session there) the signed token is the credential.
+    "scorm_player": Row(LEARNER_ONLY, "scorm_module"),
+    "scorm_commit": Row(
+        (302, 405, 405, 405, 405),
+        "scorm_commit",
+        {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404},
+    ),
+    "scorm_content": Row((302, 200, 404, 404, 200), "scorm_file"),
+    "scorm_content_token": Row(ANON_OK, "scorm_token_file"),
+    "scorm_launch": Row(ANON_OK, "scorm_launch"),
     # Saving an answer as it is chosen: POST only, the learner's own attempt (404 for anyone else).
     "player_attempt_answer": Row(
         (302, 405, 405, 405, 405), "attempt", {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404}
@@ -304,6 +319,17 @@ def world(settings, tmp_path):
     module = course.modules.order_by("order").first()
     resource = course.resources.get()
     question = final.questions.first()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "storage")},
+        },
+    }
+    scorm_package = scorm_package_import(file=build_package(mastery_score=80), code="SCORM-1")
+    scorm_assignment = AssignmentFactory(learner=learner, course=scorm_package.course)
+    scorm_item = scorm_package.items.get()
+    scorm_token = launch_token(user=learner, package=scorm_package, parent_origin="http://testserver")
 
     late = AssignmentFactory(learner=learner, course=make_course(code="GDPR-1", questions=1))
     letter = WarningLetter.objects.create(
@@ -377,6 +403,11 @@ def world(settings, tmp_path):
         "resource": {"assignment_pk": assignment.pk, "resource_pk": resource.pk},
         "quiz": {"assignment_pk": assignment.pk, "quiz_pk": final.pk},
         "attempt": {"attempt_pk": attempt.pk},
+        "scorm_module": {"assignment_pk": scorm_assignment.pk, "module_pk": scorm_package.module_id},
+        "scorm_commit": {"assignment_pk": scorm_assignment.pk, "item_pk": scorm_item.pk},
+        "scorm_file": {"package_uuid": package_uuid(scorm_package), "path": "index.html"},
+        "scorm_token_file": {"token": scorm_token, "path": "index.html"},
+        "scorm_launch": {"token": scorm_token, "item_pk": scorm_item.pk},
         "course": {"pk": course.pk},
         "course_pk": {"course_pk": course.pk},
         "module_in_course": {"course_pk": course.pk, "pk": module.pk},
@@ -469,6 +500,7 @@ def test_post_only_urls_refuse_a_post_from_every_wrong_role(world):
         ("authoring_course_unpublish", "course"),
         ("player_quiz_start", "quiz"),
         ("player_attempt_answer", "attempt"),
+        ("scorm_commit", "scorm_commit"),
         ("escalation:review_attendance", "booking"),
         ("escalation:review_session_book", "session"),
         ("escalation:webhook_rotate_secret", "webhook"),
