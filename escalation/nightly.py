@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from assignments.services.exemptions import run_exemption_returns
 from escalation.dispatch import run_dispatch
 from escalation.models import WorkflowRun
+from escalation.recognition.workflow import run_recognition
 from escalation.rehearsal import nightly_run
 from escalation.webhooks.events import run_webhook_events
 from escalation.workflows.boosters import run_boosters
@@ -41,6 +42,8 @@ WORKFLOWS: list[tuple[str, Workflow]] = [
     ("failure_followup", run_failure_followup),
     ("overdue_ladder", run_overdue_ladder),
     ("recertification", run_recertification),
+    # Badges before the digests, so that a manager reads of tonight's badges in the morning.
+    ("recognition", run_recognition),
     ("checkins_and_digests", run_checkins_and_digests),
     # The day's booster question after a completion, in each learner's time zone (issue 17).
     ("boosters", run_boosters),
@@ -58,6 +61,7 @@ LABELS: dict[str, str] = {
     "failure_followup": _("Follow-up of failed attempts"),
     "overdue_ladder": _("Overdue ladder: escalations and warning letters"),
     "recertification": _("Recertification"),
+    "recognition": _("Badges: rules that read the whole organisation"),
     "checkins_and_digests": _("Managers' check-ins and digests"),
     "boosters": _("Booster questions after a completion"),
     "webhook_events": _("Webhooks: overdue assignments, escalation steps, expiring certificates"),

@@ -376,3 +376,20 @@ def _booster(held: Held) -> str:
         )
         % held.names()
     )
+
+
+@_subject(Kind.BADGE_EARNED)
+def _badge_earned(held: Held) -> str:
+    if held.count == 1:
+        return _("You earned a badge: %(badge)s") % {"badge": held.first.get("badge", "")}
+    return ngettext("You earned %(count)d badge", "You earned %(count)d badges", held.count) % held.names()
+
+
+@_subject(Kind.WELL_DONE)
+def _well_done(held: Held) -> str:
+    if held.count == 1:
+        return _("Well done from %(sender)s") % {"sender": held.first.get("sender", "")}
+    return (
+        ngettext("%(count)d note of recognition for you", "%(count)d notes of recognition for you", held.count)
+        % held.names()
+    )

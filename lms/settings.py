@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "assignments.scorm_runtime",  # the SCORM player's run-time data (issue 15)
     "assignments.cpd",  # CPD records and external learning (issue 17)
     "escalation",
+    "escalation.recognition",  # badges and managers' "well done" (issue 17)
     "reports",
     # The REST API (top layer): Django REST framework with its OpenAPI schema (drf-spectacular).
     "rest_framework",

@@ -68,6 +68,8 @@ urlpatterns = [
     path("boosters/", include("assignments.boosters.urls")),
     path("reports/", include("reports.urls")),
     path("escalation/", include("escalation.urls")),
+    # Badges (Open Badges 2.0 public pages, admin) and managers' "well done" (issue 17).
+    path("recognition/", include("escalation.recognition.urls")),
     # SCIM 2.0 provisioning for HR systems and identity providers (bearer tokens, no session).
     path("scim/v2/", include("lms.scim.urls")),
     # SCORM package files and the content origin's launch page (assignments.scorm_runtime.content).

@@ -2,10 +2,12 @@
 
 Daily, every manager with active direct reports gets one digest: how many assignments in the team
 are completed, not completed and excused, naming who is overdue, failed or due within two weeks
-(overdue first) and who is excused. On Mondays (the manager's local date) the at-risk
-check-in lists reports who failed or whose deadline is within a week. Two set-based queries (counts
-grouped by manager in SQL; the rows to name) and one message per manager per day (or week),
-whatever the size of the team.
+(overdue first) and who is excused, and what the team achieved in the 24 hours before the run
+(completions, passes after a failure, badges), each with a "well done" link for the manager.
+On Mondays (the manager's local date) the at-risk check-in lists reports who failed or whose
+deadline is within a week. Two set-based queries (counts grouped by manager in SQL; the rows to
+name), one for the day's achievements, and one message per manager per day (or week), whatever
+the size of the team.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils import timezone
 from assignments.models import Assignment
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue
+from escalation.recognition.selectors import achievements
 from escalation.selectors import excused_on, is_excused, local_date
 from escalation.workflows.common import Summary, chunks, full_name
 from lms.models import User
@@ -125,6 +128,9 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
         if at_risk:
             team["at_risk"].append(item)
             team["at_risk_people"].add(learner_id)
+    # What the team achieved since yesterday's digest (completions, passes after a failure,
+    # badges), each with the manager's one-click "well done" link (escalation.recognition).
+    achieved = achievements(manager_ids=None, since=as_of - dt.timedelta(days=1), until=as_of)
     messages = []
     for manager_id, team in teams.items():
         today = team["today"]
@@ -144,6 +150,10 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
                     "outstanding": team["outstanding"],
                     "listed_days": LIST_DAYS,
                     "excused_people": team["excused_people"],
+                    "achievements": [
+                        {key: item[key] for key in ("kind", "learner", "what", "well_done_path")}
+                        for item in achieved.get(manager_id, [])[:LIST_LIMIT]
+                    ],
                     "reason": f"daily digest: {team['not_completed']} outstanding",
                 },
             )

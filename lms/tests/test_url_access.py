@@ -39,6 +39,10 @@ from escalation.models import (
     WebhookEndpoint,
 )
 from escalation.webhooks.signing import seal
+from escalation.recognition import rules
+from escalation.recognition.models import Badge
+from escalation.recognition.services import awards_grant
+from escalation.recognition.tokens import well_done_token
 from lms.tests.factories import AdminFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,6 +246,21 @@ TABLE: dict[str, Row] = {
     "escalation:webhook_rotate_secret": admin_post("webhook"),
     "escalation:webhook_delivery_retry": admin_post("webhook_delivery"),
     "escalation:review_attendance": admin_post("booking"),
+    # Recognition (escalation.recognition): the Open Badges documents and verification page are
+    # public (a long random token, nothing private); admins define badges and revoke awards; a
+    # well-done link opens for the manager it was made for only (404 for anyone else).
+    "recognition:issuer": Row(ANON_OK),
+    "recognition:badge_class": Row(ANON_OK, "badge_public"),
+    "recognition:badge_image": Row(ANON_OK, "badge_public"),
+    "recognition:assertion": Row(ANON_OK, "award_token"),
+    "recognition:verify": Row(ANON_OK, "award_token"),
+    "recognition:badges": Row(ADMIN),
+    "recognition:badge_create": Row(ADMIN),
+    "recognition:badge_edit": Row(ADMIN, "badge"),
+    "recognition:award_revoke": admin_post("award"),
+    "recognition:well_done": Row(
+        (302, 404, 404, 200, 404), "well_done", post={"learner": 404, "other_manager": 404, "admin": 404}
+    ),
     # SCIM 2.0 provisioning (lms.scim): bearer tokens only; lms/tests/test_scim.py covers the tokens.
     "scim_service_provider_config": Row(BEARER_ONLY),
     "scim_schemas": Row(BEARER_ONLY),
@@ -392,6 +411,12 @@ def world(settings, tmp_path):
         name="BI tool", key_digest="0" * 64, key_prefix="lms_0000", scopes=["people:read"]
     )
 
+    fire_badge = Badge.objects.create(
+        name="Fire safety", description="Passed fire safety.", criteria="course_passed", course_code=course.code
+    )
+    [award] = awards_grant(earned=rules.course_passed(fire_badge))
+    well_done = well_done_token(manager_id=own_manager.pk, completion_id=completion.pk)
+
     kwargs = {
         "": {},
         "reset": {"uidb64": "MQ", "token": "not-a-valid-token"},
@@ -434,6 +459,11 @@ def world(settings, tmp_path):
         "scim_resource_type": {"name": "User"},
         "scim_user": {"pk": learner.pk},
         "api_token": {"pk": api_token.pk},
+        "badge": {"pk": fire_badge.pk},
+        "badge_public": {"public_id": fire_badge.public_id},
+        "award": {"pk": fire_badge.pk, "award_pk": award.pk},
+        "award_token": {"token": award.token},
+        "well_done": {"token": well_done},
         "cpd_entry": {"pk": cpd_entry.pk},
         "cpd_target": {"pk": cpd_target.pk},
         "cpd_transcript": {"pk": learner.pk, "year": 2026},
@@ -504,6 +534,7 @@ def test_post_only_urls_refuse_a_post_from_every_wrong_role(world):
         ("escalation:review_attendance", "booking"),
         ("escalation:review_session_book", "session"),
         ("escalation:webhook_rotate_secret", "webhook"),
+        ("recognition:award_revoke", "award"),
     ],
 )
 def test_posts_without_a_csrf_token_are_refused(world, name, kwargs_key):

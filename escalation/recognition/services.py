@@ -1,0 +1,168 @@
+"""Recognition writes: badges (admin, audited), awards (rules, exactly once), revocation (admin,
+audited) and managers' "well done" notes (exactly once per manager and achievement).
+
+Awards are inserted set-based with ``ignore_conflicts``: the unique constraint
+``award_once_per_person_and_badge`` is the backstop when the completion receiver and the nightly
+run award the same badge at the same moment. Only the rows this call inserted (found by the
+tokens it generated) get a ``badge_earned`` message; the outbox key ``badge_earned:<award>`` makes
+that message exactly once as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from escalation.models import Notification
+from escalation.outbox import Outgoing, dispatch_soon, enqueue
+from escalation.recognition.models import Award, Badge, WellDone, new_salt, new_token
+from escalation.recognition.openbadges import identity_hash
+from escalation.recognition.rules import Earned
+from lms.audit import audit_record, diff, label_of, snapshot
+from lms.bulk import bulk_insert
+from lms.models import AuditEntry, User
+
+BADGE_FIELDS = ["name", "description", "criteria", "course_code", "streak", "is_active"]
+
+
+class AlreadySent(Exception):
+    """This manager has already said well done for this achievement."""
+
+
+@transaction.atomic
+def badge_save(*, badge: Badge, actor, image: bytes | None = None, remove_image: bool = False) -> Badge:
+    """Create or change a badge (already validated by its form); one audit row with the changes."""
+    creating = badge.pk is None
+    before = {} if creating else snapshot(Badge.objects.get(pk=badge.pk), BADGE_FIELDS)
+    image_changed = image is not None or (remove_image and not creating)
+    if image is not None:
+        badge.image = image
+    elif remove_image:
+        badge.image = b""
+    if creating:
+        badge.created_by = actor
+    badge.full_clean(exclude=["image"])
+    badge.save()
+    changes = diff(before, snapshot(badge, BADGE_FIELDS))
+    if image_changed:
+        changes["image"] = ["", "uploaded" if image is not None else "default"]
+    if creating or changes:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE if creating else AuditEntry.Action.CHANGE,
+            obj_label=label_of(Badge),
+            obj_id=badge.pk,
+            changes=changes,
+        )
+    return badge
+
+
+def awards_grant(*, earned: Iterable[Earned], dry_run: bool = False) -> list[Award]:
+    """Insert the awards not already held; queue one ``badge_earned`` message per new award.
+    Returns the new awards (for a dry run, the awards that would be made, unsaved)."""
+    earned = list(earned)
+    if not earned:
+        return []
+    emails = dict(
+        User.objects.filter(pk__in={e.recipient_id for e in earned}, is_active=True).values_list("pk", "email")
+    )
+    now = timezone.now()
+    rows = []
+    for item in earned:
+        if item.recipient_id not in emails:
+            continue  # a leaver since the rule was read
+        salt = new_salt()
+        rows.append(
+            Award(
+                badge_id=item.badge_id,
+                recipient_id=item.recipient_id,
+                awarded_at=now,
+                reason=item.reason[:300],
+                completion_id=item.completion_id,
+                token=new_token(),
+                salt=salt,
+                identity_hash=identity_hash(emails[item.recipient_id], salt),
+            )
+        )
+    if dry_run or not rows:
+        return rows
+    with transaction.atomic():
+        bulk_insert(rows, ignore_conflicts=True)
+        new = list(Award.objects.filter(token__in=[row.token for row in rows]).select_related("badge").order_by("pk"))
+        enqueue(
+            [
+                Outgoing(
+                    award.recipient_id,
+                    Notification.Kind.BADGE_EARNED,
+                    f"badge_earned:{award.pk}",
+                    {
+                        "badge": award.badge.name,
+                        "description": award.badge.description,
+                        "reason": award.reason,
+                        "verify_path": reverse("recognition:verify", args=[award.token]),
+                    },
+                )
+                for award in new
+            ]
+        )
+    return new
+
+
+@transaction.atomic
+def award_revoke(*, award: Award, actor, reason: str) -> Award:
+    """Revoke an award: its assertion answers ``revoked: true`` from now on. Once only."""
+    updated = Award.objects.filter(pk=award.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor, revocation_reason=reason[:300]
+    )
+    award.refresh_from_db()
+    if updated:
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CHANGE,
+            obj_label=label_of(Award),
+            obj_id=award.pk,
+            changes={"revoked_at": (None, award.revoked_at)},
+            reason=f"Badge “{award.badge.name}” revoked: {reason}",
+        )
+    return award
+
+
+def well_done_send(*, sender, learner, completion=None, award=None, message: str = "") -> WellDone:
+    """Record the note and queue it to the learner (kind ``well_done``), once per manager and
+    achievement: a second call raises ``AlreadySent`` and queues nothing."""
+    about = WellDone.About.COMPLETION if completion is not None else WellDone.About.AWARD
+    message = " ".join(message.split())[:200]
+    try:
+        with transaction.atomic():
+            note = WellDone.objects.create(
+                sender=sender,
+                learner=learner,
+                about=about,
+                completion=completion,
+                award=award,
+                message=message,
+                sent_at=timezone.now(),
+            )
+            what = completion.course.title if completion is not None else award.badge.name
+            enqueue(
+                [
+                    Outgoing(
+                        learner.pk,
+                        Notification.Kind.WELL_DONE,
+                        f"well_done:{note.pk}",
+                        {
+                            "sender": sender.get_full_name(),
+                            "about": about,
+                            "what": what,
+                            "message": message,
+                        },
+                    )
+                ]
+            )
+            dispatch_soon()
+    except IntegrityError as error:
+        raise AlreadySent from error
+    return note
