@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -167,6 +167,8 @@ def interaction_rows_for_course(*, course_id: int) -> QuerySet:
         .annotate(
             responses=Count("pk"),
             correct=Count("pk", filter=Q(is_correct=True)),
+            description=Max("description"),
+            kind=Max("kind"),
         )
         .order_by("state__item__package__title", "state__item__title", "identifier")
     )
