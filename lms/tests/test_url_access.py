@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from api.models import ApiToken
+from assignments.boosters.services import answer_token
+from assignments.boosters.tests.factories import make_programme, queued_delivery
 from assignments.cpd.models import CpdTarget, ExternalLearning
 from assignments.models import AssignmentRule, ImportJob
 from assignments.scorm_runtime.content import launch_token, package_uuid
@@ -246,6 +248,15 @@ TABLE: dict[str, Row] = {
     "escalation:webhook_rotate_secret": admin_post("webhook"),
     "escalation:webhook_delivery_retry": admin_post("webhook_delivery"),
     "escalation:review_attendance": admin_post("booking"),
+    # Boosters (issue 17): the email's signed answer link opens for whoever holds it (no password:
+    # the signature is the credential); the learner's own booster page (404 for anyone else);
+    # admins author the programmes.
+    "boosters:answer_link": Row(ANON_OK, "booster_link"),
+    "boosters:question": Row(LEARNER_ONLY, "booster"),
+    "boosters:manage_list": Row(ADMIN),
+    "boosters:manage": Row(ADMIN, "course_pk"),
+    "boosters:question_new": Row(ADMIN, "course_pk"),
+    "boosters:question_retire": admin_post("booster_question"),
     # Recognition (escalation.recognition): the Open Badges documents and verification page are
     # public (a long random token, nothing private); admins define badges and revoke awards; a
     # well-done link opens for the manager it was made for only (404 for anyone else).
@@ -407,6 +418,8 @@ def world(settings, tmp_path):
         decision_comment="Add the date.",
     )
     cpd_target = CpdTarget.objects.create(job_title="Team leader", points=10)
+    booster_programme = make_programme(course, schedule=[2], from_quiz=1, written=0)
+    booster = queued_delivery(booster_programme, completion)
     api_token = ApiToken.objects.create(
         name="BI tool", key_digest="0" * 64, key_prefix="lms_0000", scopes=["people:read"]
     )
@@ -459,6 +472,9 @@ def world(settings, tmp_path):
         "scim_resource_type": {"name": "User"},
         "scim_user": {"pk": learner.pk},
         "api_token": {"pk": api_token.pk},
+        "booster": {"pk": booster.pk},
+        "booster_link": {"token": answer_token(delivery_id=booster.pk, choice_id=booster.question.choices.first().pk)},
+        "booster_question": {"pk": booster.question_id},
         "badge": {"pk": fire_badge.pk},
         "badge_public": {"public_id": fire_badge.public_id},
         "award": {"pk": fire_badge.pk, "award_pk": award.pk},

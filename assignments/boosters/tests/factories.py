@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assignments.boosters.models import BoosterProgramme
+from django.utils import timezone
+
+from assignments.boosters.models import BoosterDelivery, BoosterProgramme
 from assignments.boosters.services import ChoiceInput, programme_save, question_copy_from_quiz, question_create
 from assignments.models import Assignment
 from courses.models import Question
@@ -52,3 +54,19 @@ def complete(learner, course, *, at: dt.datetime):
         completed_at=at,
     )
     return CompletionFactory(learner=learner, course=course, assignment=assignment, completed_at=at)
+
+
+def queued_delivery(programme, completion, *, step: int = 1) -> BoosterDelivery:
+    """A sent booster of ``completion`` (its programme's first question), as the nightly run leaves it."""
+    now = timezone.now()
+    return BoosterDelivery.objects.create(
+        programme=programme,
+        completion=completion,
+        learner=completion.learner,
+        step=step,
+        question=programme.questions.order_by("order").first(),
+        due_on=timezone.localdate(now),
+        due_at=now,
+        status=BoosterDelivery.Status.QUEUED,
+        queued_at=now,
+    )
