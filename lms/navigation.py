@@ -45,6 +45,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Compliance report"), "reports_organisation", "admin"),
     NavItem(_("Lapse forecast"), "reports_forecast", "admin"),
     NavItem(_("Item analysis"), "reports_item_analysis", "admin"),
+    NavItem(
+        _("Course reviews"),
+        "reports_course_reviews",
+        "admin",
+        _("Learners' ratings and comments, and their moderation"),
+    ),
     NavItem(_("CPD targets"), "cpd:targets", "admin", _("Yearly CPD points per job title")),
     NavItem(_("Behind on CPD"), "reports_cpd_behind", "admin", _("People below their job title's CPD target")),
     NavItem(_("Audit trail"), "audit", "admin"),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "courses",
     "courses.scorm",  # SCORM packages (issue 15)
     "assignments",
+    "assignments.course_reviews",  # learners' course reviews and their moderation (issue 17)
     "assignments.boosters",  # booster questions after a completion (issue 17)
     "assignments.scorm_runtime",  # the SCORM player's run-time data (issue 15)
     "assignments.cpd",  # CPD records and external learning (issue 17)

@@ -67,6 +67,9 @@ urlpatterns = [
     # Booster questions after a completion: answer links, the learner's page, authoring (issue 17).
     path("boosters/", include("assignments.boosters.urls")),
     path("reports/", include("reports.urls")),
+    # Learners review completed courses; admins moderate the comments (issue 17).
+    path("course-reviews/", include("assignments.course_reviews.urls")),
+    path("reports/course-reviews/", include("reports.course_reviews")),
     path("escalation/", include("escalation.urls")),
     # Badges (Open Badges 2.0 public pages, admin) and managers' "well done" (issue 17).
     path("recognition/", include("escalation.recognition.urls")),

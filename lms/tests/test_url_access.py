@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from api.models import ApiToken
+from assignments.course_reviews.services import course_review_submit
 from assignments.boosters.services import answer_token
 from assignments.boosters.tests.factories import make_programme, queued_delivery
 from assignments.cpd.models import CpdTarget, ExternalLearning
@@ -222,6 +223,13 @@ TABLE: dict[str, Row] = {
     "reports_forecast_export": Row(ADMIN, "csv"),
     "reports_item_analysis": Row(ADMIN),
     "reports_item_analysis_export": Row(ADMIN, "csv", query="course=FIRE-1"),
+    # Course reviews (issue 17): figures and approved comments for admins.
+    "reports_course_reviews": Row(ADMIN),
+    "reports_course_review_detail": Row(ADMIN, "course_code"),
+    # The learner reviews their own completion (nobody else's exists for them); admins moderate.
+    "course_reviews:review": Row(LEARNER_ONLY, "review_completion"),
+    "course_reviews:moderation": Row(ADMIN),
+    "course_reviews:moderate": admin_post("course_review"),
     "reports_cpd_transcript": Row(OWN_AND_CHAIN, "cpd_transcript"),
     "reports_cpd_behind": Row(ADMIN),
     "reports_cpd_behind_export": Row(ADMIN),
@@ -349,6 +357,7 @@ def world(settings, tmp_path):
     module = course.modules.order_by("order").first()
     resource = course.resources.get()
     question = final.questions.first()
+    course_review = course_review_submit(completion=completion, learner=learner, rating=4, useful="Clear modules.")
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -472,6 +481,9 @@ def world(settings, tmp_path):
         "scim_resource_type": {"name": "User"},
         "scim_user": {"pk": learner.pk},
         "api_token": {"pk": api_token.pk},
+        "course_code": {"code": course.code},
+        "review_completion": {"completion_pk": completion.pk},
+        "course_review": {"pk": course_review.pk},
         "booster": {"pk": booster.pk},
         "booster_link": {"token": answer_token(delivery_id=booster.pk, choice_id=booster.question.choices.first().pk)},
         "booster_question": {"pk": booster.question_id},
