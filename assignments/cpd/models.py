@@ -99,7 +99,8 @@ class ExternalLearning(TimeStampedModel):
                 violation_error_message=_("Hours and points cannot be negative."),
             ),
             models.CheckConstraint(
-                condition=Q(hours__gt=0) | Q(points__gt=0),
+                # IS NOT NULL spelled out: a CHECK passes when it is NULL, and "NULL > 0" is NULL.
+                condition=Q(hours__isnull=False, hours__gt=0) | Q(points__isnull=False, points__gt=0),
                 name="cpd_external_hours_or_points",
                 violation_error_message=_("Give the hours or the CPD points (or both)."),
             ),
