@@ -122,10 +122,10 @@ def read_token(token: str) -> dict:
 
 def clean_path(path: str) -> str:
     """The package-relative file name, or 404 for anything that could leave the package folder."""
-    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
+    if not path or "\\" in path or "\x00" in path or path.startswith("/") or path.endswith("/"):
         raise Http404
     normal = posixpath.normpath(path)
-    if normal.startswith("..") or normal.startswith("/") or normal == "." or normal != path.rstrip("/"):
+    if normal.startswith("..") or normal.startswith("/") or normal == "." or normal != path:
         raise Http404
     return normal
 
@@ -163,7 +163,11 @@ def serve_file(*, package: ScormPackage, path: str, frame_ancestors: list[str]) 
     name = package.file_path(clean_path(path))
     if not default_storage.exists(name):
         raise Http404
-    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type_of(name))
+    try:
+        handle = default_storage.open(name, "rb")
+    except OSError:  # a folder, or gone since exists() (a package being deleted)
+        raise Http404
+    response = FileResponse(handle, content_type=content_type_of(name))
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = content_policy(frame_ancestors=frame_ancestors)
     # A token in the address must not travel to other sites in the Referer header.

@@ -56,6 +56,11 @@ class Launch:
     cmi: dict = field(default_factory=dict)  # what loadFromJSON gives scorm-again
 
 
+def _number(value: Decimal) -> str:
+    """A decimal as SCORM reads it: 80, 0.8 (never 8E+1)."""
+    return format(value.normalize(), "f")
+
+
 def _cmi_for(*, package: ScormPackage, item: ScormItem, state: ScormState | None, learner, review: bool) -> dict:
     name = f"{learner.last_name}, {learner.first_name}".strip(", ") or learner.email
     resumes = state is not None and (
@@ -79,7 +84,7 @@ def _cmi_for(*, package: ScormPackage, item: ScormItem, state: ScormState | None
             "suspend_data": state.suspend_data if state else "",
             "launch_data": item.data_from_lms,
             "student_data": {
-                "mastery_score": "" if mastery is None else str(mastery.normalize()),
+                "mastery_score": "" if mastery is None else _number(mastery),
                 "max_time_allowed": item.max_time_allowed,
                 "time_limit_action": item.time_limit_action,
             },
@@ -107,9 +112,9 @@ def _cmi_for(*, package: ScormPackage, item: ScormItem, state: ScormState | None
         "total_time": duration_from_seconds(total),
     }
     if passing is not None:
-        cmi["scaled_passing_score"] = str(Decimal(passing).normalize())
+        cmi["scaled_passing_score"] = _number(Decimal(passing))
     if item.completion_threshold is not None:
-        cmi["completion_threshold"] = str(item.completion_threshold.normalize())
+        cmi["completion_threshold"] = _number(item.completion_threshold)
     if item.max_time_allowed:
         cmi["max_time_allowed"] = item.max_time_allowed
     if item.time_limit_action:
