@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from courses.views import authoring as views
+from courses.views import preview
 
 urlpatterns = [
     path("", views.course_list, name="authoring_course_list"),
@@ -16,6 +17,15 @@ urlpatterns = [
     path("<int:pk>/unpublish/", views.course_unpublish, name="authoring_course_unpublish"),
     path("<int:pk>/new-version/", views.course_new_version, name="authoring_course_new_version"),
     path("<int:pk>/export/", views.course_export, name="authoring_course_export"),
+    # The learner's view of a course, recording nothing (courses/views/preview.py).
+    path("<int:pk>/preview/", preview.course_preview, name="authoring_course_preview"),
+    path("<int:pk>/preview/modules/<int:module_pk>/", preview.module_preview, name="authoring_course_preview_module"),
+    path(
+        "<int:pk>/preview/resources/<int:resource_pk>/",
+        preview.resource_preview,
+        name="authoring_course_preview_resource",
+    ),
+    path("<int:pk>/preview/quizzes/<int:quiz_pk>/", preview.quiz_preview, name="authoring_course_preview_quiz"),
     path("<int:course_pk>/modules/new/", views.module_edit, name="authoring_module_create"),
     path("<int:course_pk>/modules/<int:pk>/", views.module_edit, name="authoring_module_edit"),
     path("<int:course_pk>/modules/<int:pk>/move/<str:direction>/", views.module_move, name="authoring_module_move"),

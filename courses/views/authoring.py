@@ -146,7 +146,9 @@ def course_publish(request, pk: int):
         for problem in error.messages:
             messages.error(request, problem)
     else:
-        messages.success(request, _("%(course)s is published.") % {"course": course})
+        # The next step is assigning it: the assign page with this course chosen.
+        messages.success(request, _("%(course)s is published. Now choose who takes it.") % {"course": course})
+        return redirect(reverse("assignments:assign") + f"?course={course.pk}")
     return redirect(_editor_url(course))
 
 

@@ -127,6 +127,12 @@ TABLE: dict[str, Row] = {
     "player_course": Row(LEARNER_ONLY, "assignment"),
     "player_module": Row(LEARNER_ONLY, "module"),
     "player_resource": Row(LEARNER_ONLY, "resource"),
+    # issue 15: the video's end marks the learner's own module done (POST only, 404 for others);
+    # uploaded course files for a learner of the course and admins (404 for everyone else).
+    "player_module_video_watched": Row(
+        (302, 405, 405, 405, 405), "module", {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404}
+    ),
+    "course_file": Row((302, 200, 404, 404, 200), "course_file"),
     "player_quiz_start": Row(
         (302, 405, 405, 405, 405), "quiz", {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404}
     ),
@@ -159,6 +165,11 @@ TABLE: dict[str, Row] = {
     "authoring_course_unpublish": admin_post("course"),
     "authoring_course_new_version": admin_post("course"),
     "authoring_course_export": Row(ADMIN, "course"),
+    # issue 15: the learner preview of a course, recording nothing.
+    "authoring_course_preview": Row(ADMIN, "course"),
+    "authoring_course_preview_module": Row(ADMIN, "preview_module"),
+    "authoring_course_preview_resource": Row(ADMIN, "preview_resource"),
+    "authoring_course_preview_quiz": Row(ADMIN, "preview_quiz"),
     "authoring_module_create": Row(ADMIN, "course_pk"),
     "authoring_module_edit": Row(ADMIN, "module_in_course"),
     "authoring_module_move": admin_post("module_move"),
@@ -368,6 +379,8 @@ def world(settings, tmp_path):
     scorm_package = scorm_package_import(file=build_package(mastery_score=80), code="SCORM-1")
     scorm_assignment = AssignmentFactory(learner=learner, course=scorm_package.course)
     scorm_item = scorm_package.items.get()
+    # An uploaded video on the learner's module (issue 15: served by course_file).
+    module.video.save("intro.mp4", ContentFile(b"\x00\x00\x00\x20ftypisom" + bytes(64)))
     scorm_token = launch_token(user=learner, package=scorm_package, parent_origin="http://testserver")
 
     late = AssignmentFactory(learner=learner, course=make_course(code="GDPR-1", questions=1))
@@ -448,6 +461,10 @@ def world(settings, tmp_path):
         "assignment_pk": {"pk": assignment.pk},
         "module": {"assignment_pk": assignment.pk, "module_pk": module.pk},
         "resource": {"assignment_pk": assignment.pk, "resource_pk": resource.pk},
+        "course_file": {"owner": "module", "pk": module.pk, "part": "video"},
+        "preview_module": {"pk": course.pk, "module_pk": module.pk},
+        "preview_resource": {"pk": course.pk, "resource_pk": resource.pk},
+        "preview_quiz": {"pk": course.pk, "quiz_pk": final.pk},
         "quiz": {"assignment_pk": assignment.pk, "quiz_pk": final.pk},
         "attempt": {"attempt_pk": attempt.pk},
         "scorm_module": {"assignment_pk": scorm_assignment.pk, "module_pk": scorm_package.module_id},
