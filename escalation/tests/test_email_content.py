@@ -19,6 +19,7 @@ from django.core import mail
 from django.template.loader import get_template
 from django.utils.html import escape
 
+from assignments.boosters.tests.factories import make_programme
 from assignments.models import Assignment, Attempt, AttemptAnswer
 from assignments.notices import assignment_notice_send
 from assignments.services.archive import assignment_archive
@@ -30,6 +31,7 @@ from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep,
 from escalation.outbox import Outgoing, enqueue
 from escalation.tests.conftest import assign, at
 from escalation.tests.test_links_and_notices import ISSUE_17_KINDS_TESTED_ELSEWHERE
+from escalation.workflows.boosters import run_boosters
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
@@ -145,6 +147,12 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
             )
         )  # fmt: skip
         assignment_archive(assignment=late, reason=Assignment.ArchiveReason.ASSIGNED_IN_ERROR)
+    boosted = monday + dt.timedelta(days=1)
+    with time_machine.travel(at(boosted, 1), tick=False):
+        # A booster question (issue 17) the day after Seán passed the basics.
+        make_programme(basics.course, schedule=[1], from_quiz=1, written=0)
+        run_boosters(as_of=at(boosted, 1))
+        run_dispatch()
 
     sent_kinds = set(Notification.objects.filter(status="sent").values_list("kind", flat=True))
     assert sent_kinds == set(Notification.Kind.values) - ISSUE_17_KINDS_TESTED_ELSEWHERE

@@ -20,6 +20,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.urls import resolve, reverse
 
+from assignments.boosters.tests.factories import make_programme
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
 from assignments.notices import assignment_notice_send
 from assignments.services.archive import assignment_archive, assignment_reassign
@@ -30,6 +31,7 @@ from courses.tests.factories import AttemptFactory, CompletionFactory, make_cour
 from escalation.dispatch import render_message, run_dispatch
 from escalation.models import EscalationPolicy, EscalationStep, Notification, ReviewSession
 from escalation.tests.conftest import assign, at
+from escalation.workflows.boosters import run_boosters
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
@@ -45,7 +47,6 @@ Kind = Notification.Kind
 # Kinds added for issue 17, each covered by its feature's own tests until it joins the scenario
 # here; a feature removes its line once its kind is in the every_kind fixture.
 ISSUE_17_KINDS_TESTED_ELSEWHERE = {
-    "booster",
     "refresher_offered",
     "cpd_submitted",
     "cpd_decided",
@@ -118,6 +119,11 @@ def every_kind(settings, django_capture_on_commit_callbacks):
         )
         completion_create_from_attempt(attempt=attempt)
         assignment_archive(assignment=late, reason=Assignment.ArchiveReason.ASSIGNED_IN_ERROR, actor=director)
+    boosted = monday + dt.timedelta(days=1)
+    with time_machine.travel(at(boosted, 1), tick=False):
+        # A booster question (issue 17) the day after Ann passed: its page is her booster page.
+        make_programme(passed.course, schedule=[1], from_quiz=1, written=0)
+        run_boosters(as_of=at(boosted, 1))
     return {"director": director, "lead": lead, "sean": sean, "ann": ann, "passed": passed, "late": late}
 
 
@@ -143,6 +149,8 @@ def _expected(row: Notification) -> list[tuple[str, dict]]:
         return [("escalation:warning_letter_pdf", {"reference": context["reference"]})]
     if row.kind in (Kind.CHECKIN, Kind.DIGEST):
         return [("reports_team_dashboard", {})]
+    if row.kind == Kind.BOOSTER:
+        return [("boosters:question", {"pk": context["delivery_id"]})]
     return [course_page]
 
 
