@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from courses.views import authoring as views
 from courses.views import preview
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.course_list, name="authoring_course_list"),
     path("new/", views.course_create, name="authoring_course_create"),
     path("import/", views.course_import, name="authoring_course_import"),
+    # SCORM packages as a new course or as a module of one (courses.scorm, issue 15).
+    path("", include("courses.scorm.urls")),
     path("<int:pk>/", views.course_detail, name="authoring_course_detail"),
     path("<int:pk>/edit/", views.course_edit, name="authoring_course_edit"),
     path("<int:pk>/publish/", views.course_publish, name="authoring_course_publish"),

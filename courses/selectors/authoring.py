@@ -39,7 +39,9 @@ def course_get_for_editor(*, pk: int) -> Course:
             is_latest=~Exists(Course.objects.filter(code=OuterRef("code"), version__gt=OuterRef("version"))),
         )
         .prefetch_related(
-            Prefetch("modules", queryset=Module.objects.order_by("order", "pk")),
+            # A module that plays a SCORM package shows the package and its items (courses.scorm).
+            Prefetch("modules", queryset=Module.objects.select_related("scorm_package").order_by("order", "pk")),
+            "modules__scorm_package__items",
             Prefetch("resources", queryset=LearningResource.objects.order_by("order", "pk")),
             Prefetch("quizzes", queryset=Quiz.objects.select_related("module").order_by("pk")),
             Prefetch(

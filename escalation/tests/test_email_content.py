@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -20,6 +21,7 @@ from django.template.loader import get_template
 from django.utils.html import escape
 
 from assignments.boosters.tests.factories import make_programme
+from assignments.cpd.services import external_learning_return, external_learning_submit
 from assignments.models import Assignment, Attempt, AttemptAnswer
 from assignments.notices import assignment_notice_send
 from assignments.services.archive import assignment_archive
@@ -154,6 +156,18 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
         run_boosters(as_of=at(boosted, 1))
         run_dispatch()
 
+    with time_machine.travel(at(monday, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
+        # External learning for Seán's CPD record (issue 17): his manager is asked, and returns it.
+        cpd_entry = external_learning_submit(
+            learner=sean,
+            title=TITLE + " (conference)",
+            provider='"Royal" <College>',
+            completed_on=monday,
+            hours=Decimal("3"),
+        )
+        external_learning_return(entry=cpd_entry, actor=lead, submission=1, comment="Add the <certificate> & date.")
+        run_dispatch()
+
     sent_kinds = set(Notification.objects.filter(status="sent").values_list("kind", flat=True))
     assert sent_kinds == set(Notification.Kind.values) - ISSUE_17_KINDS_TESTED_ELSEWHERE
     for message in mail.outbox:
@@ -162,6 +176,8 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
     assert ("sean@example.com", f"{TITLE}: not passed this time") in subjects
     assert ("lead@example.com", f"Seán O'Brien did not pass {TITLE}") in subjects
     assert ("sean@example.com", f"Review session booked: {SESSION}") in subjects
+    assert ("lead@example.com", f"External learning to approve: {TITLE} (conference) (Seán O'Brien)") in subjects
+    assert ("sean@example.com", f"Returned to you: {TITLE} (conference)") in subjects
     assert ("lead@example.com", 'Copy: formal warning letter for Ann "Annie" <Lee> & Co') in subjects
     manager_failed = next(m for m in mail.outbox if m.subject == f"Seán O'Brien did not pass {TITLE}")
     assert f"Missed: {OBJECTIVE}." in manager_failed.body

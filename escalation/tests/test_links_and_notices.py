@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from django.conf import settings as django_settings
 from django.urls import resolve, reverse
 
 from assignments.boosters.tests.factories import make_programme
+from assignments.cpd.services import external_learning_return, external_learning_submit
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
 from assignments.notices import assignment_notice_send
 from assignments.services.archive import assignment_archive, assignment_reassign
@@ -48,8 +50,6 @@ Kind = Notification.Kind
 # here; a feature removes its line once its kind is in the every_kind fixture.
 ISSUE_17_KINDS_TESTED_ELSEWHERE = {
     "refresher_offered",
-    "cpd_submitted",
-    "cpd_decided",
     "badge_earned",
     "well_done",
 }
@@ -124,6 +124,12 @@ def every_kind(settings, django_capture_on_commit_callbacks):
         # A booster question (issue 17) the day after Ann passed: its page is her booster page.
         make_programme(passed.course, schedule=[1], from_quiz=1, written=0)
         run_boosters(as_of=at(boosted, 1))
+    with time_machine.travel(at(monday, 12), tick=False):
+        # External learning for Ann's CPD record (issue 17): her manager is asked, and returns it.
+        cpd_entry = external_learning_submit(
+            learner=ann, title="First aid", provider="Red Cross", completed_on=monday, hours=Decimal("3")
+        )
+        external_learning_return(entry=cpd_entry, actor=lead, submission=1, comment="Add the certificate.")
     return {"director": director, "lead": lead, "sean": sean, "ann": ann, "passed": passed, "late": late}
 
 
@@ -149,6 +155,8 @@ def _expected(row: Notification) -> list[tuple[str, dict]]:
         return [("escalation:warning_letter_pdf", {"reference": context["reference"]})]
     if row.kind in (Kind.CHECKIN, Kind.DIGEST):
         return [("reports_team_dashboard", {})]
+    if row.kind in (Kind.CPD_SUBMITTED, Kind.CPD_DECIDED):
+        return [("cpd:entry", {"pk": context["entry_id"]})]
     if row.kind == Kind.BOOSTER:
         return [("boosters:question", {"pk": context["delivery_id"]})]
     return [course_page]

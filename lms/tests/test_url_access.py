@@ -159,6 +159,9 @@ TABLE: dict[str, Row] = {
     "authoring_course_list": Row(ADMIN),
     "authoring_course_create": Row(ADMIN),
     "authoring_course_import": Row(ADMIN),
+    # SCORM import (courses.scorm): a package as a new course, or as a module of a Draft course.
+    "scorm_import_course": Row(ADMIN),
+    "scorm_import_module": Row(ADMIN, "draft_course_pk"),
     "authoring_course_detail": Row(ADMIN, "course"),
     "authoring_course_edit": Row(ADMIN, "course"),
     "authoring_course_publish": admin_post("course"),
@@ -468,6 +471,7 @@ def world(settings, tmp_path):
         "quiz": {"assignment_pk": assignment.pk, "quiz_pk": final.pk},
         "attempt": {"attempt_pk": attempt.pk},
         "scorm_module": {"assignment_pk": scorm_assignment.pk, "module_pk": scorm_package.module_id},
+        "draft_course_pk": {"course_pk": scorm_package.course_id},
         "scorm_commit": {"assignment_pk": scorm_assignment.pk, "item_pk": scorm_item.pk},
         "scorm_file": {"package_uuid": package_uuid(scorm_package), "path": "index.html"},
         "scorm_token_file": {"token": scorm_token, "path": "index.html"},
