@@ -531,7 +531,8 @@ def manifest_read(content: bytes, *, names: set[str]) -> dict[str, Any]:
                     depth=depth,
                     resource_identifier=reference[:255],
                     href=_launch_href(resource, item, base),
-                    is_sco=_attr(resource, "scormtype").lower() == "sco",
+                    # A resource without scormtype (seen in 1.2 exports) is launched as a SCO, not an asset.
+                    is_sco=_attr(resource, "scormtype").lower() != "asset",
                     is_visible=_attr(item, "isvisible", "true").lower() != "false",
                 )
                 _item_details(item, parsed, version)
