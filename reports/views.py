@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from assignments.scorm_runtime.selectors import interaction_rows_for_course
 from lms import person_page, team_panels
 from lms.permissions import admin_required
 from lms.selectors import team_size, user_get_visible
@@ -356,14 +357,18 @@ def forecast_export(request, fmt: str):
 def item_analysis(request):
     form = ItemAnalysisForm(request.GET or None, courses=selectors.items.courses_with_attempts())
     items = None
+    scorm_interactions = None
     if form.is_bound and form.is_valid():
         items = selectors.item_analysis(course_code=form.cleaned_data["course"])
+        scorm_interactions = interaction_rows_for_course(course_code=form.cleaned_data["course"])
     return render(
         request,
         "reports/item_analysis.html",
         {
             "form": form,
             "items": items,
+            # The SCORM packages' questions (cmi.interactions), issue 15.
+            "scorm_interactions": scorm_interactions,
             "min_responses": selectors.items.MIN_RESPONSES,
             "query": request.GET.urlencode(),
             "formats": FORMATS,

@@ -163,11 +163,12 @@ def launch_for(
     return launch
 
 
-def interaction_rows_for_course(*, course_id: int) -> QuerySet:
-    """Item analysis of SCORM interactions: per package item and interaction identifier, how many
-    learners' runs answered it and how many were right (one query)."""
-    return (
-        ScormInteraction.objects.filter(state__item__package__course_id=course_id, is_correct__isnull=False)
+def interaction_rows_for_course(*, course_code: str) -> list[dict]:
+    """Item analysis of SCORM interactions (cmi.interactions) for every version of a course: per
+    package item and interaction identifier, how many runs answered it right or wrong and the share
+    right (one query). Neutral, unanticipated and numeric results are not counted."""
+    rows = list(
+        ScormInteraction.objects.filter(state__item__package__course__code=course_code, is_correct__isnull=False)
         .values("state__item__package__title", "state__item__title", "identifier")
         .annotate(
             responses=Count("pk"),
@@ -177,3 +178,11 @@ def interaction_rows_for_course(*, course_id: int) -> QuerySet:
         )
         .order_by("state__item__package__title", "state__item__title", "identifier")
     )
+    for row in rows:
+        row["correct_percent"] = Decimal(row["correct"] * 100) / row["responses"]
+    return rows
+
+
+def course_codes_with_interactions() -> set[str]:
+    """Course codes whose SCORM packages have reported interactions (one query)."""
+    return set(ScormInteraction.objects.values_list("state__item__package__course__code", flat=True).distinct())

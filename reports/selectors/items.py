@@ -19,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from assignments.models import Attempt, AttemptAnswer
+from assignments.scorm_runtime.selectors import course_codes_with_interactions
 from courses.models import Question
 
 # Fewer first-attempt answers than this and no flag is raised: too little evidence.
@@ -135,6 +136,8 @@ def courses_with_attempts() -> list[tuple[str, str]]:
     """Course codes that have quiz questions, newest title per code (one query)."""
     from reports.selectors.compliance import course_titles
 
-    codes = sorted(set(Question.objects.values_list("quiz__course__code", flat=True).distinct()))
+    codes = set(Question.objects.values_list("quiz__course__code", flat=True).distinct())
+    # SCORM packages' questions (cmi.interactions) have their own section on the page.
+    codes = sorted(codes | course_codes_with_interactions())
     titles = course_titles(codes)
     return [(code, titles.get(code, code)) for code in codes]

@@ -307,9 +307,10 @@ def test_interactions_are_kept_per_identifier_and_counted_for_item_analysis(scor
         commit(assignment, item, {**data, "cmi.interactions.0.learner_response": "c"})
     assert ScormInteraction.objects.count() == 6
     assert set(ScormInteraction.objects.values_list("learner_response", flat=True)) == {"c", "true"}
-    rows = list(interaction_rows_for_course(course_id=package.course_id))
+    rows = list(interaction_rows_for_course(course_code=package.course.code))
     assert [(row["identifier"], row["responses"], row["correct"]) for row in rows] == [
         ("q-gdpr-1", 3, 1),
         ("q-gdpr-2", 3, 2),
     ]
     assert rows[0]["description"] == "Which data is personal?"
+    assert [round(row["correct_percent"], 2) for row in rows] == [Decimal("33.33"), Decimal("66.67")]

@@ -243,3 +243,27 @@ def test_a_token_of_someone_who_lost_access_is_404(played):
     stranger = UserFactory()
     token = launch_token(user=stranger, package=package, parent_origin="http://lms.example.test")
     assert Client().get(reverse("scorm_content_token", args=[token, "index.html"])).status_code == 404
+
+
+def test_item_analysis_shows_the_packages_questions_with_their_correct_rate(played):
+    package, assignment, client = played
+    item = first_sco(package)
+    for result in ("correct", "wrong", "correct"):
+        learner_assignment = assign(package)
+        learner = Client()
+        learner.force_login(learner_assignment.learner)
+        values = {
+            "cmi.core.lesson_status": "incomplete",
+            "cmi.interactions.0.id": "q-speak-up",
+            "cmi.interactions.0.type": "choice",
+            "cmi.interactions.0.student_response": "a",
+            "cmi.interactions.0.result": result,
+        }
+        assert _commit(learner, learner_assignment, item, _body(values)).status_code == 200
+    admin = Client()
+    admin.force_login(AdminFactory())
+    response = admin.get(reverse("reports_item_analysis"), {"course": package.course.code})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="scorm-item-table"' in html and "q-speak-up" in html
+    assert '<td class="text-end" data-testid="scorm-correct-rate">66.66%</td>' in html
