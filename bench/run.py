@@ -67,17 +67,18 @@ TRUNCATE escalation_notification, escalation_escalationevent, escalation_warning
          assignments_attemptanswer_selected, assignments_attemptanswer, assignments_completion, assignments_attempt,
          courses_moduleprogress, assignments_assignment, assignments_exemption, assignments_assignmentrule,
          courses_choice, courses_question, courses_quiz, courses_learningresource, courses_module, courses_course,
-         lms_user, lms_department RESTART IDENTITY CASCADE;
+         lms_user, lms_department, boosters_boosterdelivery, boosters_boosterchoice, boosters_boosterquestion,
+         boosters_boosterprogramme RESTART IDENTITY CASCADE;
 
 INSERT INTO lms_department (name, created_at, updated_at)
 SELECT 'Department ' || g, now(), now() FROM generate_series(1, 50) g;
 
 -- 1 director, 100 heads, {leaders} team leaders, the rest learners in teams of about 9.
 INSERT INTO lms_user (id, password, is_superuser, email, first_name, last_name, job_title, timezone, locale,
-                      is_active, is_staff, date_joined, manager_id, department_id, hire_date)
+                      is_active, is_staff, date_joined, updated_at, manager_id, department_id, hire_date)
 SELECT g, '!', false, 'u' || g || '@bench.example', 'First' || g, 'Last' || g, 'Analyst',
        CASE WHEN g % 20 = 0 THEN 'America/New_York' WHEN g % 20 = 1 THEN 'Europe/Berlin' ELSE 'Europe/London' END,
-       'en-gb', true, false, now(),
+       'en-gb', true, false, now(), now(),
        CASE WHEN g = 1 THEN NULL
             WHEN g <= 101 THEN 1
             WHEN g <= 101 + {leaders} THEN 2 + (g - 102) % 100
@@ -119,6 +120,20 @@ INSERT INTO assignments_exemption (created_at, updated_at, learner_id, course_co
                                    approved_by_id)
 SELECT now(), now(), g, '', current_date - 10, NULL, 'parental_leave', '', 1
 FROM generate_series(1, {learners}) g WHERE g % 50 = 7;
+
+-- Booster programmes (issue 17) on about a third of the courses: 3 questions of 3 answers each, on
+-- days 2, 7, 21 and 60 after a completion. Completions are spread over 300 days, so about a fifth
+-- of theirs still have a step to come: the first run enrols them, every night queues that day's.
+INSERT INTO boosters_boosterprogramme (created_at, updated_at, course_id, course_code, is_active, schedule_days,
+                                       retention_threshold, activated_at)
+SELECT now(), now(), id, code, true, '[2, 7, 21, 60]'::jsonb, 60, now() - interval '400 days'
+FROM courses_course WHERE id % 3 = 1;
+INSERT INTO boosters_boosterquestion (created_at, updated_at, programme_id, "order", text, feedback, good_application,
+                                      resource_title, resource_url, is_active)
+SELECT now(), now(), p.id, q, 'Bench question ' || q, 'Why it matters.', 'What applying it looks like.', '', '', true
+FROM boosters_boosterprogramme p CROSS JOIN generate_series(1, 3) q;
+INSERT INTO boosters_boosterchoice (created_at, updated_at, question_id, "order", text, is_correct, feedback)
+SELECT now(), now(), q.id, k, 'Answer ' || k, k = 1, '' FROM boosters_boosterquestion q CROSS JOIN generate_series(1, 3) k;
 
 ANALYZE;
 """

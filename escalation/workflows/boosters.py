@@ -78,6 +78,9 @@ def _enrol(programmes: dict[int, BoosterProgramme], *, as_of: dt.datetime, summa
         rows = (
             Completion.objects.filter(
                 course_code=programme.course_code,
+                # A completion is recorded when it happens (or later, when imported): the bound on
+                # created_at lets completion_recorded_idx skip the years of older evidence.
+                created_at__gte=since,
                 completed_at__gte=since,
                 completed_at__lte=as_of,
                 assignment__isnull=False,
