@@ -279,6 +279,8 @@ UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))
 COURSE_FILE_MAX_BYTES = int(os.environ.get("COURSE_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 COURSE_VIDEO_MAX_BYTES = int(os.environ.get("COURSE_VIDEO_MAX_BYTES", str(500 * 1024 * 1024)))
 COURSE_CAPTIONS_MAX_BYTES = int(os.environ.get("COURSE_CAPTIONS_MAX_BYTES", str(1024 * 1024)))
+# A course package with files (a zip, docs/course-package-format.md) can be at most this large.
+COURSE_PACKAGE_MAX_BYTES = int(os.environ.get("COURSE_PACKAGE_MAX_BYTES", str(2 * 1024 * 1024 * 1024)))
 # CPD (assignments.cpd): the month a CPD year starts in (1 = calendar years; 4 = April to March,
 # named by the year it starts in), and the largest evidence file a learner may attach.
 CPD_YEAR_START_MONTH = int(os.environ.get("CPD_YEAR_START_MONTH", "1"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MinValueValidator, URLValidator
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from courses import files as course_files
 from courses.models import MAX_DUE_DAYS, Choice, Course, LearningResource, Module, Question, Quiz
 from courses.services.authoring import question_choice_messages
+from courses.services.package_archive import is_zip
 from courses.services.packages import KEY_PATTERN, course_rule_problems
 from lms.fields import MAX_FORMSET_ROWS
 from lms.uploads import read_text_upload
@@ -471,13 +473,25 @@ def choice_formset(*, new_question: bool):
 
 class PackageUploadForm(_CrispyMixin, forms.Form):
     package = forms.FileField(
-        label=_("Course package (.json)"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+        label=_("Course package (.json, or .zip for a course with files)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.zip,application/json,application/zip"}),
     )
     publish = forms.BooleanField(label=_("Publish after importing"), required=False)
 
     def clean_package(self):
         upload = self.cleaned_data["package"]
-        # Size limit, and a ZIP, PDF or binary file instead of JSON text is refused here.
+        upload.seek(0)
+        head = upload.read(4)
+        upload.seek(0)
+        if is_zip(head):
+            # A zip package (format version 2): its own limit; its entries are checked on reading.
+            limit = settings.COURSE_PACKAGE_MAX_BYTES
+            if upload.size > limit:
+                raise ValidationError(
+                    _("The file is too large (%(size)s); the limit is %(limit)s.")
+                    % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+                )
+            return upload
+        # Size limit, and a PDF or other binary file instead of JSON text is refused here.
         read_text_upload(upload, expected="JSON")
         return upload

@@ -29,6 +29,7 @@ from courses.services.packages import (
     _build_course,
     choice_problems,
     course_export_package,
+    course_package_files,
     course_rule_problems,
     package_problems,
 )
@@ -609,18 +610,21 @@ def course_new_version(*, course: Course, actor=None) -> Course:
         )
     package = course_export_package(course=course)
     package["course"]["version"] = course.version + 1
-    new = _build_course(package, status=Course.Status.DRAFT)
+    # The new version gets its own copies of the files: deleting one version's never touches another's.
+    new = _build_course(package, status=Course.Status.DRAFT, files=course_package_files(course))
     course_audit_created(course=new, actor=actor, reason=f"New version of {course.code} v{course.version}")
     return new
 
 
 @transaction.atomic
-def course_import_package(*, package: Any, publish: bool = False, actor=None) -> Course:
+def course_import_package(*, package: Any, files=None, publish: bool = False, actor=None) -> Course:
     """Import a package as a new course version (Draft, or Published with ``publish``).
 
     Refused with a ValidationError listing every problem, and nothing imported, when the package
     is invalid, when its code and version exist already, or when a newer version of the code exists.
     Other versions of the code and their assignments and completions are never touched.
+    ``files`` opens the archive files of a version 2 package
+    (``courses.services.package_archive.package_read``).
     """
     problems = package_problems(package)
     if problems:
@@ -659,7 +663,7 @@ def course_import_package(*, package: Any, publish: bool = False, actor=None) ->
         )
     try:
         with transaction.atomic():
-            course = _build_course(package, status=Course.Status.DRAFT)
+            course = _build_course(package, status=Course.Status.DRAFT, files=files)
             course_audit_created(course=course, actor=actor, reason="Imported from a course package")
     except IntegrityError:
         # Another import of the same code and version committed first.

@@ -18,15 +18,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from courses import files as course_files
 from courses.models import MAX_DUE_DAYS, Choice, Course, LearningResource, Module, Question, Quiz
 from lms.html import sanitise_html
 
 FORMAT = "lms-course-package"
 FORMAT_VERSION = 1
+# Version 2 is version 1 plus uploaded files: each module's "attachment", "video" and "captions"
+# and each resource's "attachment" (null or a file reference), written as course.json inside a
+# zip holding the files (courses.services.package_archive). A course without files is exported
+# as version 1, plain JSON, exactly as before.
+FILES_FORMAT_VERSION = 2
+FORMAT_VERSIONS = (FORMAT_VERSION, FILES_FORMAT_VERSION)
 
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -68,6 +75,16 @@ QUIZ_KEYS = (
 QUESTION_KEYS = ("kind", "text", "explanation", "objective", "remediation", "choices")
 REMEDIATION_KEYS = ("module", "resource")
 CHOICE_KEYS = ("text", "correct", "feedback")
+# Version 2: the upload slots (field -> accepted types) and the keys of a file reference.
+MODULE_FILE_SLOTS = {
+    "attachment": course_files.DOCUMENT_OR_IMAGE,
+    "video": course_files.VIDEO,
+    "captions": course_files.CAPTIONS,
+}
+RESOURCE_FILE_SLOTS = {"attachment": course_files.ANY_MEDIA}
+FILE_REF_KEYS = ("file", "name", "content_type")
+# A file's path in the archive: its SHA-256 and the extension of its type.
+FILE_PATH = re.compile(r"^files/[0-9a-f]{64}\.(pdf|png|jpg|webp|gif|mp4|vtt)$")
 
 
 def max_length(model, name: str) -> int:
@@ -197,6 +214,28 @@ class _Checker:
             return False
         return True
 
+    def file_ref(self, value: Any, path: str, accept: tuple[str, ...]) -> bool:
+        """Null, or a reference to a file of the archive: path, safe name and one accepted type."""
+        if value is None:
+            return True
+        if not self.object(value, path, FILE_REF_KEYS):
+            return False
+        ok = True
+        if not isinstance(value["file"], str) or not FILE_PATH.match(value["file"]):
+            self.add(f"{path}.file", _('must be "files/" followed by the file\'s SHA-256 and its extension'))
+            ok = False
+        if not self.one_of(value["content_type"], f"{path}.content_type", accept):
+            return False
+        if ok and value["file"].rsplit(".", 1)[1] != course_files.EXTENSIONS[value["content_type"]]:
+            self.add(f"{path}.file", _("must end in the extension of its content type"))
+            ok = False
+        if self.string(value["name"], f"{path}.name", max_length=100):
+            expected = course_files.safe_name(value["name"], value["content_type"])
+            if value["name"] != expected:
+                self.add(f"{path}.name", _("must be a safe file name, e.g. %(name)s") % {"name": expected})
+                ok = False
+        return ok
+
     def key(self, value: Any, path: str) -> bool:
         if not self.string(value, path, max_length=max_length(Module, "key")):
             return False
@@ -270,10 +309,13 @@ def package_problems(package: Any) -> list[str]:
         return check.problems
     if package["format"] != FORMAT:
         check.add("format", _('must be "%(format)s"') % {"format": FORMAT})
-    if isinstance(package["format_version"], bool) or package["format_version"] != FORMAT_VERSION:
-        check.add("format_version", _("must be %(version)d (the only version this system reads)") % {"version": 1})
+    if isinstance(package["format_version"], bool) or package["format_version"] not in FORMAT_VERSIONS:
+        check.add("format_version", _("must be 1, or 2 for a package with files (the versions this system reads)"))
     if check.problems:
         return check.problems
+    with_files = package["format_version"] == FILES_FORMAT_VERSION
+    module_keys_allowed = MODULE_KEYS + (tuple(MODULE_FILE_SLOTS) if with_files else ())
+    resource_keys_allowed = RESOURCE_KEYS + (tuple(RESOURCE_FILE_SLOTS) if with_files else ())
 
     course = package["course"]
     if check.object(course, "course", COURSE_KEYS):
@@ -300,8 +342,13 @@ def package_problems(package: Any) -> list[str]:
     if check.array(package["modules"], "modules", minimum=1):
         for index, module in enumerate(package["modules"]):
             path = f"modules[{index}]"
-            if not check.object(module, path, MODULE_KEYS):
+            if not check.object(module, path, module_keys_allowed):
                 continue
+            if with_files:
+                for slot, accept in MODULE_FILE_SLOTS.items():
+                    check.file_ref(module[slot], f"{path}.{slot}", accept)
+                if module["captions"] is not None and module["video"] is None:
+                    check.add(f"{path}.captions", _("captions need a video"))
             claim_key(module["key"], f"{path}.key", module_keys)
             check.string(module["title"], f"{path}.title", max_length=max_length(Module, "title"))
             check.html(module["body"], f"{path}.body")
@@ -312,18 +359,31 @@ def package_problems(package: Any) -> list[str]:
     if check.array(package["resources"], "resources"):
         for index, resource in enumerate(package["resources"]):
             path = f"resources[{index}]"
-            if not check.object(resource, path, RESOURCE_KEYS):
+            if not check.object(resource, path, resource_keys_allowed):
                 continue
+            attachment = resource.get("attachment")
             claim_key(resource["key"], f"{path}.key", resource_keys)
             check.string(resource["title"], f"{path}.title", max_length=max_length(LearningResource, "title"))
             if not check.one_of(resource["kind"], f"{path}.kind", LearningResource.Kind.values):
                 continue
+            if with_files and attachment is not None:
+                accept = {
+                    LearningResource.Kind.VIDEO: course_files.VIDEO,
+                    LearningResource.Kind.DOCUMENT: course_files.DOCUMENT_OR_IMAGE,
+                }.get(resource["kind"])
+                if accept is None:
+                    check.add(f"{path}.attachment", _("must be null for this kind of resource"))
+                else:
+                    check.file_ref(attachment, f"{path}.attachment", accept)
+                    if resource["url"] is not None:
+                        check.add(f"{path}.url", _("must be null when the resource has a file"))
             if resource["kind"] == LearningResource.Kind.CHEAT_SHEET:
                 if resource["url"] is not None:
                     check.add(f"{path}.url", _("must be null for a cheat sheet"))
                 check.html(resource["body"], f"{path}.body")
             else:
-                check.url(resource["url"], f"{path}.url", null=False)
+                if attachment is None:
+                    check.url(resource["url"], f"{path}.url", null=False)
                 if resource["body"] != "":
                     check.add(f"{path}.body", _('must be "" (an empty string) for this kind of resource'))
 
@@ -464,8 +524,39 @@ def package_dumps(package: dict) -> str:
     return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
 
 
-def _build_course(package: dict, *, status: str) -> Course:
-    """Create the rows of an already validated package. Callers hold the transaction."""
+def package_file_paths(package: dict) -> set[str]:
+    """The archive paths a (valid) package refers to; none for version 1."""
+    if package.get("format_version") != FILES_FORMAT_VERSION:
+        return set()
+    parts = [(item, MODULE_FILE_SLOTS) for item in package["modules"]]
+    parts += [(item, RESOURCE_FILE_SLOTS) for item in package["resources"]]
+    return {item[slot]["file"] for item, slots in parts for slot in slots if item[slot] is not None}
+
+
+def _attach_files(instance, item: dict, slots: dict, files) -> None:
+    """Copy the referenced files into storage (under a new unguessable path) onto ``instance``."""
+    from django.core.files import File
+
+    changed = False
+    for slot in slots:
+        ref = item.get(slot)
+        if ref is None:
+            continue
+        with files[ref["file"]]() as handle:
+            getattr(instance, slot).save(ref["name"], File(handle), save=False)
+        setattr(instance, f"{slot}_name", ref["name"])
+        if hasattr(instance, f"{slot}_type"):
+            setattr(instance, f"{slot}_type", ref["content_type"])
+        changed = True
+    if changed:
+        instance.save()
+
+
+def _build_course(package: dict, *, status: str, files=None) -> Course:
+    """Create the rows of an already validated package. Callers hold the transaction.
+
+    ``files`` maps each archive path the package refers to (``package_file_paths``) to a function
+    that opens it; needed for a version 2 package with files."""
     data, rules = package["course"], package["course"]["rules"]
     course = Course.objects.create(
         code=data["code"],
@@ -513,6 +604,11 @@ def _build_course(package: dict, *, status: str) -> Course:
         )
         for index, item in enumerate(package["resources"])
     }
+    if package_file_paths(package):
+        for item in package["modules"]:
+            _attach_files(modules[item["key"]], item, MODULE_FILE_SLOTS, files)
+        for item in package["resources"]:
+            _attach_files(resources[item["key"]], item, RESOURCE_FILE_SLOTS, files)
     # Quizzes keep their package order through their primary keys (the export orders by pk).
     for item in package["quizzes"]:
         quiz = Quiz.objects.create(
@@ -550,6 +646,51 @@ def _url_or_none(value: str) -> str | None:
     return value or None
 
 
+def _sha256_of(field) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with field.storage.open(field.name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_ref(instance, slot: str, hashes: dict) -> dict | None:
+    field = getattr(instance, slot)
+    if not field:
+        return None
+    content_type = getattr(instance, f"{slot}_type", "") or {"video": "video/mp4", "captions": "text/vtt"}[slot]
+    if field.name not in hashes:
+        hashes[field.name] = _sha256_of(field)
+    path = f"files/{hashes[field.name]}.{course_files.EXTENSIONS[content_type]}"
+    return {"file": path, "name": getattr(instance, f"{slot}_name"), "content_type": content_type}
+
+
+def course_has_files(course: Course) -> bool:
+    has = Q()
+    for slot in MODULE_FILE_SLOTS:
+        has |= ~Q(**{slot: ""})
+    return Module.objects.filter(has, course=course).exists() or (
+        LearningResource.objects.filter(course=course).exclude(attachment="").exists()
+    )
+
+
+def course_package_files(course: Course) -> dict:
+    """Archive path -> a function opening the stored file, for every file of ``course``."""
+    files = {}
+    parts = [(m, MODULE_FILE_SLOTS) for m in Module.objects.filter(course=course)]
+    parts += [(r, RESOURCE_FILE_SLOTS) for r in LearningResource.objects.filter(course=course)]
+    hashes: dict = {}
+    for instance, slots in parts:
+        for slot in slots:
+            ref = _file_ref(instance, slot, hashes)
+            if ref is not None:
+                field = getattr(instance, slot)
+                files[ref["file"]] = lambda field=field: field.storage.open(field.name, "rb")
+    return files
+
+
 def course_export_package(*, course: Course) -> dict:
     """The package of one course version, in the key order of the format document."""
     course = (
@@ -571,9 +712,15 @@ def course_export_package(*, course: Course) -> dict:
         )
         .get()
     )
+    with_files = course_has_files(course)
+    hashes: dict = {}
+
+    def files_of(instance, slots) -> dict:
+        return {slot: _file_ref(instance, slot, hashes) for slot in slots} if with_files else {}
+
     return {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": FILES_FORMAT_VERSION if with_files else FORMAT_VERSION,
         "course": {
             "code": course.code,
             "version": course.version,
@@ -604,6 +751,7 @@ def course_export_package(*, course: Course) -> dict:
                 "video_url": _url_or_none(module.video_url),
                 "file_url": _url_or_none(module.file_url),
                 "estimated_minutes": module.estimated_minutes,
+                **files_of(module, MODULE_FILE_SLOTS),
             }
             for module in course.modules.all()
         ],
@@ -614,6 +762,7 @@ def course_export_package(*, course: Course) -> dict:
                 "title": resource.title,
                 "url": _url_or_none(resource.url),
                 "body": resource.body,
+                **files_of(resource, RESOURCE_FILE_SLOTS),
             }
             for resource in course.resources.all()
         ],

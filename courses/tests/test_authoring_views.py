@@ -61,6 +61,10 @@ def _urls(d) -> list[tuple[str, str]]:
         ("get", reverse("authoring_quiz_edit", args=[c, q])),
         ("get", reverse("authoring_question_create", args=[c, q])),
         ("get", reverse("authoring_question_edit", args=[c, q, qu])),
+        ("get", reverse("authoring_course_preview", args=[c])),
+        ("get", reverse("authoring_course_preview_module", args=[c, m])),
+        ("get", reverse("authoring_course_preview_resource", args=[c, r])),
+        ("get", reverse("authoring_course_preview_quiz", args=[c, q])),
         ("post", reverse("authoring_course_publish", args=[c])),
         ("post", reverse("authoring_course_unpublish", args=[c])),
         ("post", reverse("authoring_course_new_version", args=[c])),
@@ -72,7 +76,7 @@ def _urls(d) -> list[tuple[str, str]]:
     ]
 
 
-URL_COUNT = 22
+URL_COUNT = 26
 
 
 def test_every_authoring_url_is_listed_here():
@@ -94,7 +98,7 @@ def test_learner_gets_403_and_anonymous_is_sent_to_login(client, draft, index):
     assert Course.objects.get(pk=draft["course"].pk).status == Course.Status.DRAFT
 
 
-@pytest.mark.parametrize("index", range(14))
+@pytest.mark.parametrize("index", range(18))
 def test_admin_gets_every_page(admin_client, draft, index):
     method, url = _urls(draft)[index]
     assert method == "get"
@@ -107,7 +111,7 @@ def test_admin_gets_every_page(admin_client, draft, index):
         assert "<script>" not in content and "onclick" not in content
 
 
-@pytest.mark.parametrize("index", range(14, URL_COUNT))
+@pytest.mark.parametrize("index", range(18, URL_COUNT))
 def test_admin_actions_redirect_and_refuse_get(admin_client, draft, index):
     method, url = _urls(draft)[index]
     assert method == "post"

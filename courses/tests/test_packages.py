@@ -215,8 +215,8 @@ INVALID = [
     ),
     (
         "wrong format version",
-        lambda p: _break(p, "format_version", 2),
-        "format_version: must be 1 (the only version this system reads)",
+        lambda p: _break(p, "format_version", 3),
+        "format_version: must be 1, or 2 for a package with files (the versions this system reads)",
     ),
 ]
 

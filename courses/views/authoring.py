@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from courses.models import Course, LearningResource, Module, Question, Quiz
 from courses.selectors.authoring import course_get_for_editor, course_list_for_authoring
 from courses.services import authoring as services
 from courses.services.authoring import course_import_package
-from courses.services.packages import course_export_package, package_dumps, package_filename, package_loads
+from courses.services.package_archive import course_package_archive, package_read
 from lms.permissions import admin_required
 
 
@@ -188,10 +188,13 @@ def course_new_version(request, pk: int):
 @require_GET
 def course_export(request, pk: int):
     course = get_object_or_404(Course, pk=pk)
-    response = HttpResponse(
-        package_dumps(course_export_package(course=course)), content_type="application/json; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{package_filename(course)}"'
+    # Plain JSON for a course without files; a zip of course.json and the files otherwise.
+    handle, filename, content_type = course_package_archive(course)
+    if filename.endswith(".json"):
+        response = HttpResponse(handle.read(), content_type=content_type)
+    else:
+        response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -203,8 +206,10 @@ def course_import(request):
     if request.method == "POST" and form.is_valid():
         # Read in memory; the uploaded file name is never used.
         try:
-            package = package_loads(form.cleaned_data["package"].read())
-            course = course_import_package(package=package, publish=form.cleaned_data["publish"], actor=request.user)
+            package, files = package_read(form.cleaned_data["package"])
+            course = course_import_package(
+                package=package, files=files, publish=form.cleaned_data["publish"], actor=request.user
+            )
         except ValidationError as error:
             problems = error.messages
         else:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.selectors.authoring import course_get_version
-from courses.services.packages import course_export_package, package_dumps
+from courses.services.package_archive import course_package_archive
 
 
 class Command(BaseCommand):
-    help = "Export a course version as a course package (JSON); the latest version unless --version is given."
+    help = (
+        "Export a course version as a course package (JSON; a zip with course.json and the files for a course "
+        "with uploaded files); the latest version unless --version is given."
+    )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         # Django's own --version (print the Django version) gives way to the course version.
@@ -25,13 +30,19 @@ class Command(BaseCommand):
         if course is None:
             which = f"version {course_version} of " if course_version is not None else ""
             raise CommandError(f"There is no {which}course {code}.")
-        text = package_dumps(course_export_package(course=course))
-        if output:
-            try:
-                with open(output, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-            except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error.strerror}")
-            self.stderr.write(f"Wrote {course.code} v{course.version} to {output}.")
-        else:
-            self.stdout.write(text, ending="")
+        archive, filename, _content_type = course_package_archive(course)
+        with archive:
+            if output:
+                try:
+                    with open(output, "wb") as handle:
+                        shutil.copyfileobj(archive, handle)
+                except OSError as error:
+                    raise CommandError(f"Cannot write {output}: {error.strerror}")
+                self.stderr.write(f"Wrote {course.code} v{course.version} to {output}.")
+            elif filename.endswith(".zip"):
+                raise CommandError(
+                    f"{course.code} v{course.version} has uploaded files, so its package is a zip: "
+                    f"give --output {filename}."
+                )
+            else:
+                self.stdout.write(archive.read().decode("utf-8"), ending="")
