@@ -15,7 +15,7 @@ page is now.
   admin may read neither, so their escalation links to the site's home page only;
 - CPD external learning submitted or decided: the entry (its approver decides there);
 - check-ins and digests: the team dashboard;
-- a badge earned and a manager's "well done": the recipient's own recognition tab.
+- a badge earned and a manager's "well done": the recipient's own badges and notes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from django.conf import settings
 from django.urls import reverse
 
 from escalation.models import Notification
-from lms.person_page import tab_url
 
 Kind = Notification.Kind
 
@@ -74,9 +73,9 @@ def notification_path(
         return reverse("escalation:warning_letter_pdf", args=[reference]) if reference else None
     if kind in (Kind.CHECKIN, Kind.DIGEST):
         return reverse("reports_team_dashboard")
-    if kind in (Kind.BADGE_EARNED, Kind.WELL_DONE) and recipient is not None:
-        # The recipient's own recognition tab (escalation.recognition).
-        return tab_url(recipient.pk, "recognition")
+    if kind in (Kind.BADGE_EARNED, Kind.WELL_DONE):
+        # The recipient's own badges and notes (escalation.recognition).
+        return reverse("recognition:mine")
     if kind in (Kind.CPD_SUBMITTED, Kind.CPD_DECIDED):
         # The external learning entry: the approver decides there, the learner reads the decision.
         return reverse("cpd:entry", args=[context["entry_id"]]) if context.get("entry_id") else None

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from lms import home, person_page
 
 
-def _badges_context(person) -> dict:
+def badges_context(person) -> dict:
     from escalation.recognition.models import WellDone
     from escalation.recognition.selectors import awards_of
 
@@ -19,14 +19,14 @@ def _badges_context(person) -> dict:
 
 
 def badges_section(request):
-    context = _badges_context(request.user)
+    context = badges_context(request.user)
     if not context["awards"] and not context["notes"]:
         return None
     return {"title": _("My recognition"), "template": "recognition/home_section.html", "context": context}
 
 
 def recognition_tab(request, person) -> dict:
-    return {"template": "recognition/person_tab.html", "context": _badges_context(person)}
+    return {"template": "recognition/person_tab.html", "context": badges_context(person)}
 
 
 def register() -> None:

@@ -18,6 +18,8 @@ urlpatterns = [
     path("badges/new/", views.badge_edit, name="badge_create"),
     path("badges/<int:pk>/", views.badge_edit, name="badge_edit"),
     path("badges/<int:pk>/awards/<int:award_pk>/revoke/", views.award_revoke_view, name="award_revoke"),
+    # Everyone: their own badges and notes.
+    path("mine/", views.mine, name="mine"),
     # Managers.
     path("well-done/<str:token>/", views.well_done, name="well_done"),
 ]

@@ -128,6 +128,17 @@ def award_revoke_view(request, pk: int, award_pk: int):
     return redirect("recognition:badge_edit", pk=pk)
 
 
+# Everyone: their own recognition ---------------------------------------------------------------
+
+
+@login_required
+def mine(request):
+    """The signed-in person's badges and notes (where badge and well-done emails lead)."""
+    from escalation.recognition.pages import badges_context
+
+    return render(request, "recognition/mine.html", badges_context(request.user))
+
+
 # Managers: well done ----------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from django.utils.html import escape
 
 from assignments.boosters.tests.factories import make_programme
 from assignments.cpd.services import external_learning_return, external_learning_submit
-from assignments.models import Assignment, Attempt, AttemptAnswer
+from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
 from assignments.notices import assignment_notice_send
 from assignments.services.archive import assignment_archive
 from assignments.services.completions import completion_create_from_attempt
@@ -31,6 +31,9 @@ from courses.tests.factories import AttemptFactory, CompletionFactory, make_cour
 from escalation.dispatch import render_message, run_dispatch
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, Notification, ReviewSession
 from escalation.outbox import Outgoing, enqueue
+from escalation.recognition.models import Badge
+from escalation.recognition.services import well_done_send
+from escalation.recognition.workflow import run_recognition
 from escalation.tests.conftest import assign, at
 from escalation.tests.test_links_and_notices import ISSUE_17_KINDS_TESTED_ELSEWHERE
 from escalation.workflows.boosters import run_boosters
@@ -168,6 +171,23 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
         external_learning_return(entry=cpd_entry, actor=lead, submission=1, comment="Add the <certificate> & date.")
         run_dispatch()
 
+    with time_machine.travel(at(monday, 13), tick=False), django_capture_on_commit_callbacks(execute=True):
+        # A badge for the basics, awarded by the nightly rules, and the lead's well done (issue 17).
+        Badge.objects.create(
+            name=TITLE + " badge",
+            description="Done & <dusted>.",
+            criteria="course_passed",
+            course_code=basics.course_code,
+        )
+        run_recognition(as_of=at(monday, 13))
+        well_done_send(
+            sender=lead,
+            learner=sean,
+            completion=Completion.objects.get(assignment=basics),
+            message='"Great" <work> & all',
+        )
+        run_dispatch()
+
     sent_kinds = set(Notification.objects.filter(status="sent").values_list("kind", flat=True))
     assert sent_kinds == set(Notification.Kind.values) - ISSUE_17_KINDS_TESTED_ELSEWHERE
     for message in mail.outbox:
@@ -176,6 +196,10 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
     assert ("sean@example.com", f"{TITLE}: not passed this time") in subjects
     assert ("lead@example.com", f"Seán O'Brien did not pass {TITLE}") in subjects
     assert ("sean@example.com", f"Review session booked: {SESSION}") in subjects
+    assert ("sean@example.com", f"You earned a badge: {TITLE} badge") in subjects
+    assert ("sean@example.com", 'Well done from Zoë "Z" <Lead>') in subjects
+    well_done = next(m for m in mail.outbox if m.subject.startswith("Well done from"))
+    assert '"Great" <work> & all' in well_done.body
     assert ("lead@example.com", f"External learning to approve: {TITLE} (conference) (Seán O'Brien)") in subjects
     assert ("sean@example.com", f"Returned to you: {TITLE} (conference)") in subjects
     assert ("lead@example.com", 'Copy: formal warning letter for Ann "Annie" <Lee> & Co') in subjects

@@ -32,6 +32,9 @@ from assignments.signals import assignment_archived, attempt_failed, attempts_ex
 from courses.tests.factories import AttemptFactory, CompletionFactory, make_course
 from escalation.dispatch import render_message, run_dispatch
 from escalation.models import EscalationPolicy, EscalationStep, Notification, ReviewSession
+from escalation.recognition.models import Badge
+from escalation.recognition.services import well_done_send
+from escalation.recognition.workflow import run_recognition
 from escalation.tests.conftest import assign, at
 from escalation.workflows.boosters import run_boosters
 from escalation.workflows.digests import run_checkins_and_digests
@@ -50,8 +53,6 @@ Kind = Notification.Kind
 # here; a feature removes its line once its kind is in the every_kind fixture.
 ISSUE_17_KINDS_TESTED_ELSEWHERE = {
     "refresher_offered",
-    "badge_earned",
-    "well_done",
 }
 
 
@@ -130,6 +131,13 @@ def every_kind(settings, django_capture_on_commit_callbacks):
             learner=ann, title="First aid", provider="Red Cross", completed_on=monday, hours=Decimal("3")
         )
         external_learning_return(entry=cpd_entry, actor=lead, submission=1, comment="Add the certificate.")
+    with time_machine.travel(at(monday, 13), tick=False):
+        # A badge for Safe lifting, awarded by the nightly rules, and the lead's well done (issue 17).
+        Badge.objects.create(
+            name="Safe lifter", description="Lifts safely.", criteria="course_passed", course_code=passed.course_code
+        )
+        run_recognition(as_of=at(monday, 13))
+        well_done_send(sender=lead, learner=ann, completion=Completion.objects.get(assignment=passed), message="Nice")
     return {"director": director, "lead": lead, "sean": sean, "ann": ann, "passed": passed, "late": late}
 
 
@@ -157,6 +165,8 @@ def _expected(row: Notification) -> list[tuple[str, dict]]:
         return [("reports_team_dashboard", {})]
     if row.kind in (Kind.CPD_SUBMITTED, Kind.CPD_DECIDED):
         return [("cpd:entry", {"pk": context["entry_id"]})]
+    if row.kind in (Kind.BADGE_EARNED, Kind.WELL_DONE):
+        return [("recognition:mine", {})]
     if row.kind == Kind.BOOSTER:
         return [("boosters:question", {"pk": context["delivery_id"]})]
     return [course_page]

@@ -291,6 +291,7 @@ TABLE: dict[str, Row] = {
     "recognition:badge_create": Row(ADMIN),
     "recognition:badge_edit": Row(ADMIN, "badge"),
     "recognition:award_revoke": admin_post("award"),
+    "recognition:mine": Row(LOGGED_IN),
     "recognition:well_done": Row(
         (302, 404, 404, 200, 404), "well_done", post={"learner": 404, "other_manager": 404, "admin": 404}
     ),
