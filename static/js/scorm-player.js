@@ -76,6 +76,8 @@
   var done = 0;
   var closed = false;
   var navRequest = "";
+  var finishedShown = false;
+  var leaving = false;
 
   function payload() {
     var flat = api.getFlattenedCMI();
@@ -114,6 +116,10 @@
         show(data.error || "");
         return;
       }
+      if (finishedShown) {
+        return; // the result stays on screen; later commits of the same page record nothing more
+      }
+      finishedShown = Boolean(data.finished);
       if (data.finished || data.message) {
         var next = data.finished ? null : config.nextUrl;
         var link = data.finished
@@ -151,7 +157,7 @@
   }
 
   function commitOnLeave() {
-    if (closed && !dirty) {
+    if ((closed || leaving) && !dirty) {
       return;
     }
     dirty = false;
@@ -202,6 +208,21 @@
     }
   }, 30000);
   window.addEventListener("pagehide", commitOnLeave);
+  // Moving to another part from the table of contents: the data goes first, then the page, so the
+  // two requests never cross.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-scorm-toc] a[href]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) {
+      return;
+    }
+    event.preventDefault();
+    leaving = true;
+    dirty = false;
+    var go = function () {
+      window.location.href = link.href;
+    };
+    post(payload(), false).then(handle, go).then(go, go);
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
       commitOnLeave();
