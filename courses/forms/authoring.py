@@ -21,6 +21,7 @@ from courses.services.authoring import question_choice_messages
 from courses.services.package_archive import is_zip
 from courses.services.packages import KEY_PATTERN, course_rule_problems
 from lms.fields import MAX_FORMSET_ROWS
+from lms.html import sanitise_html
 from lms.uploads import read_text_upload
 
 # Its own code, so that URLField's generic "invalid" message does not replace it.
@@ -230,6 +231,13 @@ class _KeyedForm(_CrispyMixin, forms.ModelForm):
 
             data["key"] = "-".join(part for part in slugify(data["title"]).replace("_", "-").split("-") if part)[:60]
         return data
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The editor loads the saved body: reduce it to the safe subset first, should a row ever
+        # have been written around the ORM (Meeds-io/social#5814: sanitise on initialisation).
+        if self.initial.get("body"):
+            self.initial["body"] = sanitise_html(self.initial["body"])
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name not in self.FILE_FIELDS}

@@ -98,10 +98,8 @@
     editor.setAttribute("aria-label", label(textarea, "editor"));
     var labelled = textarea.id && document.querySelector("label[for='" + textarea.id + "']");
     if (labelled) {
-      labelled.id = labelled.id || textarea.id + "-label";
-      editor.setAttribute("aria-labelledby", labelled.id);
-      editor.removeAttribute("aria-label");
-      // The label moves focus into the editor, as it did into the textarea.
+      // The field's label moves focus into the editor, as it did into the textarea; the editor
+      // keeps its own name ("Body editor") so that the label still names the HTML textarea alone.
       labelled.addEventListener("click", function (event) {
         if (!textarea.hidden) {
           return;
