@@ -1,0 +1,87 @@
+"""In a real browser, two people at once (two browser contexts): a learner logs external CPD with a
+certificate, their manager sees it waiting (the menu counts it), returns it with a comment, the
+learner changes it and sends it again, the manager approves it, and it counts in the learner's
+record and on the person page's CPD tab."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+
+from assignments.cpd.models import ExternalLearning
+from lms.tests.factories import UserFactory
+from lms.tests.test_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def png(path) -> str:
+    Image.new("RGB", (40, 30), "white").save(path, format="PNG")
+    return str(path)
+
+
+def test_a_learner_logs_external_cpd_and_the_manager_returns_then_approves_it(
+    page: Page, browser: Browser, live_server, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    manager = UserFactory(email="manager@example.com", first_name="Morgan", last_name="Lead")
+    UserFactory(email="nia@example.com", first_name="Nia", last_name="Nurse", manager=manager)
+    today = timezone.localdate().isoformat()
+
+    # The learner logs a conference with a photo of the certificate.
+    log_in(page, live_server, "nia@example.com")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My CPD").click()
+    page.get_by_role("link", name="Log external learning").click()
+    page.get_by_label("Title").fill("Wound care conference")
+    page.get_by_label("Provider").fill("Royal College")
+    page.get_by_label("Date").fill(today)
+    page.get_by_label("Hours").fill("6")
+    page.get_by_label("CPD points").fill("4")
+    page.get_by_label("Evidence (optional)").set_input_files(png(tmp_path / "certificate.png"))
+    page.get_by_role("button", name="Send for approval").click()
+    expect(page.get_by_test_id("cpd-status")).to_have_text("Waiting for approval")
+
+    # The manager, in a browser of their own, finds it waiting and returns it.
+    boss = browser.new_context(base_url=live_server.url).new_page()
+    log_in(boss, live_server, "manager@example.com")
+    boss.get_by_role("button", name="Team").click()
+    expect(boss.get_by_role("link", name="CPD approvals")).to_contain_text("1")
+    boss.get_by_role("link", name="CPD approvals").click()
+    boss.get_by_role("link", name="Wound care conference").click()
+    with boss.expect_download() as download:
+        boss.get_by_test_id("cpd-evidence").click()
+    assert download.value.suggested_filename == "certificate.png"
+    boss.get_by_role("button", name="Return with comment").click()
+    expect(boss.get_by_text("Say what the learner should change")).to_be_visible()
+    boss.get_by_label("Comment").fill("Give the points on the certificate: 3.")
+    boss.get_by_role("button", name="Return with comment").click()
+    expect(boss.get_by_text("Returned to Nia Nurse with your comment.")).to_be_visible()
+
+    # The learner reads the comment, changes the points and sends it again.
+    page.reload()
+    expect(page.get_by_test_id("cpd-status")).to_have_text("Returned")
+    expect(page.get_by_test_id("cpd-comment")).to_have_text("Give the points on the certificate: 3.")
+    page.get_by_role("link", name="Change and send again").click()
+    page.get_by_label("CPD points").fill("3")
+    page.get_by_role("button", name="Send for approval").click()
+    expect(page.get_by_test_id("cpd-status")).to_have_text("Waiting for approval")
+
+    # The manager approves the new submission (it is waiting again).
+    boss.reload()
+    boss.get_by_role("link", name="Wound care conference").click()
+    boss.get_by_role("button", name="Approve").click()
+    expect(boss.get_by_text("Approved: it now counts in Nia Nurse's CPD record.")).to_be_visible()
+    expect(boss.get_by_text("Nothing is waiting for your approval.")).to_be_visible()
+    entry = ExternalLearning.objects.get()
+    assert (entry.status, entry.submission, str(entry.points)) == ("approved", 2, "3.00")
+
+    # It counts in the learner's record, and on the manager's view of their person page.
+    page.goto(f"{live_server.url}/cpd/")
+    expect(page.get_by_test_id("cpd-points")).to_have_text("3.00")
+    expect(page.get_by_test_id("cpd-hours")).to_have_text("6.00")
+    boss.goto(f"{live_server.url}/people/{entry.learner_id}/?tab=cpd")
+    expect(boss.get_by_test_id("cpd-items")).to_contain_text("Wound care conference")
+    expect(boss.get_by_test_id("cpd-points")).to_have_text("3.00")
+    boss.context.close()
