@@ -38,6 +38,8 @@ _COURSE_KINDS = {
     Kind.RECERTIFICATION,
     Kind.ATTEMPTS_EXHAUSTED,
     Kind.REVIEW_BOOKED,
+    # A refresher: the completed course, to review (issue 17).
+    Kind.REFRESHER_OFFERED,
 }
 # Messages to someone above the learner in the reporting chain, about the learner.
 _PERSON_KINDS = {Kind.MANAGER_ATTEMPT_FAILED, Kind.MANAGER_ATTEMPTS_EXHAUSTED}

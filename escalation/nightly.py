@@ -24,6 +24,7 @@ from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.failures import run_failure_followup
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
+from escalation.workflows.refreshers import run_refresher_offers
 from escalation.workflows.reminders import run_due_reminders
 
 Workflow = Callable[..., dict]
@@ -47,6 +48,8 @@ WORKFLOWS: list[tuple[str, Workflow]] = [
     ("checkins_and_digests", run_checkins_and_digests),
     # The day's booster question after a completion, in each learner's time zone (issue 17).
     ("boosters", run_boosters),
+    # A refresher offered to whoever remembers too little of a course, after the day's boosters.
+    ("refresher_offers", run_refresher_offers),
     # Webhook deliveries are queued here and sent by their own task (escalation.webhooks.delivery).
     ("webhook_events", run_webhook_events),
     ("dispatch", _dispatch),
@@ -64,6 +67,7 @@ LABELS: dict[str, str] = {
     "recognition": _("Badges: rules that read the whole organisation"),
     "checkins_and_digests": _("Managers' check-ins and digests"),
     "boosters": _("Booster questions after a completion"),
+    "refresher_offers": _("Refreshers offered to people who remember too little of a course"),
     "webhook_events": _("Webhooks: overdue assignments, escalation steps, expiring certificates"),
     "dispatch": _("Sending"),
 }

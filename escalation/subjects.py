@@ -393,3 +393,17 @@ def _well_done(held: Held) -> str:
         ngettext("%(count)d note of recognition for you", "%(count)d notes of recognition for you", held.count)
         % held.names()
     )
+
+
+@_subject(Kind.REFRESHER_OFFERED)
+def _refresher_offered(held: Held) -> str:
+    if held.count == 1:
+        return _("A refresher for %(course)s: review it before your certificate renews") % held.names()
+    return (
+        ngettext(
+            "Refreshers for %(count)d course: review them before your certificates renew",
+            "Refreshers for %(count)d courses: review them before your certificates renew",
+            held.count,
+        )
+        % held.names()
+    )

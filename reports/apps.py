@@ -11,7 +11,7 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from escalation.nightly import register_workflow
         from lms.audit_display import register_link
-        from reports import home, person_tabs  # noqa: F401  (registers the home sections and person tabs)
+        from reports import home, person_tabs, retention  # noqa: F401  (home sections, person tabs, team panel)
         from reports.services import run_compliance_snapshot
 
         # Tonight's counts are stored after every workflow that changes them and before sending.

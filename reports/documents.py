@@ -286,6 +286,8 @@ def item_rows(items: list) -> list[list]:
                 item.top_wrong_count,
                 "" if item.discrimination is None else round(item.discrimination, 2),
                 " ".join(item.flag_texts),
+                item.booster_answered,
+                "" if item.booster_wrong_percent is None else item.booster_wrong_percent,
             ]
         )
     return rows
@@ -302,11 +304,35 @@ def item_headers() -> list[str]:
         _("Times chosen"),
         _("Discrimination"),
         _("Flags"),
+        _("Booster answers"),
+        _("Wrong in boosters %"),
     ]
 
 
+def booster_item_table(boosters: list) -> Table:
+    """The course's booster questions, most often wrong first (every step, everyone's answers)."""
+    return Table(
+        _("Wrong in boosters"),
+        [_("Booster question"), _("Copied from quiz question"), _("Answered"), _("Wrong"), _("Wrong %")],
+        [
+            [
+                b.text,
+                _("yes") if b.source_question_id else _("no"),
+                b.answered,
+                b.wrong,
+                "" if b.wrong_percent is None else b.wrong_percent,
+            ]
+            for b in boosters
+        ],
+        percent_columns=(4,),
+    )
+
+
 def item_document(*, course_code: str, day: dt.date) -> ReportDocument:
-    items = selectors.item_analysis(course_code=course_code)
+    from reports.selectors.retention import booster_items
+
+    boosters = booster_items(course_code=course_code)
+    items = selectors.item_analysis(course_code=course_code, boosters=boosters)
     chart = charts.bar_chart(
         [
             (f"Q{i.question.order} {i.question.text}", None if i.wrong_share is None else round(100 * i.wrong_share, 1))
@@ -320,13 +346,20 @@ def item_document(*, course_code: str, day: dt.date) -> ReportDocument:
         slug=f"item-analysis-{course_code}",
         day=day,
         filters=[(_("Course"), course_code)],
-        tables=[Table(_("Questions"), item_headers(), item_rows(items), percent_columns=(4,))],
+        tables=[
+            Table(_("Questions"), item_headers(), item_rows(items), percent_columns=(4, 10)),
+            *([booster_item_table(boosters)] if boosters else []),
+        ],
         chart=chart,
         chart_title=_("Wrong on first attempt %, by question"),
         notes=[
             _(
                 "From first attempts. Discrimination = share right among passing attempts minus share right "
                 "among failing attempts."
-            )
+            ),
+            _(
+                "Wrong in boosters % = booster answers that were wrong / booster answers, at every step after "
+                "the course, for the booster questions copied from the quiz question."
+            ),
         ],
     )

@@ -34,7 +34,9 @@ from reports.certificates import (
 from reports.documents import compliance_document, course_chart, forecast_document, item_document
 from reports.exports import FORMATS, export_response
 from reports.forms import ItemAnalysisForm, OrganisationFilterForm, ReportFilterForm, TeamFilterForm
+from reports.retention import retention_document, retention_figures
 from reports.selectors import ReportState, Scope
+from reports.selectors.retention import MIN_BOOSTER_ANSWERS, booster_items
 
 
 class VerificationLookupForm(forms.Form):
@@ -215,6 +217,22 @@ def team_export(request, fmt: str):
 
 @login_required
 @require_GET
+def team_retention_export(request, fmt: str):
+    """The retention figures of the team the dashboard shows (the same filters)."""
+    _require_manager(request)
+    if fmt not in FORMATS:
+        raise Http404
+    form, scope = _team_scope(request)
+    if refused := _refuse_bad_filters(request, form, "reports_team_dashboard"):
+        return refused
+    document = retention_document(
+        scope=scope, day=timezone.localdate(), filters=form.described(), slug="team-retention"
+    )
+    return export_response(document, fmt)
+
+
+@login_required
+@require_GET
 def learner_record(request, pk: int):
     """The old address of the compliance record: now a tab of the person page (bookmarks and
     links in old emails keep working, ``as_of`` kept). 404 as before for someone who may not see
@@ -284,6 +302,14 @@ def organisation_report(request):
             "trend_chart": charts.line_chart(
                 [(p["week"], p["percent"]) for p in trend], title=_("Compliance % by week, last 12 months")
             ),
+            # The forgetting curve from booster answers to date (the as-of day does not apply).
+            "retention": {
+                **retention_figures(scope),
+                "whole_chain": None,
+                "export_url": "reports_organisation_retention_export",
+                "query": params.urlencode(),
+                "formats": FORMATS,
+            },
             "page": page,
             "state": state,
             "state_column": selectors.STATE_COLUMN.get(state, ("", "")),
@@ -315,6 +341,19 @@ def organisation_export(request, fmt: str):
         filters=form.described(),
         state=form.value("state"),
     )
+    return export_response(document, fmt)
+
+
+@admin_required
+@require_GET
+def organisation_retention_export(request, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404
+    form = _organisation_form(request)
+    if refused := _refuse_bad_filters(request, form, "reports_organisation"):
+        return refused
+    scope = Scope(department_ids=form.department_ids(), course_code=form.value("course"))
+    document = retention_document(scope=scope, day=timezone.localdate(), filters=form.described(), slug="retention")
     return export_response(document, fmt)
 
 
@@ -356,11 +395,11 @@ def forecast_export(request, fmt: str):
 @require_GET
 def item_analysis(request):
     form = ItemAnalysisForm(request.GET or None, courses=selectors.items.courses_with_attempts())
-    items = None
-    scorm_interactions = None
+    items = boosters = scorm_interactions = None
     if form.is_bound and form.is_valid():
-        items = selectors.item_analysis(course_code=form.cleaned_data["course"])
         scorm_interactions = interaction_rows_for_course(course_code=form.cleaned_data["course"])
+        boosters = booster_items(course_code=form.cleaned_data["course"])
+        items = selectors.item_analysis(course_code=form.cleaned_data["course"], boosters=boosters)
     return render(
         request,
         "reports/item_analysis.html",
@@ -369,6 +408,9 @@ def item_analysis(request):
             "items": items,
             # The SCORM packages' questions (cmi.interactions), issue 15.
             "scorm_interactions": scorm_interactions,
+            # The course's booster questions, most often wrong first (issue 17).
+            "boosters": boosters,
+            "min_booster_answers": MIN_BOOSTER_ANSWERS,
             "min_responses": selectors.items.MIN_RESPONSES,
             "query": request.GET.urlencode(),
             "formats": FORMATS,

@@ -43,6 +43,8 @@ NOT_PAGES = {
     "reports_organisation_export",
     "reports_forecast_export",
     "reports_item_analysis_export",
+    "reports_team_retention_export",
+    "reports_organisation_retention_export",
     "escalation:case_file_pdf",
     "escalation:warning_letter_pdf",
     "api:schema",  # the OpenAPI document (YAML); its page is api:docs

@@ -230,9 +230,12 @@ TABLE: dict[str, Row] = {
     "certificate_verify": Row(ANON_OK, "verification"),
     "reports_team_dashboard": Row((302, 404, 200, 200, 200)),
     "reports_team_export": Row((302, 404, 200, 200, 200), "csv"),
+    # Retention figures (issue 17): the manager's own team; the organisation's for admins.
+    "reports_team_retention_export": Row((302, 404, 200, 200, 200), "csv"),
     "reports_learner_record": Row((302, 302, 404, 302, 302), "learner"),
     "reports_organisation": Row(ADMIN),
     "reports_organisation_export": Row(ADMIN, "csv"),
+    "reports_organisation_retention_export": Row(ADMIN, "csv"),
     "reports_forecast": Row(ADMIN),
     "reports_forecast_export": Row(ADMIN, "csv"),
     "reports_item_analysis": Row(ADMIN),

@@ -47,6 +47,13 @@ class ItemStats:
     top_wrong_choice: str = ""
     top_wrong_count: int = 0
     flags: list[str] = field(default_factory=list)
+    # Booster answers to the booster questions copied from this one (every step), and the wrong ones.
+    booster_answered: int = 0
+    booster_wrong: int = 0
+
+    @property
+    def booster_wrong_percent(self) -> float | None:
+        return round(100 * self.booster_wrong / self.booster_answered, 1) if self.booster_answered else None
 
     @property
     def wrong_share(self) -> float | None:
@@ -67,7 +74,9 @@ class ItemStats:
         return [str(FLAGS[f]) for f in self.flags]
 
 
-def item_analysis(*, course_code: str) -> list[ItemStats]:
+def item_analysis(*, course_code: str, boosters: list | None = None) -> list[ItemStats]:
+    """Each question's figures; with the course's ``boosters`` (``retention.booster_items``), also
+    how often the booster questions copied from each one were answered wrong."""
     questions = list(
         Question.objects.filter(quiz__course__code=course_code)
         .select_related("quiz", "quiz__course")
@@ -113,6 +122,12 @@ def item_analysis(*, course_code: str) -> list[ItemStats]:
             item.top_wrong_count, item.top_wrong_choice = row["n"], row["choice__text"]
     for item in stats.values():
         item.flags = _flags(item, right_picks.get(item.question.pk, 0))
+    if boosters:
+        from reports.selectors.retention import booster_wrong_by_quiz_question
+
+        for question_id, (answered, wrong) in booster_wrong_by_quiz_question(boosters).items():
+            if question_id in stats:
+                stats[question_id].booster_answered, stats[question_id].booster_wrong = answered, wrong
     return list(stats.values())
 
 
