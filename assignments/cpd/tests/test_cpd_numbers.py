@@ -253,3 +253,14 @@ def test_the_person_tab_shows_the_record_to_the_manager_and_404s_to_another_team
     assert 'data-testid="cpd-points">5.50<' in response.content.decode()
     client.force_login(org["quinn"])
     assert client.get(reverse("person_detail", args=[org["nia"].pk]), {"tab": "cpd"}).status_code == 404
+
+
+def test_a_second_target_for_the_same_job_title_in_other_capitals_is_refused_by_name(org, client):
+    # moodle-an-hochschulen/moodle-theme_boost_union#1363: a lookup by a column that was not unique
+    # found two rows. Here a job title has one target whatever its capitals or spaces.
+    client.force_login(org["admin"])
+    response = client.post(reverse("cpd:targets"), {"job_title": "  NURSE ", "points": "3"})
+    assert response.status_code == 200
+    assert "This job title already has a target." in str(response.context["form"].errors)
+    assert CpdTarget.objects.filter(job_title__iexact="nurse").count() == 1
+    assert selectors.target_for(" nurse").points == D("10")
