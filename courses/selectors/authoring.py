@@ -43,7 +43,7 @@ def course_get_for_editor(*, pk: int) -> Course:
             Prefetch("modules", queryset=Module.objects.select_related("scorm_package").order_by("order", "pk")),
             "modules__scorm_package__items",
             Prefetch("resources", queryset=LearningResource.objects.order_by("order", "pk")),
-            Prefetch("quizzes", queryset=Quiz.objects.select_related("module").order_by("pk")),
+            Prefetch("quizzes", queryset=Quiz.objects.select_related("module", "scorm_package__module").order_by("pk")),
             Prefetch(
                 "quizzes__questions",
                 queryset=Question.objects.select_related(

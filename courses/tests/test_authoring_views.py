@@ -82,7 +82,8 @@ URL_COUNT = 26
 def test_every_authoring_url_is_listed_here():
     from courses.urls_authoring import urlpatterns
 
-    assert len(urlpatterns) == URL_COUNT
+    # The SCORM import pages (an include of courses.scorm.urls) have their own tests.
+    assert len([pattern for pattern in urlpatterns if not hasattr(pattern, "url_patterns")]) == URL_COUNT
 
 
 @pytest.mark.parametrize("index", range(URL_COUNT))
