@@ -38,6 +38,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Uploads"), "assignments:uploads", "admin"),
     NavItem(_("Courses"), "authoring_course_list", "admin"),
     NavItem(_("Booster programmes"), "boosters:manage_list", "admin", _("Short questions in the weeks after a course")),
+    NavItem(_("Badges"), "recognition:badges", "admin", _("Recognition awarded automatically, as Open Badges")),
     NavItem(_("People"), "people", "admin"),
     NavItem(_("Departments"), "departments", "admin"),
     NavItem(_("Escalation policies"), "escalation:policies", "admin"),
