@@ -72,5 +72,7 @@ def test_admin_authors_a_course_and_publishes_it_after_fixing_the_question(page:
     expect(page.locator("#quizzes")).to_contain_text("What do you do first?")
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_role("alert").filter(has_text="is published")).to_be_visible()
-    expect(page.get_by_test_id("course-status")).to_have_text("Published")
-    assert Course.objects.get(code="FIRE-101").status == Course.Status.PUBLISHED
+    # Publishing leads on to assigning the course (issue 15), with the course chosen.
+    course = Course.objects.get(code="FIRE-101")
+    assert course.status == Course.Status.PUBLISHED
+    expect(page.get_by_label("Course")).to_have_value(str(course.pk))
