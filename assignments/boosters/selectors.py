@@ -12,7 +12,7 @@ from django.utils import timezone
 from assignments.boosters.models import BoosterChoice, BoosterDelivery, BoosterProgramme, BoosterQuestion
 from assignments.boosters.services import LINK_MAX_AGE
 
-_WITH_QUESTION = ("question", "programme__course")
+_WITH_QUESTION = ("question", "programme__course", "learner")
 
 
 def _choices() -> Prefetch:

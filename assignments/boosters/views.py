@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,6 +59,12 @@ def _answer(request, delivery: BoosterDelivery, choice_id: int | None, via: str)
 
 def _page(request, delivery: BoosterDelivery, *, action: str, chosen: int | None, error: str = "", status: int = 200):
     just = request.session.pop(_JUST_ANSWERED, None) == delivery.pk if delivery.answered_at else False
+    # Times in the learner's time zone, also for the email's link opened without signing in.
+    with timezone.override(delivery.learner.tzinfo):
+        return _render_page(request, delivery, action=action, chosen=chosen, error=error, just=just, status=status)
+
+
+def _render_page(request, delivery, *, action, chosen, error, just, status):
     return render(
         request,
         "boosters/question.html",
