@@ -176,3 +176,33 @@ def test_the_nightly_rules_cost_the_same_queries_for_ten_or_forty_people(django_
     with django_assert_max_num_queries(40) as large:
         assert run_recognition(as_of=at(DAY + dt.timedelta(days=1), 3))["awards"] == 30 + 30 + 1
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_booster_streak_needs_n_right_answers_in_a_row_and_is_awarded_once():
+    from assignments.boosters.models import BoosterDelivery
+    from assignments.boosters.tests.factories import make_programme, queued_delivery
+
+    course = make_course(questions=1, title="Streaks")
+    programme = make_programme(course, schedule=[1, 2, 3, 4], from_quiz=0, written=1)
+    choices = {c.is_correct: c for c in programme.questions.get().choices.all()}
+
+    def answers(person, pattern: str):
+        _, completion = completed(person, course, on=DAY - dt.timedelta(days=10))
+        for step, mark in enumerate(pattern, start=1):
+            delivery = queued_delivery(programme, completion, step=step)
+            right = mark == "R"
+            BoosterDelivery.objects.filter(pk=delivery.pk).update(
+                answered_at=at(DAY - dt.timedelta(days=9 - step)), choice=choices[right], correct=right,
+                answered_via="email",
+            )  # fmt: skip
+
+    streak, broken, leaver = UserFactory(), UserFactory(), UserFactory()
+    answers(streak, "WRRR")
+    answers(broken, "RRWR")
+    answers(leaver, "RRRR")
+    leaver.is_active = False
+    leaver.save()
+    three = badge(Badge.Rule.BOOSTER_STREAK, streak=3)
+    assert run_recognition(as_of=at(DAY, 3))["awards"] == 1
+    assert run_recognition(as_of=at(DAY, 3))["awards"] == 0
+    assert holders(three) == {streak.pk}
