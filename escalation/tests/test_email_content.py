@@ -20,6 +20,7 @@ from django.core import mail
 from django.template.loader import get_template
 from django.utils.html import escape
 
+from assignments.boosters.models import BoosterQuestion
 from assignments.boosters.tests.factories import make_programme
 from assignments.cpd.services import external_learning_return, external_learning_submit
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
@@ -40,10 +41,12 @@ from escalation.workflows.boosters import run_boosters
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
+from escalation.workflows.refreshers import run_refresher_offers
 from escalation.workflows.reminders import run_due_reminders
 from lms.invitations import account_email_request
 from lms.services import user_create
 from lms.tests.factories import UserFactory
+from reports.tests import boosters_data
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +191,16 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
         )
         run_dispatch()
 
+    refresher = boosted + dt.timedelta(days=3)
+    with time_machine.travel(at(refresher, 3), tick=False):
+        # Seán answers three more boosters on the basics, one right: a refresher is offered (issue 17).
+        completion = Completion.objects.get(assignment=basics)
+        asked = BoosterQuestion.objects.get(programme__course_code=basics.course_code)
+        for step, right in ((2, False), (3, False), (4, True)):
+            boosters_data.answer(completion, asked, step, right, at=at(boosted + dt.timedelta(days=step - 1), 9))
+        run_refresher_offers(as_of=at(refresher, 3))
+        run_dispatch()
+
     sent_kinds = set(Notification.objects.filter(status="sent").values_list("kind", flat=True))
     assert sent_kinds == set(Notification.Kind.values) - ISSUE_17_KINDS_TESTED_ELSEWHERE
     for message in mail.outbox:
@@ -198,6 +211,10 @@ def test_every_kind_of_email_is_plain_text_in_subject_and_text_and_escaped_once_
     assert ("sean@example.com", f"Review session booked: {SESSION}") in subjects
     assert ("sean@example.com", f"You earned a badge: {TITLE} badge") in subjects
     assert ("sean@example.com", 'Well done from Zoë "Z" <Lead>') in subjects
+    assert (
+        "sean@example.com",
+        f"A refresher for {TITLE} (basics): review it before your certificate renews",
+    ) in subjects
     well_done = next(m for m in mail.outbox if m.subject.startswith("Well done from"))
     assert '"Great" <work> & all' in well_done.body
     assert ("lead@example.com", f"External learning to approve: {TITLE} (conference) (Seán O'Brien)") in subjects
@@ -403,6 +420,12 @@ DIGEST = {"date": "2026-03-02", "completed": 3, "not_completed": 2}
             "Overdue training: 2 people in your reporting line",
         ),
         ("recertification", "Time to renew: Fire safety", "Time to renew 2 courses", None),
+        (
+            "refresher_offered",
+            "A refresher for Fire safety: review it before your certificate renews",
+            "Refreshers for 2 courses: review them before your certificates renew",
+            None,
+        ),
     ],
 )
 def test_every_grouped_subject_covers_what_the_message_holds(kind, one, same_person, two_people):

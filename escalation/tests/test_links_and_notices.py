@@ -21,6 +21,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.urls import resolve, reverse
 
+from assignments.boosters.models import BoosterQuestion
 from assignments.boosters.tests.factories import make_programme
 from assignments.cpd.services import external_learning_return, external_learning_submit
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion
@@ -40,8 +41,10 @@ from escalation.workflows.boosters import run_boosters
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
+from escalation.workflows.refreshers import run_refresher_offers
 from escalation.workflows.reminders import run_due_reminders
 from lms.tests.factories import UserFactory
+from reports.tests import boosters_data
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +54,7 @@ Kind = Notification.Kind
 
 # Kinds added for issue 17, each covered by its feature's own tests until it joins the scenario
 # here; a feature removes its line once its kind is in the every_kind fixture.
-ISSUE_17_KINDS_TESTED_ELSEWHERE = {
-    "refresher_offered",
-}
+ISSUE_17_KINDS_TESTED_ELSEWHERE: set[str] = set()
 
 
 def _failed_attempt(assignment, number: int) -> Attempt:
@@ -138,6 +139,14 @@ def every_kind(settings, django_capture_on_commit_callbacks):
         )
         run_recognition(as_of=at(monday, 13))
         well_done_send(sender=lead, learner=ann, completion=Completion.objects.get(assignment=passed), message="Nice")
+    refresher = boosted + dt.timedelta(days=3)
+    with time_machine.travel(at(refresher, 3), tick=False):
+        # Ann answers three more boosters, one right: a refresher of Safe lifting is offered (issue 17).
+        completion = Completion.objects.get(assignment=passed)
+        asked = BoosterQuestion.objects.get(programme__course_code=passed.course_code)
+        for step, right in ((2, False), (3, False), (4, True)):
+            boosters_data.answer(completion, asked, step, right, at=at(boosted + dt.timedelta(days=step - 1), 9))
+        run_refresher_offers(as_of=at(refresher, 3))
     return {"director": director, "lead": lead, "sean": sean, "ann": ann, "passed": passed, "late": late}
 
 

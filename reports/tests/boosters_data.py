@@ -29,7 +29,7 @@ def answer(
     """Step ``step`` of ``completion``'s programme, sent, and answered right (True), wrong (False)
     or not answered (None)."""
     at = at or timezone.now()
-    choice = None if right is None else asked.choices.get(is_correct=right)
+    choice = None if right is None else asked.choices.filter(is_correct=right).order_by("order", "pk").first()
     return BoosterDelivery.objects.create(
         programme=asked.programme,
         completion=completion,
