@@ -103,7 +103,9 @@ def test_admins_see_every_file_and_unknown_parts_are_404(client, course_with_fil
 def test_an_archived_learner_can_still_review_the_files(client, course_with_files):
     course, module, _resource = course_with_files
     assignment = AssignmentFactory(course=course)
-    Assignment.objects.filter(pk=assignment.pk).update(archived_at=assignment.assigned_at, archived_reason=Assignment.ArchiveReason.LEFT)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        archived_at=assignment.assigned_at, archived_reason=Assignment.ArchiveReason.LEFT
+    )
     client.force_login(assignment.learner)
     assert client.get(file_url("module", module.pk, "video")).status_code == 200
 
