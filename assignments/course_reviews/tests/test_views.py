@@ -216,3 +216,13 @@ def test_a_manager_or_learner_cannot_moderate(client, completion, learner):
 def test_a_review_of_an_unknown_id_is_not_found_for_moderation(client, admin):
     client.force_login(admin)
     assert client.post(reverse("course_reviews:moderate", args=[424242]), {"decision": "approved"}).status_code == 404
+
+
+def test_ids_and_codes_out_of_range_are_not_found(client, admin, learner):
+    huge = "9" * 30
+    client.force_login(learner)
+    assert client.get(f"/course-reviews/completions/{huge}/").status_code == 404
+    client.force_login(admin)
+    assert client.post(f"/course-reviews/{huge}/moderate/", {"decision": "approved"}).status_code == 404
+    assert client.get(reverse("reports_course_review_detail", args=["X" * 5000])).status_code == 404
+    assert client.get(reverse("course_reviews:moderation") + f"?status=nonsense&page={huge}").status_code == 200
