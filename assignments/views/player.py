@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments.forms.player import AttemptForm
-from assignments.scorm_runtime.selectors import package_for_module
 from assignments.models import Assignment, Attempt
+from assignments.scorm_runtime.selectors import package_for_module
 from assignments.selectors import player as selectors
 from assignments.selectors.learner import learner_state_of
 from assignments.services.attempts import assignment_grade, attempt_allowance, attempt_start, attempt_submit

@@ -22,9 +22,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from api.models import ApiToken
-from assignments.course_reviews.services import course_review_submit
 from assignments.boosters.services import answer_token
 from assignments.boosters.tests.factories import make_programme, queued_delivery
+from assignments.course_reviews.services import course_review_submit
 from assignments.cpd.models import CpdTarget, ExternalLearning
 from assignments.models import AssignmentRule, ImportJob
 from assignments.scorm_runtime.content import launch_token, package_uuid
@@ -41,11 +41,11 @@ from escalation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from escalation.webhooks.signing import seal
 from escalation.recognition import rules
 from escalation.recognition.models import Badge
 from escalation.recognition.services import awards_grant
 from escalation.recognition.tokens import well_done_token
+from escalation.webhooks.signing import seal
 from lms.tests.factories import AdminFactory, DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
