@@ -16,6 +16,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from assignments.boosters import demo as boosters_demo
+from assignments.course_reviews import demo as course_reviews_demo
+from assignments.cpd import demo as cpd_demo
 from assignments.evidence import new_certificate_number, new_verification_code
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, Exemption
 from courses.models import Choice, Course, Question, Quiz
@@ -284,3 +287,9 @@ def seed(org) -> None:
                 note="Demo: parental leave",
                 approved_by=admin,
             )
+
+    # Issue 17's features with history: a booster programme (answered by escalation/demo.py's
+    # nights), CPD targets and external learning, course reviews.
+    boosters_demo.seed(org)
+    cpd_demo.seed(org)
+    course_reviews_demo.seed(org)
