@@ -21,6 +21,7 @@ from assignments.course_reviews import demo as course_reviews_demo
 from assignments.cpd import demo as cpd_demo
 from assignments.evidence import new_certificate_number, new_verification_code
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, Exemption
+from assignments.scorm_runtime import demo as scorm_runtime_demo
 from courses.models import Choice, Course, Question, Quiz
 from courses.rules import compute_expiry
 from lms.scores import score_cut
@@ -293,3 +294,4 @@ def seed(org) -> None:
     boosters_demo.seed(org)
     cpd_demo.seed(org)
     course_reviews_demo.seed(org)
+    scorm_runtime_demo.seed(org)
