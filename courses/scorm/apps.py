@@ -9,3 +9,9 @@ class ScormConfig(AppConfig):
     name = "courses.scorm"
     label = "scorm"
     verbose_name = _("SCORM packages")
+
+    def ready(self) -> None:
+        from courses.scorm.course_packages import ScormModulePart
+        from courses.services.packages import register_module_part
+
+        register_module_part(ScormModulePart())

@@ -28,12 +28,14 @@ from courses.models import Course
 from courses.services.packages import (
     FILE_PATH,
     FILES_FORMAT_VERSION,
+    MODULE_PARTS,
     course_export_package,
     course_package_files,
     package_dumps,
     package_file_paths,
     package_loads,
     package_problems,
+    part_path,
 )
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -107,13 +109,15 @@ def _entry_problems(entries: list[zipfile.ZipInfo]) -> list[str]:
     for entry in entries:
         name = entry.filename
         if entry.is_dir():
-            if name not in ("files/",):
+            if name != "files/" and name not in {part.folder for part in MODULE_PARTS.values()}:
                 problems.append(_("%(name)s: the archive may only hold course.json and files/.") % {"name": name})
             continue
         if name == COURSE_JSON:
             limit = settings.UPLOAD_MAX_BYTES
         elif FILE_PATH.match(name):
             limit = course_files.max_bytes(TYPES_BY_EXTENSION[name.rsplit(".", 1)[1]])
+        elif part_path(name):
+            limit = part_path(name).max_bytes()
         else:
             problems.append(_("%(name)s: the archive may only hold course.json and files/.") % {"name": name})
             continue
@@ -132,7 +136,9 @@ def _entry_problems(entries: list[zipfile.ZipInfo]) -> list[str]:
 
 def _file_problems(archive: zipfile.ZipFile, package: dict) -> list[str]:
     referenced = package_file_paths(package)
-    present = {info.filename for info in archive.infolist() if FILE_PATH.match(info.filename)}
+    present = {
+        info.filename for info in archive.infolist() if FILE_PATH.match(info.filename) or part_path(info.filename)
+    }
     problems = [
         _("%(path)s: referenced by course.json but not in the archive.") % {"path": p}
         for p in sorted(referenced - present)
@@ -149,9 +155,10 @@ def _file_problems(archive: zipfile.ZipFile, package: dict) -> list[str]:
             digest.update(head)
             for chunk in iter(lambda: handle.read(1024 * 1024), b""):
                 digest.update(chunk)
-        if f"files/{digest.hexdigest()}" != path.rsplit(".", 1)[0]:
+        if digest.hexdigest() != path.split("/", 1)[1].rsplit(".", 1)[0]:
             problems.append(_("%(path)s: its content does not match the SHA-256 in its name.") % {"path": path})
-        if course_files.sniff(head) not in types[path]:
+        # A part's file (a SCORM zip) is checked in full by its part when the course is built.
+        if path in types and course_files.sniff(head) not in types[path]:
             problems.append(
                 _("%(path)s: its content is not a %(type)s.") % {"path": path, "type": ", ".join(sorted(types[path]))}
             )

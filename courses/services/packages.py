@@ -86,6 +86,21 @@ FILE_REF_KEYS = ("file", "name", "content_type")
 # A file's path in the archive: its SHA-256 and the extension of its type.
 FILE_PATH = re.compile(r"^files/[0-9a-f]{64}\.(pdf|png|jpg|webp|gif|mp4|vtt)$")
 
+# Optional parts of a version 2 module that another app supplies: courses.scorm registers "scorm"
+# (courses.scorm.course_packages) from its AppConfig.ready, because courses.scorm builds on these
+# services and so cannot be imported by them. A part (see ScormModulePart) checks its value, names
+# the archive paths it refers to, exports, lists its files and builds its rows after the quizzes.
+MODULE_PARTS: dict[str, Any] = {}
+
+
+def register_module_part(part) -> None:
+    MODULE_PARTS[part.key] = part
+
+
+def part_path(path: str):
+    """The module part whose archive files live at ``path``, or None."""
+    return next((part for part in MODULE_PARTS.values() if part.path_pattern.match(path)), None)
+
 
 def max_length(model, name: str) -> int:
     """A text's limit is its model field's (module and resource keys and links share theirs)."""
@@ -130,7 +145,7 @@ class _Checker:
     def add(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
-    def object(self, value: Any, path: str, keys: tuple[str, ...]) -> bool:
+    def object(self, value: Any, path: str, keys: tuple[str, ...], optional: tuple[str, ...] = ()) -> bool:
         if not isinstance(value, dict):
             self.add(path, _("must be an object"))
             return False
@@ -140,7 +155,7 @@ class _Checker:
                 self.add(f"{path}.{key}" if path else key, _("is required"))
                 complete = False
         for key in value:
-            if key not in keys:
+            if key not in keys and key not in optional:
                 self.add(f"{path}.{key}" if path else str(key), _("is not allowed"))
         return complete
 
@@ -342,8 +357,12 @@ def package_problems(package: Any) -> list[str]:
     if check.array(package["modules"], "modules", minimum=1):
         for index, module in enumerate(package["modules"]):
             path = f"modules[{index}]"
-            if not check.object(module, path, module_keys_allowed):
+            parts = tuple(MODULE_PARTS) if with_files else ()
+            if not check.object(module, path, module_keys_allowed, optional=parts):
                 continue
+            for key in parts:
+                if module.get(key) is not None:
+                    MODULE_PARTS[key].check(check, module[key], f"{path}.{key}", package)
             if with_files:
                 for slot, accept in MODULE_FILE_SLOTS.items():
                     check.file_ref(module[slot], f"{path}.{slot}", accept)
@@ -351,7 +370,11 @@ def package_problems(package: Any) -> list[str]:
                     check.add(f"{path}.captions", _("captions need a video"))
             claim_key(module["key"], f"{path}.key", module_keys)
             check.string(module["title"], f"{path}.title", max_length=max_length(Module, "title"))
-            check.html(module["body"], f"{path}.body")
+            if any(module.get(key) is not None for key in parts):
+                # A module played by a package (SCORM) may have an empty body.
+                check.string(module["body"], f"{path}.body", empty=True)
+            else:
+                check.html(module["body"], f"{path}.body")
             check.url(module["video_url"], f"{path}.video_url", null=True)
             check.url(module["file_url"], f"{path}.file_url", null=True)
             check.integer(module["estimated_minutes"], f"{path}.estimated_minutes", minimum=1, maximum=SMALL_MAX)
@@ -530,7 +553,10 @@ def package_file_paths(package: dict) -> set[str]:
         return set()
     parts = [(item, MODULE_FILE_SLOTS) for item in package["modules"]]
     parts += [(item, RESOURCE_FILE_SLOTS) for item in package["resources"]]
-    return {item[slot]["file"] for item, slots in parts for slot in slots if item[slot] is not None}
+    paths = {item[slot]["file"] for item, slots in parts for slot in slots if item[slot] is not None}
+    for part in MODULE_PARTS.values():
+        paths |= {part.path_of(item[part.key]) for item in package["modules"] if item.get(part.key) is not None}
+    return paths
 
 
 def _attach_files(instance, item: dict, slots: dict, files) -> None:
@@ -610,6 +636,7 @@ def _build_course(package: dict, *, status: str, files=None) -> Course:
         for item in package["resources"]:
             _attach_files(resources[item["key"]], item, RESOURCE_FILE_SLOTS, files)
     # Quizzes keep their package order through their primary keys (the export orders by pk).
+    # A quiz played by a module part (a SCORM package grading the course) is built by that part.
     for item in package["quizzes"]:
         quiz = Quiz.objects.create(
             course=course,
@@ -639,6 +666,9 @@ def _build_course(package: dict, *, status: str, files=None) -> Course:
                 )
                 for c_index, c in enumerate(q["choices"])
             )
+    if package["format_version"] == FILES_FORMAT_VERSION:
+        for part in MODULE_PARTS.values():
+            part.build(course=course, modules=modules, items=package["modules"], files=files)
     return course
 
 
@@ -671,8 +701,10 @@ def course_has_files(course: Course) -> bool:
     has = Q()
     for slot in MODULE_FILE_SLOTS:
         has |= ~Q(**{slot: ""})
-    return Module.objects.filter(has, course=course).exists() or (
-        LearningResource.objects.filter(course=course).exclude(attachment="").exists()
+    return (
+        Module.objects.filter(has, course=course).exists()
+        or LearningResource.objects.filter(course=course).exclude(attachment="").exists()
+        or any(part.course_has(course) for part in MODULE_PARTS.values())
     )
 
 
@@ -688,6 +720,8 @@ def course_package_files(course: Course) -> dict:
             if ref is not None:
                 field = getattr(instance, slot)
                 files[ref["file"]] = lambda field=field: field.storage.open(field.name, "rb")
+    for part in MODULE_PARTS.values():
+        files.update(part.files(course))
     return files
 
 
@@ -714,9 +748,14 @@ def course_export_package(*, course: Course) -> dict:
     )
     with_files = course_has_files(course)
     hashes: dict = {}
+    part_refs = {key: part.export(course) for key, part in MODULE_PARTS.items()} if with_files else {}
+    part_quizzes = {pk for part in MODULE_PARTS.values() for pk in part.quiz_ids(course)}
 
     def files_of(instance, slots) -> dict:
         return {slot: _file_ref(instance, slot, hashes) for slot in slots} if with_files else {}
+
+    def parts_of(module) -> dict:
+        return {key: refs[module.pk] for key, refs in part_refs.items() if module.pk in refs}
 
     return {
         "format": FORMAT,
@@ -752,6 +791,7 @@ def course_export_package(*, course: Course) -> dict:
                 "file_url": _url_or_none(module.file_url),
                 "estimated_minutes": module.estimated_minutes,
                 **files_of(module, MODULE_FILE_SLOTS),
+                **parts_of(module),
             }
             for module in course.modules.all()
         ],
@@ -794,6 +834,7 @@ def course_export_package(*, course: Course) -> dict:
                 ],
             }
             for quiz in course.quizzes.all()
+            if quiz.pk not in part_quizzes
         ],
     }
 
