@@ -64,11 +64,18 @@ def _roll(*parts: int) -> int:
     return zlib.crc32(":".join(str(p) for p in parts).encode()) % 100
 
 
-def answer_sent(*, night: dt.datetime, not_after: dt.datetime, first_right_emails: tuple[str, ...] = ()) -> int:
+def answer_sent(
+    *,
+    night: dt.datetime,
+    not_after: dt.datetime,
+    first_right_emails: tuple[str, ...] = (),
+    leave_open_emails: tuple[str, ...] = (),
+) -> int:
     """The learners answer the boosters sent at ``night`` during that morning (call it with the clock
-        set to ``night``): most right at the first step, fewer at later ones, some never answered. People
-        named in ``first_right_emails`` answer all right; nobody answers after ``not_after`` (the real
-    time: the morning after the last night may not have come yet). Returns how many answers were recorded."""
+            set to ``night``): most right at the first step, fewer at later ones, some never answered. People
+            named in ``first_right_emails`` answer all right; nobody answers after ``not_after`` (the real
+        time: the morning after the last night may not have come yet), nor those in ``leave_open_emails``
+    (their home page shows the question still open). Returns how many answers were recorded."""
     answered = 0
     sent = (
         BoosterDelivery.objects.filter(
@@ -80,6 +87,8 @@ def answer_sent(*, night: dt.datetime, not_after: dt.datetime, first_right_email
     for delivery in sent:
         if delivery.queued_at < night - dt.timedelta(hours=20):
             continue  # not answered the day it came: it stays unanswered
+        if delivery.learner.email in leave_open_emails:
+            continue
         always_right = delivery.learner.email in first_right_emails
         if not always_right and _roll(delivery.pk, 0) < UNANSWERED_SHARE:
             continue

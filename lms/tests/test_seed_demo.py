@@ -82,7 +82,95 @@ def test_the_demo_is_lived_in_seeded_in_seconds_and_once():
     # the simulated past was delivered to nobody and nothing is left waiting to be sent
     assert not Notification.objects.exclude(status=Notification.Status.SENT).exists()
 
-    # seeding again adds no night
+    # issues 15 and 17 have their demo data, and their pages show it to the demo users
+    shown = _issue_15_and_17_content()
+    _issue_15_and_17_pages()
+
+    # seeding again adds no night, and none of issue 15's and 17's rows
     runs, events = WorkflowRun.objects.count(), EscalationEvent.objects.count()
     seed_demo(learners=25, seed=7)
     assert (WorkflowRun.objects.count(), EscalationEvent.objects.count()) == (runs, events)
+    assert _issue_15_and_17_content() == shown
+
+
+def _issue_15_and_17_content() -> dict:
+    """The counts of the demo's SCORM course, PDF, boosters, CPD, badges and reviews (asserted)."""
+    from assignments.boosters.models import BoosterDelivery, BoosterProgramme
+    from assignments.course_reviews.models import CourseReview
+    from assignments.cpd.models import CpdTarget, ExternalLearning
+    from assignments.models import Assignment, Attempt
+    from assignments.scorm_runtime.models import ScormInteraction, ScormState
+    from courses.models import Course, Module
+    from escalation.recognition.models import Award, Badge, WellDone
+
+    # a published SCORM course, assigned to the demo learner's team, played for real
+    scorm = Course.objects.get(code="MH-SCORM-101")
+    assert scorm.status == Course.Status.PUBLISHED and scorm.scorm_packages.count() == 1
+    assigned = Assignment.objects.filter(course=scorm)
+    assert assigned.filter(learner__email="learner@example.com", status=Assignment.Status.IN_PROGRESS).exists()
+    assert assigned.filter(status=Assignment.Status.COMPLETED).count() == 3
+    scorm_attempts = Attempt.objects.filter(assignment__course=scorm)
+    assert scorm_attempts.filter(passed=True).count() == 3 and scorm_attempts.filter(passed=False).count() == 2
+    assert ScormState.objects.filter(assignment__course=scorm).count() == 6
+    assert ScormInteraction.objects.filter(state__assignment__course=scorm).count() == 5 * 4
+    # an uploaded PDF in a native course
+    pdf = Module.objects.exclude(attachment="").get(course__code="HS-101")
+    assert pdf.attachment_type == "application/pdf" and pdf.attachment.read(5) == b"%PDF-"
+    # boosters sent and answered at every step of the schedule, right less often later on
+    assert BoosterProgramme.objects.filter(course_code="ABC-201", is_active=True).count() == 1
+    answered = BoosterDelivery.objects.filter(answered_at__isnull=False)
+    steps = {step: answered.filter(step=step) for step in (1, 2, 3, 4)}
+    assert all(rows.exists() for rows in steps.values())
+    assert answered.filter(correct=False).exists()
+    assert BoosterDelivery.objects.filter(
+        learner__email="learner@example.com", status="queued", answered_at__isnull=True
+    ).exists()
+    # CPD: two targets; the demo learner's entries approved, returned and pending; teammates' too
+    assert CpdTarget.objects.count() == 2
+    lee = ExternalLearning.objects.filter(learner__email="learner@example.com")
+    assert sorted(lee.values_list("status", flat=True)) == ["approved", "pending", "returned"]
+    assert ExternalLearning.objects.exclude(learner__email="learner@example.com").count() == 2
+    # three badges, all awarded by the nights; a well-done note from the team leader
+    assert Badge.objects.count() == 3
+    assert set(Award.objects.values_list("badge__criteria", flat=True)) == {
+        "course_passed",
+        "all_mandatory",
+        "booster_streak",
+    }
+    assert (
+        WellDone.objects.filter(sender__email="teamlead@example.com", learner__email="learner@example.com").count() == 1
+    )
+    # a dozen reviews of two courses, most approved, some waiting for moderation
+    reviews = CourseReview.objects.all()
+    assert reviews.count() >= 10 and set(reviews.values_list("course_code", flat=True)) == {"ABC-201", "INFOSEC-101"}
+    assert reviews.filter(status="approved").exists() and reviews.filter(status="pending").count() >= 2
+    return {
+        "deliveries": BoosterDelivery.objects.count(),
+        "entries": ExternalLearning.objects.count(),
+        "awards": Award.objects.count(),
+        "reviews": reviews.count(),
+        "scorm": ScormState.objects.count(),
+        "courses": Course.objects.count(),
+    }
+
+
+def _issue_15_and_17_pages() -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    def page(email: str, name: str) -> str:
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        return response.content.decode()
+
+    team = page("teamlead@example.com", "reports_team_dashboard")
+    assert 'data-testid="retention-chart"' in team and "Anti-bribery and corruption" in team
+    home = page("learner@example.com", "home")
+    assert 'data-testid="booster-card"' in home
+    assert "Anti-bribery: passed" in home and "Great work on this, Lee." in home
+    organisation = page("admin@example.com", "reports_organisation")
+    assert 'data-testid="retention-chart"' in organisation
+    courses = page("admin@example.com", "authoring_course_list")
+    assert "MH-SCORM-101" in courses and "Manual handling: lifting safely" in courses
