@@ -11,6 +11,7 @@ class ScormConfig(AppConfig):
     verbose_name = _("SCORM packages")
 
     def ready(self) -> None:
+        from courses.scorm import receivers  # noqa: F401 (connects the file clean-up on delete)
         from courses.scorm.course_packages import ScormModulePart
         from courses.services.packages import register_module_part
 

@@ -197,3 +197,17 @@ def test_a_new_version_gets_its_own_copy_of_the_package(scorm_storage):
     assert copy.storage_prefix != package.storage_prefix and copy.quiz.course == new
     assert copy.file_count == package.file_count and copy.mastery_score == package.mastery_score
     assert len(stored_files(scorm_storage)) == 2 * package.file_count
+
+
+def test_deleting_a_scorm_module_deletes_its_files_after_the_commit(scorm_storage, django_capture_on_commit_callbacks):
+    # given a Draft course with a SCORM module
+    course = make_course(status=Course.Status.DRAFT, description="A native course.")
+    package = import_package(as_module_of=course, files={"shared/style.css": "body{}"})
+    assert stored_files(scorm_storage)
+    # when the module is deleted, the files stay until the transaction commits, then go
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        authoring.module_delete(module=package.module)
+    assert stored_files(scorm_storage) and not ScormPackage.objects.exists()
+    for callback in callbacks:
+        callback()
+    assert stored_files(scorm_storage) == []
