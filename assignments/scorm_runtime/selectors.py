@@ -23,6 +23,13 @@ def package_for_module(*, module: Module) -> ScormPackage | None:
     return ScormPackage.objects.filter(module_id=module.pk).select_related("quiz", "module").first()
 
 
+def package_for_quiz(*, quiz) -> ScormPackage | None:
+    """The package that plays (and grades) ``quiz``, or None for a native quiz."""
+    if quiz is None:
+        return None
+    return ScormPackage.objects.filter(quiz_id=quiz.pk).only("pk", "module_id", "quiz_id").first()
+
+
 def package_get_for_assignment(*, assignment: Assignment, module_pk: int) -> ScormPackage:
     """The package played as module ``module_pk`` of the assignment's course, or 404."""
     return get_object_or_404(

@@ -174,15 +174,17 @@ def _token_user(payload: dict):
     return user
 
 
-@xframe_options_sameorigin
+@xframe_options_exempt  # frame-ancestors names both frames' origins; SAMEORIGIN would refuse the player
 @require_GET
 def content_file_by_token(request, token: str, path: str):
-    """A file of a package, separate-origin mode: the launch token names the person and package."""
+    """A file of a package, separate-origin mode: the launch token names the person and package.
+    The file sits in the launch page (this origin) inside the player (the site's origin, in the
+    token): frame-ancestors applies to every ancestor, so it names both."""
     payload = content.read_token(token)
     package = content.package_by_uuid(payload["p"])
     if not content.may_open(user=_token_user(payload), package=package):
         raise Http404
-    return content.serve_file(package=package, path=path, frame_ancestors=["'self'"])
+    return content.serve_file(package=package, path=path, frame_ancestors=["'self'", payload["o"]])
 
 
 @xframe_options_exempt  # framed by the player on the main origin: frame-ancestors names it

@@ -12,12 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assignments.forms.player import AttemptForm
 from assignments.models import Assignment, Attempt
-from assignments.scorm_runtime.selectors import package_for_module
+from assignments.scorm_runtime.selectors import package_for_module, package_for_quiz
 from assignments.selectors import player as selectors
 from assignments.selectors.learner import learner_state_of
 from assignments.services.attempts import assignment_grade, attempt_allowance, attempt_start, attempt_submit
@@ -53,7 +54,12 @@ def course_overview(request, assignment_pk: int):
     # After a failed attempt the next step is what its result page said: review the modules it
     # listed, then retake (or wait, or hear about the review once no attempts are left).
     after_fail = bool(attempts) and not attempts[-1].passed and not completion and not allowance.in_progress_id
+    # A final assessment played by a SCORM package is started (and retaken) in the SCORM player.
+    final_package = package_for_quiz(quiz=final)
     context = {
+        "scorm_play_url": (
+            reverse("scorm_player", args=[assignment.pk, final_package.module_id]) if final_package else ""
+        ),
         "assignment": assignment,
         "course": assignment.course,
         "modules": modules,
@@ -135,6 +141,10 @@ def resource_detail(request, assignment_pk: int, resource_pk: int):
 def quiz_start(request, assignment_pk: int, quiz_pk: int):
     assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
     quiz = selectors.quiz_get_for_assignment(assignment=assignment, pk=quiz_pk)
+    package = package_for_quiz(quiz=quiz)
+    if package is not None:
+        # The package is the assessment: its player starts (or refuses) the new try.
+        return redirect("scorm_player", assignment_pk=assignment.pk, module_pk=package.module_id)
     try:
         attempt = attempt_start(assignment=assignment, quiz=quiz)
     except ValidationError as error:

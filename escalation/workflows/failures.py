@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from assignments.models import Assignment, Attempt, AttemptAnswer
 from courses.models import Quiz
+from courses.scorm.models import ScormPackage
 from escalation import events
 from escalation.models import EscalationEvent, Notification
 from escalation.outbox import Outgoing, enqueue
@@ -53,6 +54,10 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
         ).select_related("assignment__learner", "assignment__course", "quiz__course")
     )
     missed = _missed_by_attempt([a.pk for a in attempts])
+    # A SCORM package's attempt: the LMS showed a score only, the package its own feedback (if any).
+    packaged = set(
+        ScormPackage.objects.filter(quiz_id__in={a.quiz_id for a in attempts}).values_list("quiz_id", flat=True)
+    )
     messages, event_rows = [], []
     policies: dict[str, object] = {}
     for attempt in attempts:
@@ -74,6 +79,7 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
             "pass_mark": attempt.quiz.effective_pass_mark,
             "missed": missed[attempt.pk],
             "missed_objectives": objectives,
+            "from_package": attempt.quiz_id in packaged,
             "due_date": assignment.due_date.isoformat(),
             "reason": f"attempt {attempt.number} failed ({score_text(attempt.score)}%)",
         }
