@@ -63,15 +63,17 @@ def _failed_before():
 
 
 def achievements(*, manager_ids: list[int] | None, since: dt.datetime, until: dt.datetime) -> dict[int, list[dict]]:
-    """Per manager, what their active direct reports achieved in [since, until): completions (and
+    """Per manager, what their active direct reports achieved in (since, until]: completions (and
     whether they passed after failing) and badges earned, oldest first, each with its well-done
     path for that manager and whether it was said already. Four queries. ``manager_ids`` None:
-    every manager (the digest: the window of one day bounds the rows, not a list of ids)."""
+    every manager (the digest: the window of one day bounds the rows, not a list of ids). The
+    window includes ``until`` so that awards the same nightly run stamped with its ``as_of`` are in
+    that run's digest (and not again in the next one)."""
     people = {} if manager_ids is None else {"manager_id__in": manager_ids}
     completions = (
         Completion.objects.filter(
-            completed_at__gte=since,
-            completed_at__lt=until,
+            completed_at__gt=since,
+            completed_at__lte=until,
             learner__is_active=True,
             learner__manager_id__isnull=False,
             **{f"learner__{k}": v for k, v in people.items()},
@@ -85,8 +87,8 @@ def achievements(*, manager_ids: list[int] | None, since: dt.datetime, until: dt
     )  # fmt: skip
     awards = (
         Award.objects.filter(
-            awarded_at__gte=since,
-            awarded_at__lt=until,
+            awarded_at__gt=since,
+            awarded_at__lte=until,
             revoked_at__isnull=True,
             recipient__is_active=True,
             recipient__manager_id__isnull=False,

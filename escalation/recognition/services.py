@@ -10,6 +10,7 @@ that message exactly once as well.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
@@ -60,8 +61,12 @@ def badge_save(*, badge: Badge, actor, image: bytes | None = None, remove_image:
     return badge
 
 
-def awards_grant(*, earned: Iterable[Earned], dry_run: bool = False) -> list[Award]:
+def awards_grant(
+    *, earned: Iterable[Earned], dry_run: bool = False, awarded_at: dt.datetime | None = None
+) -> list[Award]:
     """Insert the awards not already held; queue one ``badge_earned`` message per new award.
+    ``awarded_at`` is the nightly run's ``as_of`` (so a run for a past or future day stamps its
+    awards with that day and the same run's digest lists them); the real clock otherwise.
     Returns the new awards (for a dry run, the awards that would be made, unsaved)."""
     earned = list(earned)
     if not earned:
@@ -69,7 +74,7 @@ def awards_grant(*, earned: Iterable[Earned], dry_run: bool = False) -> list[Awa
     emails = dict(
         User.objects.filter(pk__in={e.recipient_id for e in earned}, is_active=True).values_list("pk", "email")
     )
-    now = timezone.now()
+    now = awarded_at or timezone.now()
     rows = []
     for item in earned:
         if item.recipient_id not in emails:

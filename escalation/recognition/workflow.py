@@ -23,7 +23,7 @@ def run_recognition(*, as_of: dt.datetime, dry_run: bool = False) -> dict:
     day = timezone.localdate(as_of)
     summary: dict = {"workflow": "recognition", "badges": 0, "awards": 0}
     for badge in Badge.objects.filter(is_active=True).order_by("pk"):
-        new = awards_grant(earned=rules.earned(badge, day=day), dry_run=dry_run)
+        new = awards_grant(earned=rules.earned(badge, day=day), dry_run=dry_run, awarded_at=as_of)
         summary["badges"] += 1
         summary["awards"] += len(new)
     return summary
