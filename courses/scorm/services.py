@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -247,6 +247,7 @@ def scorm_package_import(
     checked = package_read(source)
     mastery_mark = pass_mark_from(checked.mastery_score)
     package = None
+    new_code = ""
     try:
         with transaction.atomic():
             if as_module_of is None:
@@ -263,7 +264,7 @@ def scorm_package_import(
                                 % {"code": other.first()}
                             }
                         )
-                data["code"] = code or _unused_code(checked.title)
+                data["code"] = new_code = code or _unused_code(checked.title)
                 data["title"] = (title or data.get("title") or checked.title)[:200]
                 if not (data.get("description") or "").strip():
                     data["description"] = _("SCORM package “%(title)s” (%(version)s).") % {
@@ -308,9 +309,18 @@ def scorm_package_import(
                 course=course, module=module, zip_file=source, checked=checked, quiz=quiz, by=by, filename=filename
             )
             _audit(package=package, by=by, as_module=as_module_of is not None)
-    except BaseException:
-        # The rows are rolled back; the files written before the failure go too.
+    except BaseException as error:
+        # The rows are rolled back; the files written before the failure go too (also when the
+        # database refuses the rows only at commit).
         if package is not None:
             scorm_storage_delete(package.storage_prefix)
+        if isinstance(error, IntegrityError) and new_code and "course_code_version_unique_ci" in str(error):
+            # Another import (or editor) took the code between the check above and the insert.
+            raise ValidationError(
+                {
+                    "code": _("The course code %(code)s exists already: choose another code for the package.")
+                    % {"code": new_code}
+                }
+            ) from error
         raise
     return package
