@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,7 +38,12 @@ from assignments.boosters.services import (
 from courses.models import Course, Question
 from lms.permissions import admin_required
 
-_JUST_ANSWERED = "boosters_just_answered"
+# The POST that recorded the answer says so in the address it redirects to (a signed, short-lived
+# marker), not in the session: a mail app's browser may keep no cookies, and of two POSTs at once
+# only the one whose conditional update recorded the answer (``AnswerResult.recorded``) gets it.
+_RECORDED_PARAM = "recorded"
+_RECORDED_SALT = "boosters.recorded"
+_RECORDED_MAX_AGE = 600
 
 
 def _posted_choice(request) -> int | None:
@@ -44,21 +53,36 @@ def _posted_choice(request) -> int | None:
         return None
 
 
-def _answer(request, delivery: BoosterDelivery, choice_id: int | None, via: str) -> str | None:
-    """Record the answer; the error to show, or None."""
+def _answer(request, delivery: BoosterDelivery, choice_id: int | None, via: str) -> tuple[bool, str | None]:
+    """Record the answer: (whether this call recorded it, the error to show or None)."""
     if choice_id is None:
-        return _("Choose one of the answers.")
+        return False, _("Choose one of the answers.")
     try:
         result = booster_answer(delivery=delivery, choice_id=choice_id, via=via)
     except ValidationError as error:
-        return " ".join(error.messages)
-    if result.recorded:
-        request.session[_JUST_ANSWERED] = delivery.pk
-    return None
+        return False, " ".join(error.messages)
+    return result.recorded, None
+
+
+def _after_post(path: str, delivery: BoosterDelivery, recorded: bool) -> HttpResponseRedirect:
+    if not recorded:
+        return redirect(path)
+    marker = signing.dumps(delivery.pk, salt=_RECORDED_SALT, compress=True)
+    return redirect(f"{path}?{_RECORDED_PARAM}={marker}")
+
+
+def _just_recorded(request, delivery: BoosterDelivery) -> bool:
+    marker = request.GET.get(_RECORDED_PARAM)
+    if not marker or not delivery.answered_at:
+        return False
+    try:
+        return signing.loads(marker, salt=_RECORDED_SALT, max_age=_RECORDED_MAX_AGE) == delivery.pk
+    except signing.BadSignature:
+        return False
 
 
 def _page(request, delivery: BoosterDelivery, *, action: str, chosen: int | None, error: str = "", status: int = 200):
-    just = request.session.pop(_JUST_ANSWERED, None) == delivery.pk if delivery.answered_at else False
+    just = _just_recorded(request, delivery)
     # Times in the learner's time zone, also for the email's link opened without signing in.
     with timezone.override(delivery.learner.tzinfo):
         return _render_page(request, delivery, action=action, chosen=chosen, error=error, just=just, status=status)
@@ -68,7 +92,16 @@ def _render_page(request, delivery, *, action, chosen, error, just, status):
     return render(
         request,
         "boosters/question.html",
-        {"delivery": delivery, "action": action, "chosen": chosen, "error": error, "just_answered": just},
+        {
+            "delivery": delivery,
+            "action": action,
+            "chosen": chosen,
+            "error": error,
+            "just_answered": just,
+            # The signed link is the authority; someone else signed in on this browser is told
+            # whose answer it records before they press the button.
+            "sent_to_other": request.user.is_authenticated and request.user.pk != delivery.learner_id,
+        },
         status=status,
     )
 
@@ -85,10 +118,10 @@ def answer_link(request, token: str):
     if delivery is None:
         return render(request, "boosters/link_refused.html", {"expired": False}, status=400)
     if request.method == "POST" and delivery.answered_at is None:
-        error = _answer(request, delivery, _posted_choice(request), BoosterDelivery.AnsweredVia.EMAIL)
+        recorded, error = _answer(request, delivery, _posted_choice(request), BoosterDelivery.AnsweredVia.EMAIL)
         if error:
             return _page(request, delivery, action=request.path, chosen=choice_id, error=error, status=400)
-        return redirect(request.path)
+        return _after_post(request.path, delivery, recorded)
     if request.method == "POST":
         return redirect(request.path)
     return _page(request, delivery, action=request.path, chosen=choice_id)
@@ -100,9 +133,10 @@ def question(request, pk: int):
     delivery = selectors.delivery_for_learner(learner=request.user, pk=pk)
     if request.method == "POST":
         if delivery.answered_at is None:
-            error = _answer(request, delivery, _posted_choice(request), BoosterDelivery.AnsweredVia.HOME)
+            recorded, error = _answer(request, delivery, _posted_choice(request), BoosterDelivery.AnsweredVia.HOME)
             if error:
                 return _page(request, delivery, action=request.path, chosen=None, error=error, status=400)
+            return _after_post(reverse("boosters:question", args=[delivery.pk]), delivery, recorded)
         return redirect("boosters:question", pk=delivery.pk)
     return _page(request, delivery, action=request.path, chosen=None)
 
@@ -127,7 +161,11 @@ def _quiz_questions(course: Course, programme: BoosterProgramme | None):
         taken = set(programme.questions.filter(is_active=True).values_list("source_question_id", flat=True))
     return [
         q
-        for q in Question.objects.filter(quiz__course=course).select_related("quiz").order_by("quiz_id", "order", "pk")
+        for q in Question.objects.filter(quiz__course=course)
+        .annotate(right_answers=Count("choices", filter=Q(choices__is_correct=True)))
+        .filter(right_answers=1)  # a booster needs exactly one right answer: leave the others out
+        .select_related("quiz")
+        .order_by("quiz_id", "order", "pk")
         if q.pk not in taken
     ]
 
