@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from courses.models import Choice, Course, LearningResource, Module, Question, Q
 from courses.services.authoring import course_import_package
 from courses.services.packages import course_export_package, package_dumps, package_loads, package_problems
 from courses.tests.factories import CompletionFactory
+from lms.tests.factories import AdminFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -318,9 +320,11 @@ def test_export_course_command_fails_on_an_unknown_course():
 def test_demo_seed_imports_and_publishes_the_packages_once():
     from courses import demo
 
-    created = demo.seed(org=None)
-    assert sorted(course.code for course in created) == ["ABC-201", "GDPR-101", "HS-101", "INFOSEC-101"]
+    # The demo's SCORM course is imported in the admin's name (courses/scorm/demo.py).
+    org = SimpleNamespace(admin=AdminFactory())
+    created = demo.seed(org=org)
+    assert sorted(course.code for course in created) == ["ABC-201", "GDPR-101", "HS-101", "INFOSEC-101", "MH-SCORM-101"]
     assert set(Course.objects.values_list("status", flat=True)) == {Course.Status.PUBLISHED}
     before = row_counts()
-    assert demo.seed(org=None) == []
+    assert demo.seed(org=org) == []
     assert row_counts() == before
