@@ -151,6 +151,8 @@ TABLE: dict[str, Row] = {
     "scorm_content": Row((302, 200, 404, 404, 200), "scorm_file"),
     "scorm_content_token": Row(ANON_OK, "scorm_token_file"),
     "scorm_launch": Row(ANON_OK, "scorm_launch"),
+    # An admin's preview of a SCORM module: the player, nothing recorded (issue 15).
+    "scorm_preview": Row(ADMIN, "scorm_preview"),
     # Saving an answer as it is chosen: POST only, the learner's own attempt (404 for anyone else).
     "player_attempt_answer": Row(
         (302, 405, 405, 405, 405), "attempt", {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404}
@@ -480,6 +482,7 @@ def world(settings, tmp_path):
         "scorm_file": {"package_uuid": package_uuid(scorm_package), "path": "index.html"},
         "scorm_token_file": {"token": scorm_token, "path": "index.html"},
         "scorm_launch": {"token": scorm_token, "item_pk": scorm_item.pk},
+        "scorm_preview": {"course_pk": scorm_package.course_id, "module_pk": scorm_package.module_id},
         "course": {"pk": course.pk},
         "course_pk": {"course_pk": course.pk},
         "module_in_course": {"course_pk": course.pk, "pk": module.pk},

@@ -57,6 +57,17 @@
     // The launch page on the content origin relays the content's calls here; only that origin is heard.
     new window.CrossFrameLMS(api, config.contentOrigin);
   }
+  if (config.preview || !config.commitUrl) {
+    // An admin's preview (assignments/scorm_runtime/preview.py): the content talks to the API, but
+    // what it sets stays in this page; nothing is sent to the server.
+    api.on(is2004 ? "Commit" : "LMSCommit", function () {
+      document.body.setAttribute("data-scorm-preview-commits", String(Number(document.body.getAttribute("data-scorm-preview-commits") || 0) + 1));
+    });
+    if (frame) {
+      frame.src = frame.getAttribute("data-src");
+    }
+    return;
+  }
 
   function newSessionId() {
     if (window.crypto && window.crypto.randomUUID) {
