@@ -276,11 +276,13 @@ class ModuleForm(_KeyedForm):
             "estimated_minutes",
         ]
         widgets = {"body": forms.Textarea(attrs={"rows": 12, **RICH_TEXT})}
+        labels = {"body": _("Body")}
         help_texts = {
             "body": _(
-                "Simple HTML: paragraphs, h3 and h4 headings, lists, bold and italic text, links (http, https, "
-                "mailto or relative), tables, quotes and code. Anything else (scripts, styles, forms, frames, "
-                "images, attributes other than a link's address) is removed when it is saved."
+                "What the learner reads. Keep to what the toolbar offers: paragraphs, headings, bulleted and "
+                "numbered lists, bold and italic text, links, quotes and code. Anything else (pictures, colours "
+                "and fonts, embedded videos or forms, scripts) is removed when you save; add pictures and video "
+                "with the fields below."
             )
         }
 
@@ -303,10 +305,11 @@ class ResourceForm(_KeyedForm):
         model = LearningResource
         fields = ["title", "key", "kind", "url", "attachment", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 8, **RICH_TEXT})}
+        labels = {"body": _("Body")}
         help_texts = {
             "body": _(
-                "Cheat sheets only: simple HTML as for a module body; anything outside that subset is removed "
-                "when it is saved."
+                "Cheat sheets only: the same simple formatting as a module body; anything else is removed when "
+                "you save."
             ),
         }
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from courses.models import Course, Quiz
@@ -29,13 +29,18 @@ def _problems(form, error: ValidationError) -> list[str]:
 
 
 def _imported(request, package) -> None:
+    count = package.items.count()
     messages.success(
         request,
-        _("Imported the SCORM package “%(title)s” (%(version)s, %(count)s items) into the Draft course %(course)s.")
+        ngettext(
+            "Imported the SCORM package “%(title)s” (%(version)s, %(count)s item) into the Draft course %(course)s.",
+            "Imported the SCORM package “%(title)s” (%(version)s, %(count)s items) into the Draft course %(course)s.",
+            count,
+        )
         % {
             "title": package.title,
             "version": package.get_scorm_version_display(),
-            "count": package.items.count(),
+            "count": count,
             "course": package.course,
         },
     )

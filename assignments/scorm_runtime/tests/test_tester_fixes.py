@@ -16,7 +16,7 @@ from assignments.scorm_runtime.content import launch_token
 from assignments.scorm_runtime.tests.helpers import assign, commit, first_sco, import_package
 from escalation.dispatch import run_dispatch
 from escalation.workflows.failures import follow_up_attempts
-from lms.tests.factories import UserFactory
+from lms.tests.factories import AdminFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,12 +39,15 @@ def failed(scorm_storage):
 def test_token_files_may_be_framed_by_the_player_on_the_site_origin(scorm_storage, settings):
     # given a separate content origin and a launch token issued to the player on the site origin
     settings.SCORM_CONTENT_ORIGIN = "http://localhost:8000"
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
     package = import_package(mastery_score=80)
     assignment = assign(package)
     token = launch_token(user=assignment.learner, package=package, parent_origin="http://127.0.0.1:8000")
 
     # when the launch page (content origin) asks for the package's file
-    response = Client().get(reverse("scorm_content_token", args=[token, first_sco(package).launch_path]))
+    response = Client().get(
+        reverse("scorm_content_token", args=[token, first_sco(package).launch_path]), HTTP_HOST="localhost:8000"
+    )
 
     # then frame-ancestors names the content origin and the player's; no SAMEORIGIN overrides it
     assert response.status_code == 200
@@ -114,3 +117,58 @@ def test_the_managers_fail_email_for_a_package_does_not_claim_the_lms_showed_wha
     assert package.course.title in email.body
     assert "They have been shown what they got wrong" not in email.body
     assert "the LMS showed them their score only" in email.body
+
+
+def test_the_import_message_counts_one_item_in_the_singular(client, scorm_storage):
+    from django.contrib.messages import get_messages
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.scorm.testing import build_package
+    from courses.scorm.tests.test_views import RULES
+
+    client.force_login(AdminFactory())
+    response = client.post(
+        reverse("scorm_import_course"),
+        {"package": SimpleUploadedFile("p.zip", build_package(title="Bribery"), "application/zip"), **RULES},
+    )
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "(SCORM 1.2, 1 item)" in message
+
+
+def test_the_authoring_page_offers_no_question_for_a_package_played_assessment(client, scorm_storage):
+    package = import_package(mastery_score=80)
+    client.force_login(AdminFactory())
+    page = client.get(reverse("authoring_course_detail", args=[package.course_id])).content.decode()
+    assert 'data-testid="quiz-scorm"' in page and "It needs no questions" in page
+    assert reverse("authoring_question_create", args=[package.course_id, package.quiz_id]) not in page
+
+
+def test_item_analysis_says_the_package_questions_are_below_instead_of_none(scorm_storage):
+    package = import_package(mastery_score=80)
+    assignment = assign(package)
+    values = {
+        "cmi.core.lesson_status": "incomplete",
+        "cmi.interactions.0.id": "q-speak-up",
+        "cmi.interactions.0.type": "choice",
+        "cmi.interactions.0.student_response": "a",
+        "cmi.interactions.0.result": "wrong",
+    }
+    commit(assignment, first_sco(package), values)
+    admin = Client()
+    admin.force_login(AdminFactory())
+    html = admin.get(reverse("reports_item_analysis"), {"course": package.course.code}).content.decode()
+    assert "q-speak-up" in html
+    assert "This course has no questions." not in html
+    assert "No questions of its own; the package's questions are below." in html
+
+
+def test_the_module_body_is_labelled_body_and_its_help_names_only_what_the_toolbar_offers(client):
+    from courses.models import Course
+    from courses.tests.factories import CourseFactory
+
+    course = CourseFactory(status=Course.Status.DRAFT)
+    client.force_login(AdminFactory())
+    html = client.get(reverse("authoring_module_create", args=[course.pk])).content.decode()
+    label = html.split('for="id_body"')[1].split("</label>")[0]
+    assert label.split(">", 1)[1].strip().startswith("Body") and "HTML" not in label
+    assert "tables" not in html and "bulleted and numbered lists" in html
