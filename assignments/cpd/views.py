@@ -93,6 +93,10 @@ def entry_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         submission = parse_id(request.POST.get("submission")) or 0
+        if submission != entry.submission:
+            # No (or an old) submission number: the page was not the one for this returned entry.
+            form.add_error(None, _("The form was out of date, so nothing was changed: open the entry again."))
+            return render(request, "cpd/entry_form.html", {"form": form, "entry": entry}, status=400)
         try:
             services.external_learning_resubmit(
                 entry=entry,
