@@ -22,6 +22,7 @@ Two deployments (README "SCORM packages"):
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import posixpath
 import re
@@ -72,6 +73,31 @@ def content_origin() -> str:
     """The separate origin SCORM content is served from, or "" to serve it from the site itself."""
     value = (getattr(settings, "SCORM_CONTENT_ORIGIN", "") or "").rstrip("/")
     return value
+
+
+def _normal_origin(scheme: str, netloc: str) -> tuple[str, str]:
+    host = netloc.lower()
+    default = {"http": ":80", "https": ":443"}.get(scheme.lower())
+    if default and host.endswith(default):
+        host = host[: -len(default)]
+    return scheme.lower(), host
+
+
+def on_content_origin(view):
+    """The token and launch routes answer only on the content origin (scheme, host and port of
+    ``SCORM_CONTENT_ORIGIN``) when it is set: on the site's own host a package page would run with
+    the learner's session on the LMS origin (it can learn its token from ``location``). 404 elsewhere."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        origin = content_origin()
+        if origin:
+            wanted = urlsplit(origin)
+            if _normal_origin(request.scheme, request.get_host()) != _normal_origin(wanted.scheme, wanted.netloc):
+                raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def origin_of(url: str) -> str:

@@ -208,7 +208,8 @@ def test_the_launch_page_and_token_files_work_without_a_session(played, settings
     package, assignment, _client = played
     item = first_sco(package)
     token = launch_token(user=assignment.learner, package=package, parent_origin="http://lms.example.test")
-    anonymous = Client()
+    settings.ALLOWED_HOSTS = ["testserver", "content.example.test"]
+    anonymous = Client(HTTP_HOST="content.example.test")  # these routes answer only on the content host
     launch = anonymous.get(reverse("scorm_launch", args=[token, item.pk]))
     assert launch.status_code == 200
     assert "frame-ancestors http://lms.example.test" in launch["Content-Security-Policy"]
