@@ -115,8 +115,8 @@ def test_a_learner_goes_through_the_programme_on_their_own_days(world, client, m
         assert again.status_code == 200
         assert "You already answered this question" in again.content.decode()
         assert "Your answer: “Wrong 0”." in again.content.decode()
-        # When, in Sam's time zone (the link is opened without signing in).
-        assert "on 4 Mar 2026, 09:00;" in again.content.decode()
+        # When, in Sam's time zone with its abbreviation (the link is opened without signing in).
+        assert "on 4 Mar 2026, 09:00 AEDT;" in again.content.decode()
     step1.refresh_from_db()
     assert step1.correct is False and step1.choice_id == wrong_choice.pk
 
