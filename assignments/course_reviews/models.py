@@ -85,6 +85,7 @@ class CourseReview(TimeStampedModel):
                 condition=(Q(status="pending") & Q(moderated_at__isnull=True) & Q(moderated_by__isnull=True))
                 | (~Q(status="pending") & Q(moderated_at__isnull=False) & Q(moderated_by__isnull=False)),
                 name="course_review_moderated_by_someone",
+                violation_error_message=_("A moderated review records who decided and when; a pending one neither."),
             ),
         ]
         indexes = [

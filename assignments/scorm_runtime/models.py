@@ -71,8 +71,16 @@ class ScormState(TimeStampedModel):
                 name="scorm_state_score_0_100",
                 violation_error_message=_("A score must be between 0 and 100."),
             ),
-            models.CheckConstraint(condition=Q(total_seconds__gte=0), name="scorm_state_total_time_positive"),
-            models.CheckConstraint(condition=Q(run__gte=1), name="scorm_state_run_from_1"),
+            models.CheckConstraint(
+                condition=Q(total_seconds__gte=0),
+                name="scorm_state_total_time_positive",
+                violation_error_message=_("The time spent in a package cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(run__gte=1),
+                name="scorm_state_run_from_1",
+                violation_error_message=_("Tries of a package are numbered from 1."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -141,13 +141,20 @@ class WellDone(models.Model):
                 condition=(Q(about="completion", completion__isnull=False, award__isnull=True))
                 | (Q(about="award", award__isnull=False, completion__isnull=True)),
                 name="well_done_about_one_thing",
+                violation_error_message=_("A note of recognition is about one completion or one badge."),
             ),
             # Single use: one note per manager and achievement.
             models.UniqueConstraint(
-                fields=["sender", "completion"], condition=Q(completion__isnull=False), name="well_done_once_completion"
+                fields=["sender", "completion"],
+                condition=Q(completion__isnull=False),
+                name="well_done_once_completion",
+                violation_error_message=_("You have already said well done for this."),
             ),
             models.UniqueConstraint(
-                fields=["sender", "award"], condition=Q(award__isnull=False), name="well_done_once_award"
+                fields=["sender", "award"],
+                condition=Q(award__isnull=False),
+                name="well_done_once_award",
+                violation_error_message=_("You have already said well done for this."),
             ),
         ]
 
