@@ -27,7 +27,7 @@ from assignments.scorm_runtime.services import CommitResult, runtime_commit
 from assignments.selectors.player import assignment_get_for_learner, modules_with_progress, resources_for
 from courses.scorm.models import ScormItem
 from lms.fields import parse_id
-from lms.scores import score_text
+from lms.scores import percent_text, score_text
 
 
 def _content_url(request, *, package, item, token: str | None) -> str:
@@ -102,17 +102,16 @@ def _result_json(result: CommitResult) -> dict:
         body["passed"] = bool(result.attempt.passed)
         body["score"] = score_text(result.attempt.score)
         if result.attempt.passed:
-            body["message"] = _("You passed with %(score)s%%. Your certificate is ready on the course page.") % {
-                "score": score_text(result.attempt.score)
-            }
+            passed = _("You passed with %(score)s. Your certificate is ready on the course page.")
+            body["message"] = passed % {"score": percent_text(result.attempt.score)}
         elif result.exhausted:
             body["message"] = _(
-                "Not passed (%(score)s%%), and you have used all your attempts. The course page says what happens next."
-            ) % {"score": score_text(result.attempt.score)}
+                "Not passed (%(score)s), and you have used all your attempts. The course page says what happens next."
+            ) % {"score": percent_text(result.attempt.score)}
         else:
             body["message"] = _(
-                "Not passed (%(score)s%%). The course page says when you can try again; a new try starts from the beginning."
-            ) % {"score": score_text(result.attempt.score)}
+                "Not passed (%(score)s). The course page says when you can try again; a new try starts from the beginning."
+            ) % {"score": percent_text(result.attempt.score)}
     elif result.finished:
         body["message"] = _("You have finished this module.")
     return body

@@ -181,8 +181,8 @@ class ScormModulePart:
             if _mastery_text(checked.mastery_score) != ref["mastery_score"]:
                 problems.append(
                     f"{path}.mastery_score: "
-                    + _("the package's manifest says %(score)s")
-                    % {"score": _mastery_text(checked.mastery_score) or "null"}
+                    + _("the package's manifest says %(mastery_score)s")
+                    % {"mastery_score": _mastery_text(checked.mastery_score) or "null"}
                 )
             if problems:
                 raise ValidationError(problems)

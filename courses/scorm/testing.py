@@ -62,10 +62,10 @@ def _item_xml(sco: dict[str, Any], version: str, mastery_score: Any) -> str:
     if sco.get("isvisible") is False:
         attrs += ' isvisible="false"'
     inner = f"<title>{escape(sco['title'])}</title>"
-    score = sco.get("mastery_score", mastery_score)
+    mastery = sco.get("mastery_score", mastery_score)
     if version == "1.2":
-        if score is not None:
-            inner += f"<adlcp:masteryscore>{score}</adlcp:masteryscore>"
+        if mastery is not None:
+            inner += f"<adlcp:masteryscore>{mastery}</adlcp:masteryscore>"
         if sco.get("data_from_lms"):
             inner += f"<adlcp:datafromlms>{escape(sco['data_from_lms'])}</adlcp:datafromlms>"
         if sco.get("max_time_allowed"):
@@ -82,8 +82,8 @@ def _item_xml(sco: dict[str, Any], version: str, mastery_score: Any) -> str:
         sequencing = ""
         if sco.get("max_time_allowed"):
             sequencing += f'<imsss:limitConditions attemptAbsoluteDurationLimit="{escape(sco["max_time_allowed"])}"/>'
-        if score is not None:
-            measure = float(score) / 100
+        if mastery is not None:
+            measure = float(mastery) / 100
             sequencing += (
                 '<imsss:objectives><imsss:primaryObjective objectiveID="primary" satisfiedByMeasure="true">'
                 f"<imsss:minNormalizedMeasure>{measure:g}</imsss:minNormalizedMeasure>"

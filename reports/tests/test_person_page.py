@@ -13,7 +13,7 @@ from lms.tests.factories import AdminFactory, UserFactory, make_chain
 
 pytestmark = pytest.mark.django_db
 
-TABS = ["profile", "training", "record", "exemptions", "case-file"]
+TABS = ["profile", "training", "record", "cpd", "exemptions", "recognition", "case-file"]
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_a_manager_sees_their_chain_s_people_without_the_admin_tab(client, org):
     for viewer in (org["lead"], org["director"]):
         response = page(client, viewer, person)
         assert response.status_code == 200
-        assert tab_keys(response) == ["profile", "record", "exemptions", "case-file"]
+        assert tab_keys(response) == ["profile", "record", "cpd", "exemptions", "recognition", "case-file"]
         # asking for the admin tab shows the profile, never the admin's actions
         training = page(client, viewer, person, "training")
         assert training.context["active_tab"] == "profile"
@@ -89,7 +89,7 @@ def test_nobody_else_sees_any_tab_of_a_person(client, org):
         for tab in TABS:
             assert page(client, viewer, person, tab).status_code == 404, (viewer, tab)
     # a person sees their own page, without the admin's tab
-    assert tab_keys(page(client, person, person)) == ["profile", "record", "exemptions", "case-file"]
+    assert tab_keys(page(client, person, person)) == ["profile", "record", "cpd", "exemptions", "recognition", "case-file"]
     # and not their manager's
     assert page(client, person, org["lead"], "record").status_code == 404
 
