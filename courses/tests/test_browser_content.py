@@ -44,7 +44,7 @@ def test_the_editor_writes_bold_text_and_a_list_saved_in_the_safe_subset(page: P
     page.get_by_label("Title").fill("Reporting a breach")
     editor = page.get_by_role("textbox", name="Body editor")
     expect(editor).to_be_visible()
-    expect(page.get_by_label("Body", exact=True)).to_be_hidden()
+    expect(page.get_by_label("Body*", exact=True)).to_be_hidden()
     editor.click()
     page.keyboard.type("Report ")
     page.get_by_role("button", name="Bold").click()
@@ -70,7 +70,7 @@ def test_the_editor_writes_bold_text_and_a_list_saved_in_the_safe_subset(page: P
     page.goto(f"{live_server.url}/courses/authoring/{course.pk}/modules/{Module.objects.get(course=course).pk}/")
     expect(page.get_by_role("textbox", name="Body editor").locator("strong")).to_have_text("within 72 hours")
     page.get_by_role("button", name="Edit as HTML").click()
-    expect(page.get_by_label("Body", exact=True)).to_have_value(body)
+    expect(page.get_by_label("Body*", exact=True)).to_have_value(body)
 
 
 def test_the_body_form_still_works_without_javascript(browser, live_server):
@@ -81,7 +81,7 @@ def test_the_body_form_still_works_without_javascript(browser, live_server):
     log_in(page, live_server, "admin@example.com")
     page.goto(f"{live_server.url}/courses/authoring/{course.pk}/modules/new/")
     page.get_by_label("Title").fill("Plain")
-    page.get_by_label("Body", exact=True).fill("<p>Typed <em>as HTML</em><script>x()</script></p>")
+    page.get_by_label("Body*", exact=True).fill("<p>Typed <em>as HTML</em><script>x()</script></p>")
     page.get_by_role("button", name="Save module").click()
     expect(page.get_by_test_id("module-list")).to_contain_text("Plain")
     assert Module.objects.get(course=course).body == "<p>Typed <em>as HTML</em></p>"

@@ -386,7 +386,8 @@ def test_no_hostile_value_in_any_query_parameter_or_form_field_gives_a_500(acces
         walker.real_pdf = False
         params = recorder.read_from(response.wsgi_request.GET) - {"_probe"}
         kinds: dict[str, str] = {}
-        html = response.content.decode("utf-8", "replace") if "html" in response.get("Content-Type", "") else ""
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        html = body.decode("utf-8", "replace") if "html" in response.get("Content-Type", "") else ""
         forms = parse_forms(html, path)
         for form in forms:
             if form.method == "get" and urlsplit(form.action).path == path:
