@@ -251,7 +251,16 @@ MIDDLEWARE.insert(
 )
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", _("English (UK)")), ("en", _("English (US)"))]
+# The interface's languages (issue 16); each has a catalogue in locale/ (compiled by `make venv`).
+# Arabic is laid out right to left (templates/base.html loads Bootstrap's RTL build).
+LANGUAGES = [
+    ("en-gb", _("English (UK)")),
+    ("en", _("English (US)")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("es", _("Spanish")),
+    ("ar", _("Arabic")),
+]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
