@@ -13,9 +13,15 @@ SITE_URL ?= http://$(HOST):$(PORT)
 # Playwright drives Debian's Chromium; it must never download a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-DEB_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils xmlsec1
+DEB_PACKAGES := chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b poppler-utils xmlsec1 gettext
 
-.PHONY: run test test-fast bench lint format system-deps venv migrate seed worker beat clean
+# The interface's translations (issue 16): locale/<lang>/LC_MESSAGES/django.po are in git; their
+# compiled .mo files are build output (git-ignored), rebuilt when a .po is newer, before anything runs.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MESSAGE_LANGUAGES := fr de es ar
+
+.PHONY: run test test-fast bench lint format system-deps venv migrate seed worker beat clean messages compilemessages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +30,19 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 venv: $(VENV)/.installed
+
+# gettext's msgfmt (a Debian package, `make system-deps`) compiles one language's catalogue.
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(VENV)/.installed
+	$(PY) manage.py compilemessages -l $* --ignore=.venv --ignore=node_modules
+	touch $@
+
+compilemessages: $(MO_FILES)
+
+# For maintainers: the catalogues brought up to date with the code's strings (then translate the
+# new entries, and `make compilemessages`). lms/tests/test_catalogues.py fails until they are.
+messages: venv
+	$(PY) manage.py makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) --ignore=.venv --ignore=node_modules \
+		--ignore=static --ignore="*/tests/*" --ignore=bench --no-obsolete --no-location
 
 # Installs the Debian packages that are missing (needs root or sudo; skipped when all are present).
 system-deps:
@@ -34,21 +53,21 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-migrate: venv
+migrate: venv compilemessages
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
 	SITE_URL=$(SITE_URL) $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 
-run: system-deps seed
+run: system-deps compilemessages seed
 	@echo "Serving at http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system-deps venv
+test: system-deps venv compilemessages
 	$(VENV)/bin/pytest
 
 # Unit and view tests only, no browser.
-test-fast: venv
+test-fast: venv compilemessages
 	$(VENV)/bin/pytest -m "not browser"
 
 # The nightly workflows, the reports, then CSV import throughput (each on a database of its own).

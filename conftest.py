@@ -67,6 +67,51 @@ def _patient_browser(request):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _compiled_catalogues():
+    """A bare ``pytest`` compiles the translation catalogues that are missing or older than their
+    .po file (``make test`` has done it already: the Makefile's ``compilemessages``), as
+    ``compilemessages`` does: ``msgfmt --check-format``. Each is written to a temporary file and
+    moved into place, so that two test runs in one checkout never read a half-written catalogue.
+    A catalogue msgfmt refuses is left as it was, with a warning: lms/tests/test_catalogues.py
+    says what is wrong with it."""
+    import gettext as gettext_module
+    import subprocess
+    import tempfile
+    import warnings
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils.translation import trans_real
+
+    stale = [
+        po
+        for locale_dir in settings.LOCALE_PATHS
+        for po in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.po"))
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale and not shutil.which("msgfmt"):
+        pytest.fail("gettext's msgfmt is needed to compile the translations: run `make system-deps`.")
+    for po in stale:
+        with tempfile.NamedTemporaryFile(dir=po.parent, suffix=".mo.tmp", delete=False) as handle:
+            tmp = Path(handle.name)
+        result = subprocess.run(
+            ["msgfmt", "--check-format", "-o", str(tmp), str(po)], capture_output=True, text=True, check=False
+        )
+        if result.returncode == 0:
+            tmp.replace(po.with_suffix(".mo"))
+        else:
+            tmp.unlink(missing_ok=True)
+            warnings.warn(f"{po} does not compile: {result.stderr.strip()}", stacklevel=1)
+    if stale:
+        # Catalogues read before this point are dropped, so that every test reads the new ones
+        # (what django.utils.translation.reloader does when a .mo file changes).
+        gettext_module._translations = {}
+        trans_real._translations = {}
+        trans_real._default = None
+        trans_real._active = trans_real.Local()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_in_process():
     """Tests run Celery tasks in-process even when CELERY_BROKER_URL points at Redis (as in CI);
     the one test of a real worker and beat starts its own processes."""

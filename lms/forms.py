@@ -5,9 +5,11 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lms.fields import DateField
+from lms.languages import language_choices
 from lms.lockout import password_confirm
 from lms.models import Department, User, validate_timezone
 from lms.services import check_department_parent, check_manager_chain
@@ -73,6 +75,8 @@ class UserForm(forms.ModelForm):
     )
     hire_date = DateField(label=_("Hire date"), required=False)
     manager = PersonField(label=_("Manager"), queryset=User.objects.none(), required=False)
+    # Each language named in its own language (lms.languages), so the person can find theirs.
+    locale = forms.ChoiceField(label=capfirst(_("language")), choices=language_choices, initial="en-gb")
 
     class Meta:
         model = User
@@ -86,6 +90,7 @@ class UserForm(forms.ModelForm):
             "job_title",
             "hire_date",
             "timezone",
+            "locale",
             "is_staff",
         ]
 
@@ -186,3 +191,11 @@ class AuditFilterForm(forms.Form):
                 User.objects.filter(email__iexact=data["actor"]).values_list("pk", flat=True).first() or -1
             )
         return filters
+
+
+class LanguageForm(forms.Form):
+    """The language switcher (every page) and the profile's language: one of settings.LANGUAGES,
+    each named in its own language."""
+
+    language = forms.ChoiceField(label=capfirst(_("language")), choices=language_choices)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.languages import validate_language
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(default=django_timezone.now, editable=False)
@@ -108,7 +110,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     hire_date = models.DateField(_("hire date"), null=True, blank=True)
     timezone = models.CharField(_("time zone"), max_length=64, default="Europe/London", validators=[validate_timezone])
-    locale = models.CharField(_("language"), max_length=10, default="en-gb")
+    # One of settings.LANGUAGES by its exact code; tags from outside go through lms.languages first.
+    locale = models.CharField(_("language"), max_length=10, default="en-gb", validators=[validate_language])
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("admin"), default=False, help_text=_("Admins author courses, assign training and read every report.")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from lms.audit import audit_record, diff, label_of, snapshot
 from lms.invitations import invitation_send
+from lms.languages import language_code, validate_language_message
 from lms.models import AuditEntry, Department, User
 from lms.selectors import managers_above
 from lms.signals import user_deactivated, user_org_changed, user_reactivated
@@ -181,6 +182,18 @@ def user_update(*, user: User, data: dict[str, Any], actor: User | None = None) 
 
 def user_set_manager(*, user: User, manager: User | None, actor: User | None = None) -> User:
     return user_update(user=user, data={"manager": manager}, actor=actor)
+
+
+def user_language_set(*, user: User, language: str, actor: User | None = None) -> User:
+    """The language ``user`` reads pages and messages in (the switcher, the profile, the person
+    form): a tag is read by ``lms.languages.language_code`` and one the site has not is refused.
+    Not in the audit trail, as the time zone is not: neither decides who must train."""
+    code = language_code(language)
+    if code is None:
+        raise ValidationError({"locale": ValidationError(validate_language_message(language), code="invalid_language")})
+    if user.locale == code:
+        return user
+    return user_update(user=user, data={"locale": code}, actor=actor)
 
 
 def _set_active(*, user: User, active: bool, actor: User | None, reason: str) -> tuple[bool, dt.datetime | None]:

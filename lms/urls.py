@@ -41,6 +41,8 @@ sso_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The language switcher (issue 16): Django's set_language, and the signed-in person's language.
+    path("language/", views.language_set, name="set_language"),
     path("accounts/", include(auth_patterns)),
     *sso_patterns,
     path("team/", views.team, name="team"),

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from lms import person_page, selectors, services
 from lms.audit_display import audit_rows
 from lms.fields import parse_id
-from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, UserForm
+from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, LanguageForm, UserForm
 from lms.home import home_sections
 from lms.invitations import invitation_resend
 from lms.models import Department
@@ -29,6 +30,20 @@ from lms.uploads import attachment_headers
 @login_required
 def home(request):
     return render(request, "lms/home.html", {"sections": home_sections(request)})
+
+
+@require_POST
+def language_set(request):
+    """The language switcher (every page, and the profile): Django's ``set_language`` (the
+    language cookie that visitors who are not signed in are served by, and the safe redirect to
+    ``next``); for a signed-in person the choice is also saved as their language
+    (``User.locale``), which their pages follow from then on (lms.middleware) and their emails
+    are written in, on every device and after signing out and in again."""
+    form = LanguageForm(request.POST)
+    response = set_language(request)
+    if form.is_valid() and request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=form.cleaned_data["language"], actor=request.user)
+    return response
 
 
 @manager_required

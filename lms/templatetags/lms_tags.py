@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from lms.dates import day_text, moment_text
 from lms.html import sanitise_html
+from lms.languages import language_choices
 from lms.scores import percent_text, score_text
 
 register = template.Library()
@@ -46,3 +48,17 @@ def safe_html(value) -> str:
     """Authored HTML (a module or cheat-sheet body) shown as HTML: reduced to the safe subset of
     lms.html again on the way out, so no template ever needs ``|safe``."""
     return mark_safe(sanitise_html(value))  # noqa: S308 - sanitised to the documented subset just above
+
+
+@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
+def language_switcher(context, id_prefix: str = "language", button_class: str = "btn-outline-light") -> dict:
+    """The language switcher form (``lms.views.language_set``): each language in its own name,
+    the current one chosen; after the change the person comes back to the page they were on."""
+    request = context.get("request")
+    return {
+        "languages": language_choices(),
+        "current": translation.get_language(),
+        "next": request.get_full_path() if request is not None else "",
+        "id_prefix": id_prefix,
+        "button_class": button_class,
+    }

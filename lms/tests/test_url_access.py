@@ -90,6 +90,8 @@ TABLE: dict[str, Row] = {
     "home": Row(LOGGED_IN),
     "login": Row((200, 302, 302, 302, 302)),
     "logout": Row((405, 405, 405, 405, 405)),
+    # The language switcher (issue 16): POST only, for everyone (visitors get the cookie).
+    "set_language": Row((405, 405, 405, 405, 405)),
     "password_change": Row(LOGGED_IN),
     "password_change_done": Row(LOGGED_IN),
     "password_reset": Row(ANON_OK),
