@@ -37,11 +37,12 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from escalation.links import absolute, certificate_url, notification_path
 from escalation.models import Notification
 from escalation.subjects import Held, subject_for
+from lms.recipients import as_person
 
 logger = logging.getLogger(__name__)
 
@@ -161,19 +162,22 @@ def render_message(recipient, kind: str, rows: list[Notification]) -> EmailMulti
         "organisation_name": settings.ORGANISATION_NAME,
         "site_url": settings.SITE_URL,
     }
-    with translation.override(recipient.locale or settings.LANGUAGE_CODE), timezone.override(recipient.tzinfo):
+    # Everything the recipient reads (subject, text, HTML, attachments such as an ICS invitation)
+    # in their language and time zone (lms.recipients); a document that belongs to someone else
+    # (a learner's warning letter attached to their manager's copy) switches to its owner inside.
+    with as_person(recipient):
         subject = subject_for(kind, Held(items, learners))
         text = render_text(f"escalation/email/{kind}.txt", context)
         try:
             html = render_to_string(f"escalation/email/{kind}.html", {**context, "subject": subject})
         except TemplateDoesNotExist:
             html = render_to_string("escalation/email/base.html", {**context, "subject": subject, "text": text})
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
-    message.attach_alternative(html, "text/html")
-    builder = ATTACHMENTS.get(kind)
-    if builder:
-        for filename, content, mimetype in builder(rows):
-            message.attach(filename, content, mimetype)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+        message.attach_alternative(html, "text/html")
+        builder = ATTACHMENTS.get(kind)
+        if builder:
+            for filename, content, mimetype in builder(rows):
+                message.attach(filename, content, mimetype)
     return message
 
 

@@ -1,5 +1,9 @@
 """Formal warning letters as PDF (WeasyPrint), rendered from the WarningLetter row that records
-exactly what was issued."""
+exactly what was issued.
+
+A letter is the learner's document: it is always in the learner's language and time zone
+(``lms.recipients.as_person``), also when it is attached to the copy their manager receives (the
+copy's email is in the manager's language; the letter it carries is the one the learner got)."""
 
 from __future__ import annotations
 
@@ -9,9 +13,16 @@ from django.utils import timezone
 
 from escalation.dispatch import attachment_builder
 from escalation.models import Notification, WarningLetter
+from lms.recipients import as_person
 
 
 def warning_letter_pdf(letter: WarningLetter) -> bytes:
+    assignment = letter.assignment
+    with as_person(assignment.learner):
+        return _render(letter)
+
+
+def _render(letter: WarningLetter) -> bytes:
     assignment = letter.assignment
     # Counted as the ladder counts (escalation.workflows.overdue): the learner's local date of issue
     # less the deadline, so the letter says what the step's emails say.

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from assignments.evidence import normalise_code, number_carries_code
 from assignments.models import Completion
+from lms.recipients import as_person
 from lms.selectors import user_ids_below_sql
 
 
@@ -62,7 +63,10 @@ def certificate_pdf(completion: Completion, *, base_url: str | None = None) -> b
     the project directory."""
     from weasyprint import HTML
 
-    html = render_to_string("reports/certificate.html", certificate_context(completion, base_url=base_url))
+    # The learner's certificate, in the learner's language and time zone whoever downloads it
+    # (their manager, an admin abroad): the same document wherever it is printed.
+    with as_person(completion.learner):
+        html = render_to_string("reports/certificate.html", certificate_context(completion, base_url=base_url))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 

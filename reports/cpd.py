@@ -28,6 +28,7 @@ from assignments.cpd.forms import BehindFilterForm
 from assignments.cpd.selectors import CpdRecord, cpd_record, people_behind
 from assignments.cpd.years import EARLIEST, LATEST, CpdYear, parse_year, year_of
 from lms.permissions import admin_required
+from lms.recipients import as_person
 from lms.selectors import user_get_visible
 from lms.uploads import attachment_headers
 from reports.exports import ReportDocument, Table, export_response
@@ -39,7 +40,7 @@ def transcript_context(record: CpdRecord, *, base_url: str | None = None) -> dic
         "record": record,
         "person": record.person,
         "organisation_name": settings.ORGANISATION_NAME,
-        "generated_on": timezone.localdate(),
+        "generated_on": timezone.localdate(),  # the current zone: the person's (transcript_pdf)
         "lookup_url": base_url + reverse("certificate_verify_lookup"),
     }
 
@@ -47,7 +48,9 @@ def transcript_context(record: CpdRecord, *, base_url: str | None = None) -> dic
 def transcript_pdf(record: CpdRecord, *, base_url: str | None = None) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("reports/cpd_transcript.html", transcript_context(record, base_url=base_url))
+    # The person's own record, in their language and time zone whoever downloads it.
+    with as_person(record.person):
+        html = render_to_string("reports/cpd_transcript.html", transcript_context(record, base_url=base_url))
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
