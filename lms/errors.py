@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -35,3 +36,18 @@ def bad_request(request: HttpRequest, exception: Exception, template_name: str =
     if _wants_json(request):
         return JsonResponse({"saved": False, "message": _("This request could not be read.")}, status=400)
     return defaults.bad_request(request, exception, template_name=template_name)
+
+
+def csrf_failure(request: HttpRequest, reason: str = ""):
+    """``CSRF_FAILURE_VIEW``: a form sent from a page that is out of date (opened before signing in
+    again, left open past the session, sent twice from another tab) or by a browser that keeps no
+    cookies. The site's own page, in the person's language, saying what to do; Django's reason stays
+    in the log (``django.security.csrf``), not on the page. JSON callers get JSON."""
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+
+    if _wants_json(request):
+        return JsonResponse(
+            {"saved": False, "message": _("This page is out of date. Reload it and try again.")}, status=403
+        )
+    context = {"no_cookie": reason == REASON_NO_CSRF_COOKIE}
+    return render(request, "403_csrf.html", context, status=403)

@@ -250,6 +250,9 @@ MIDDLEWARE.insert(
     "djangosaml2.middleware.SamlSessionMiddleware",
 )
 
+# A form refused by the CSRF check gets the site's own page saying what to do (lms/errors.py).
+CSRF_FAILURE_VIEW = "lms.errors.csrf_failure"
+
 LANGUAGE_CODE = "en-gb"
 # The interface's languages (issue 16); each has a catalogue in locale/ (compiled by `make venv`).
 # Arabic is laid out right to left (templates/base.html loads Bootstrap's RTL build).

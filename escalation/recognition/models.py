@@ -38,7 +38,7 @@ class Badge(TimeStampedModel):
         COURSE_PASSED = "course_passed", _("Passed a given course")
         ALL_MANDATORY = "all_mandatory", _("All required training current")
         BOOSTER_STREAK = "booster_streak", _("Booster questions answered right in a row")
-        TEAM_COMPLIANT = "team_compliant", _("Team 100 % compliant (awarded to the manager)")
+        TEAM_COMPLIANT = "team_compliant", _("Whole team compliant (awarded to the manager)")
 
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), max_length=1000)

@@ -8,8 +8,9 @@ assertion, follows ``badge`` to the BadgeClass and ``issuer`` to the profile, al
   lower-cased) followed by the award's own salt; the address itself is never published.
 - An assertion's address is its award's long random token; the BadgeClass's, the badge's
   ``public_id``. Neither is a primary key or a count.
-- A revoked assertion answers 410 Gone with ``revoked: true`` and the reason (spec: "Hosted
-  verification": a revoked assertion's URL answers 410 with ``revoked: true``).
+- A revoked assertion answers 410 Gone with ``revoked: true`` (spec: "Hosted verification": a
+  revoked assertion's URL answers 410 with ``revoked: true``) and a generic ``revocationReason``:
+  the admin's own reason may name the person's circumstances, so it stays in the audit trail.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def assertion_json(award) -> dict:
             "type": "Assertion",
             "id": assertion_url(award),
             "revoked": True,
-            "revocationReason": award.revocation_reason or "Revoked by the issuer",
+            "revocationReason": "Revoked by the issuer",
         }
     return {
         "@context": CONTEXT,

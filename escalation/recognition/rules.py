@@ -1,6 +1,7 @@
 """Who has earned each badge: one set-based query per badge, never a query per person.
 
-- course passed: a completion of the badge's course code (any version, imported history too);
+- course passed: a completion of the badge's course code (any version, imported history too); a
+  pass from before the badge was made is awarded quietly, dated the day of the pass;
 - all required training current: every active assignment of the person is compliant or in its
   renewal window, or excused (exempt), by the one rule of ``assignments.state`` as the reports read
   it, with at least one compliant (someone excused from everything has nothing to celebrate);
@@ -37,6 +38,10 @@ class Earned:
     recipient_id: int
     reason: str
     completion_id: int | None = None
+    # For a course passed before its badge existed: the award is dated the day of the pass (the
+    # Open Badges ``issuedOn``) and made quietly (no "badge earned" email years later, no digest line).
+    awarded_at: dt.datetime | None = None
+    quiet: bool = False
 
 
 def criteria_text(badge: Badge) -> str:
@@ -62,9 +67,16 @@ def course_passed(badge: Badge, *, learner_ids: list[int] | None = None) -> list
     if learner_ids is not None:
         qs = qs.filter(learner_id__in=learner_ids)
     qs = qs.exclude(learner_id__in=Award.objects.filter(badge=badge).values("recipient_id"))
-    rows = qs.values("learner_id").annotate(first=Min("pk")).order_by("learner_id")
+    rows = qs.values("learner_id").annotate(first=Min("pk"), passed=Min("completed_at")).order_by("learner_id")
     reason = str(_("Passed %(code)s") % {"code": badge.course_code})
-    return [Earned(badge.pk, row["learner_id"], reason, row["first"]) for row in rows]
+    # Passes from before the badge was made are recognised as of their own day, without a message.
+    since = badge.created_at
+    return [
+        Earned(badge.pk, row["learner_id"], reason, row["first"])
+        if since is None or row["passed"] >= since
+        else Earned(badge.pk, row["learner_id"], reason, row["first"], awarded_at=row["passed"], quiet=True)
+        for row in rows
+    ]
 
 
 def _current(day: dt.date, group_by: str) -> list[int]:
@@ -91,7 +103,7 @@ def team_compliant(badge: Badge, *, day: dt.date) -> list[Earned]:
     # Direct reports who are active; the manager must be active too.
     managers = _current(day, "learner__manager_id")
     active = set(User.objects.filter(pk__in=managers, is_active=True).values_list("pk", flat=True))
-    reason = str(_("Team 100 % compliant"))
+    reason = str(_("Whole team compliant"))
     return [Earned(badge.pk, pk, reason) for pk in sorted(active - _holders(badge))]
 
 

@@ -67,6 +67,8 @@ def awards_grant(
     """Insert the awards not already held; queue one ``badge_earned`` message per new award.
     ``awarded_at`` is the nightly run's ``as_of`` (so a run for a past or future day stamps its
     awards with that day and the same run's digest lists them); the real clock otherwise.
+    An ``Earned`` with its own ``awarded_at`` (a pass from before the badge existed) keeps that date,
+    and a ``quiet`` one gets no message.
     Returns the new awards (for a dry run, the awards that would be made, unsaved)."""
     earned = list(earned)
     if not earned:
@@ -76,18 +78,22 @@ def awards_grant(
     )
     now = awarded_at or timezone.now()
     rows = []
+    quiet_tokens = set()
     for item in earned:
         if item.recipient_id not in emails:
             continue  # a leaver since the rule was read
         salt = new_salt()
+        token = new_token()
+        if item.quiet:
+            quiet_tokens.add(token)
         rows.append(
             Award(
                 badge_id=item.badge_id,
                 recipient_id=item.recipient_id,
-                awarded_at=now,
+                awarded_at=item.awarded_at or now,
                 reason=item.reason[:300],
                 completion_id=item.completion_id,
-                token=new_token(),
+                token=token,
                 salt=salt,
                 identity_hash=identity_hash(emails[item.recipient_id], salt),
             )
@@ -111,6 +117,7 @@ def awards_grant(
                     },
                 )
                 for award in new
+                if award.token not in quiet_tokens
             ]
         )
     return new

@@ -123,14 +123,16 @@ def test_a_random_or_altered_token_is_not_found(client, award):
 
 def test_a_revoked_award_answers_revoked_true(client, award):
     admin = AdminFactory()
-    award_revoke(award=award, actor=admin, reason="Awarded in error")
+    award_revoke(award=award, actor=admin, reason="Awarded in error: on sick leave since March")
     response = client.get(reverse("recognition:assertion", args=[award.token]))
     assert response.status_code == 410
     data = response.json()
-    assert data["revoked"] is True and data["revocationReason"] == "Awarded in error"
+    # The public answer gives a generic reason: the admin's may name the person's circumstances.
+    assert data["revoked"] is True and data["revocationReason"] == "Revoked by the issuer"
     assert data["id"].endswith(f"/assertions/{award.token}.json") and "recipient" not in data
     page = client.get(reverse("recognition:verify", args=[award.token]))
     assert page.status_code == 410 and 'data-status="revoked"' in page.content.decode()
+    assert "sick leave" not in page.content.decode() and "sick leave" not in response.content.decode()
     entry = AuditEntry.objects.get(object_type="recognition.award", object_id=str(award.pk))
     assert entry.actor == admin and "Awarded in error" in entry.reason
     # Revoking again changes nothing.

@@ -39,12 +39,13 @@ def test_a_course_badge_is_awarded_once_to_those_who_passed_and_not_to_leavers()
     course = make_course(questions=1, title="Fire safety")
     other = make_course(questions=1, title="Other")
     ann, bob, leaver, nobody = (UserFactory() for _ in range(4))
+    with time_machine.travel(at(DAY - dt.timedelta(days=1)), tick=False):
+        fire = badge(Badge.Rule.COURSE_PASSED, course_code=course.code)
     completed(ann, course, on=DAY)
     completed(bob, other, on=DAY)
     completed(leaver, course, on=DAY)
     leaver.is_active = False
     leaver.save()
-    fire = badge(Badge.Rule.COURSE_PASSED, course_code=course.code)
 
     with time_machine.travel(at(DAY, 3), tick=False):
         first = run_recognition(as_of=at(DAY, 3))
@@ -56,6 +57,34 @@ def test_a_course_badge_is_awarded_once_to_those_who_passed_and_not_to_leavers()
     assert Notification.objects.filter(kind=Notification.Kind.BADGE_EARNED, recipient=ann).count() == 1
     assert not Notification.objects.filter(kind=Notification.Kind.BADGE_EARNED).exclude(recipient=ann).exists()
     assert nobody.pk not in holders(fire)
+
+
+def test_a_new_course_badge_recognises_earlier_passes_quietly_as_of_their_own_day():
+    # An admin makes a badge for a course people passed months ago: they hold it from the day they
+    # passed (the assertion's issuedOn), and nobody gets a "badge earned" email or a digest line now.
+    course = make_course(questions=1, title="Fire safety")
+    ann, bob = UserFactory(), UserFactory()
+    assignment, first = completed(ann, course, on=DAY)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        archived_at=at(DAY + dt.timedelta(days=390)), archived_reason="Retraining"
+    )
+    completed(ann, course, on=DAY + dt.timedelta(days=400))  # retrained: the first pass counts
+    later_day = DAY + dt.timedelta(days=600)
+    with time_machine.travel(at(later_day, 9), tick=False):
+        fire = badge(Badge.Rule.COURSE_PASSED, course_code=course.code)
+    completed(bob, course, on=later_day + dt.timedelta(days=1))
+
+    with time_machine.travel(at(later_day + dt.timedelta(days=2), 3), tick=False):
+        summary = run_recognition(as_of=at(later_day + dt.timedelta(days=2), 3))
+
+    assert summary["awards"] == 2
+    old = Award.objects.get(badge=fire, recipient=ann)
+    assert old.awarded_at == first.completed_at and old.completion_id == first.pk
+    new = Award.objects.get(badge=fire, recipient=bob)
+    assert new.awarded_at == at(later_day + dt.timedelta(days=2), 3)
+    assert list(
+        Notification.objects.filter(kind=Notification.Kind.BADGE_EARNED).values_list("recipient", flat=True)
+    ) == [bob.pk]
 
 
 def test_passing_a_course_awards_its_badge_at_once(django_capture_on_commit_callbacks):

@@ -28,8 +28,9 @@ def test_awards_of_a_nightly_run_carry_its_as_of_and_are_in_the_same_runs_digest
     lead = UserFactory(first_name="Lee", last_name="Lead", email="lead@example.com")
     ann = UserFactory(first_name="Ann", last_name="Able", manager=lead, email="ann@example.com")
     course = make_course(questions=1, title="Fire safety")
-    completed(ann, course, on=dt.date(2026, 11, 20))  # before the badge existed: earned tonight
-    badge(Badge.Rule.COURSE_PASSED, name="Fire warden", course_code=course.code)
+    with time_machine.travel(dt.datetime(2026, 11, 19, 9, 0, tzinfo=dt.UTC), tick=False):
+        badge(Badge.Rule.COURSE_PASSED, name="Fire warden", course_code=course.code)
+    completed(ann, course, on=dt.date(2026, 11, 20))  # not awarded at once: earned tonight
     # The real clock is two days before the day the run is for.
     with time_machine.travel(dt.datetime(2026, 11, 30, 3, 55, tzinfo=dt.UTC), tick=False):
         call_command("run_nightly", "--as-of", "2026-12-02", "--only", "recognition", "--only", "checkins_and_digests")
