@@ -195,6 +195,9 @@ class Attempt(TimeStampedModel):
     # The questions and choice order presented in this attempt: [{"q": id, "c": [choice ids]}].
     layout = models.JSONField(default=list, blank=True)
     attested_at = models.DateTimeField(_("attested at"), null=True, blank=True)
+    # The language of the course texts the attempt was taken in (the course's own or a complete
+    # translation, courses.translations); it never changes the questions, choices or score.
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta:
         ordering = ["assignment", "quiz", "number"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,11 +19,16 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.files import course_file_path
 from lms.html import SafeHTMLField
+from lms.languages import validate_language
 from lms.models import TimeStampedModel
 
 # The longest due period a course may set: ten years. Longer is a typing mistake (and a due date
 # past lms.dates.MAX_DATE).
 MAX_DUE_DAYS = 3650
+
+
+def default_course_language() -> str:
+    return settings.LANGUAGE_CODE
 
 
 class Course(TimeStampedModel):
@@ -62,6 +68,15 @@ class Course(TimeStampedModel):
     version = models.PositiveIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # The course's main language (one of settings.LANGUAGES); its texts may carry translations
+    # into the others (courses.translations).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        default=default_course_language,
+        validators=[validate_language],
+        help_text=_("The language the course is written in; translations into other languages come on top."),
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
 
     pass_mark = models.PositiveSmallIntegerField(

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "lms",
     "courses",
     "courses.scorm",  # SCORM packages (issue 15)
+    "courses.translations",  # translations of course texts (issue 16)
     "assignments",
     "assignments.course_reviews",  # learners' course reviews and their moderation (issue 17)
     "assignments.boosters",  # booster questions after a completion (issue 17)

@@ -12,3 +12,6 @@ class BoostersConfig(AppConfig):
 
     def ready(self):
         from assignments.boosters import home  # noqa: F401  (the learner's home card)
+        from assignments.boosters.translations import register_booster_kinds
+
+        register_booster_kinds()

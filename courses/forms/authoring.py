@@ -22,6 +22,7 @@ from courses.services.package_archive import is_zip
 from courses.services.packages import KEY_PATTERN, course_rule_problems
 from lms.fields import MAX_FORMSET_ROWS
 from lms.html import sanitise_html
+from lms.languages import language_choices
 from lms.uploads import read_text_upload
 
 # Its own code, so that URLField's generic "invalid" message does not replace it.
@@ -57,7 +58,7 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
 
     # The settings grouped as authors think of them; every field of Meta.fields is in one group.
     FIELDSETS = (
-        (_("Basics"), ("code", "title", "description", "cpd_points")),
+        (_("Basics"), ("code", "title", "description", "language", "cpd_points")),
         (_("Assessment"), ("pass_mark", "grading_method")),
         (_("Attempts"), ("unlimited_attempts", "max_attempts", "cooldown_first_minutes", "cooldown_later_minutes")),
         (
@@ -82,6 +83,7 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
             "code",
             "title",
             "description",
+            "language",
             *[
                 name
                 for rule in Course.RULE_FIELDS
@@ -93,6 +95,14 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["description"].required = True
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language"),
+            choices=language_choices(),
+            initial=self.instance.language,
+            # A form posted without it (an older page, a script) keeps the course's language.
+            required=False,
+            help_text=_("The language the course is written in; translations into other languages come on top."),
+        )
         self.fields["default_due_days"].min_value = 1
         self.fields["default_due_days"].widget.attrs["min"] = 1
         self.fields["default_due_days"].widget.attrs["max"] = MAX_DUE_DAYS
@@ -124,6 +134,8 @@ class CourseForm(_CrispyMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("language") and "language" not in self.errors:
+            data["language"] = self.instance.language or settings.LANGUAGE_CODE
         if data.get("unlimited_attempts"):
             data["max_attempts"] = None
         elif data.get("max_attempts") is None and "max_attempts" not in self.errors:

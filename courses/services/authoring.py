@@ -35,9 +35,10 @@ from courses.services.packages import (
 )
 from lms.audit import audit_record, diff, label_of, snapshot
 from lms.html import sanitise_html
+from lms.languages import native_name
 from lms.models import AuditEntry
 
-COURSE_FIELDS = {"code", "title", "description", *Course.RULE_FIELDS}
+COURSE_FIELDS = {"code", "title", "description", "language", *Course.RULE_FIELDS}
 MODULE_FIELDS = {"key", "title", "body", "video_url", "file_url", "estimated_minutes"}
 RESOURCE_FIELDS = {"key", "kind", "title", "url", "body"}
 # Upload slots: field -> the types it accepts (courses.files). In ``data`` a slot's value is an
@@ -51,7 +52,7 @@ RESOURCE_FILES = {"attachment": course_files.ANY_MEDIA}
 QUIZ_FIELDS = {"kind", "title", "module", "pass_mark", "shuffle_questions", "shuffle_choices", "retake_missed_only"}
 QUESTION_FIELDS = {"kind", "text", "explanation", "objective", "remediation_module", "remediation_resource"}
 # The course's rules (and what names it), recorded in the audit trail when created or changed.
-AUDITED_COURSE_FIELDS = ["code", "version", "title", "status", *Course.RULE_FIELDS]
+AUDITED_COURSE_FIELDS = ["code", "version", "title", "language", "status", *Course.RULE_FIELDS]
 
 
 def course_audit_created(*, course: Course, actor=None, reason: str = "") -> None:
@@ -128,6 +129,16 @@ def course_update(*, course: Course, data: dict[str, Any], actor=None) -> Course
     _set(course, data, COURSE_FIELDS)
     course.full_clean()
     _check_course_rules(course)
+    if course.language != before["language"] and course.text_translations.filter(language=course.language).exists():
+        # The main language cannot also be a translation of itself.
+        raise ValidationError(
+            {
+                "language": _(
+                    "The course has translations into %(language)s: delete them before making it the course's language."
+                )
+                % {"language": native_name(course.language)}
+            }
+        )
     course.save()
     _audit_course_change(course=course, before=before, actor=actor)
     return course
