@@ -226,3 +226,15 @@ def test_ids_and_codes_out_of_range_are_not_found(client, admin, learner):
     assert client.post(f"/course-reviews/{huge}/moderate/", {"decision": "approved"}).status_code == 404
     assert client.get(reverse("reports_course_review_detail", args=["X" * 5000])).status_code == 404
     assert client.get(reverse("course_reviews:moderation") + f"?status=nonsense&page={huge}").status_code == 200
+
+
+def test_the_home_page_and_the_completed_course_page_lead_to_the_review(client, course, learner):
+    # Outside eyes (issue 17): "Review this course" was only on the result page after the pass;
+    # a learner coming back later found no way to it.
+    assignment = AssignmentFactory(course=course, learner=learner, status="completed")
+    completion = CompletionFactory(learner=learner, course=course, assignment=assignment)
+    client.force_login(learner)
+    home = client.get(reverse("home")).content.decode()
+    assert f'href="{review_url(completion)}" data-testid="review-link"' in home
+    page = client.get(reverse("player_course", args=[assignment.pk])).content.decode()
+    assert f'href="{review_url(completion)}" data-testid="review-course"' in page
