@@ -7,8 +7,10 @@ replayed as lms/tests/test_scores.py). Scores are stored the same way (cut to tw
 assignments.services.attempts), so the stored score is never above the real one either.
 
 A score or a percentage with its sign is ``percent_text`` ("79.59%", "80%", "0%": the same cut
-number and a "%" sign straight after it, never "0.00%" or "100.00"): every score, pass mark and
-compliance percentage on a page, in an email, a PDF or a chart.
+number and a "%" sign, never "0.00%" or "100.00"): every score, pass mark and compliance
+percentage on a page, in an email, a PDF or a chart. The number and the sign follow the current
+language (its decimal mark, and its ``PERCENT_FORMAT`` in lms/formats): "79,59 %" in French, German
+and Spanish, with a no-break space.
 
 Templates use the ``score`` and ``percent`` filters (``{% load lms_tags %}``); Python code
 ``score_text`` and ``percent_text``. The
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, translation
 
 CENT = Decimal("0.01")
 
@@ -46,6 +49,18 @@ def score_text(value) -> str:
 
 
 def percent_text(value) -> str:
-    """A score or percentage with its sign, as shown everywhere: '79.59%', '80%'; '' for none."""
+    """A score or percentage with its sign, as shown everywhere, in the current language:
+    '79.59%', '80%' in English, '79,59 %' in French (a no-break space); '' for none."""
     text = score_text(value)
-    return f"{text}%" if text else ""
+    return percent_format().format(number=text) if text else ""
+
+
+def percent_format() -> str:
+    """The current language's ``PERCENT_FORMAT`` (lms/formats: where the sign goes, with or
+    without a no-break space), "{number}%" for a language without one."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    for module in formats.get_format_modules(lang=language):
+        pattern = getattr(module, "PERCENT_FORMAT", None)
+        if pattern:
+            return pattern
+    return "{number}%"

@@ -202,6 +202,8 @@ SSO_ATTRIBUTE_MAP = {
         "department": ["department"],
         "job_title": ["job_title", "title"],
         "manager_email": ["manager_email", "managerEmail"],
+        # The person's language at just-in-time creation (a BCP 47 tag, lms.languages; issue 16).
+        "locale": ["locale", "preferredLanguage"],
     }.items()
 }
 # An attestation signed by a single sign-on person without a password needs a sign-in at the

@@ -11,7 +11,9 @@ Both protocols end in ``sso_user``, so one set of rules decides who comes in:
   person through ``lms.services.user_create`` (validation, assignment rules, audit rows and the
   welcome email run as for a person added by hand), with employee id, department (found by name or
   made), job title and manager (found by email among active people) read from the claims named in
-  ``SSO_ATTRIBUTE_MAP``. Its audit rows say "via single sign-on (OIDC|SAML)". A refusal (no email,
+  ``SSO_ATTRIBUTE_MAP``, and their language from the ``locale`` claim (OIDC) or the attribute
+  mapped to it (SAML, ``SSO_ATTR_LOCALE``): a BCP 47 tag read by ``lms.languages.language_code``,
+  ignored when the site does not have that language. Its audit rows say "via single sign-on (OIDC|SAML)". A refusal (no email,
   no names, an employee id already taken) creates nothing: the creation is one transaction.
 - **A refusal is a page, never a 500.** Both protocols render ``registration/sso_refused.html``
   (status 403) with one message saying what happened and what to do.
@@ -61,6 +63,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from lms.audit import audit_via
 from lms.invitations import uses_sso
+from lms.languages import language_code
 from lms.models import Department, SsoAssertion, User
 from lms.redirects import next_url
 
@@ -207,6 +210,8 @@ def _create(values: dict[str, str], source: str) -> User:
             department=department,
             job_title=values["job_title"][:150],
             manager=manager,
+            # A language the site does not have is ignored: the person starts in the default one.
+            locale=language_code(values.get("locale")) or settings.LANGUAGE_CODE,
         )
     except ValidationError as error:
         messages = "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -47,6 +48,7 @@ from lms.audit import audit_record_many, label_of, snapshot
 from lms.bulk import bulk_update
 from lms.dates import MAX_DATE, MIN_DATE, add_days, day_text
 from lms.invitations import invitation_send, uses_sso
+from lms.languages import language_code, validate_language_message
 from lms.models import AuditEntry, Department, User
 from lms.services import USER_AUDITED_FIELDS, user_audit_changed, user_audit_created
 from lms.uploads import binary_problem, display_filename
@@ -62,6 +64,9 @@ USER_COLUMNS = [
     "hire_date",
     "timezone",
 ]
+# Columns a users file may have and older files do not: ``language``, a BCP 47 tag or one of the
+# site's language codes (lms.languages; issue 16). Blank keeps an existing person's language.
+USER_OPTIONAL_COLUMNS = ["language"]
 ASSIGNMENT_COLUMNS = ["email", "course_code", "action", "due_date"]
 COMPLETION_COLUMNS = ["email", "course_code", "completed_at", "score", "certificate_number"]
 ACTIONS = ("assign", "archive", "reassign")
@@ -128,8 +133,11 @@ class ImportOutcome:
 # --- step 1: reading the file ---------------------------------------------------------------
 
 
-def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str, str]]], list[LineError]]:
-    """Lines as (line number, {column: stripped value}); the header is line 1.
+def read_csv(
+    data: bytes, columns: list[str], optional: list[str] | tuple[str, ...] = ()
+) -> tuple[list[tuple[int, dict[str, str]]], list[LineError]]:
+    """Lines as (line number, {column: stripped value}); the header is line 1. Each of
+    ``optional`` is read when the header has it, and is "" on every line when it does not.
 
     Each cell is also checked against what every import needs: no invisible characters (named,
     and left out of the value so that they do not cause a second, puzzling error) and no more
@@ -152,8 +160,8 @@ def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str,
     missing = [column for column in columns if column not in names]
     if missing:
         return [], _header_errors(text, names, columns, missing)
-    index = {name: names.index(name) for name in columns}
-    limits = {name: _max_length(name) for name in columns}
+    index = {name: names.index(name) for name in [*columns, *(c for c in optional if c in names)]}
+    limits = {name: _max_length(name) for name in index}
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[LineError] = []
     line = 1
@@ -179,10 +187,11 @@ def read_csv(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str,
             )
             continue
         cells = {name: (values[i].strip() if i < len(values) else "") for name, i in index.items()}
+        cells.update({name: "" for name in optional if name not in cells})
         for name, value in cells.items():
             if value and not (value.isascii() and value.isprintable()):
                 cells[name] = _without_invisible(line, name, value, errors)
-            if limits[name] and len(cells[name]) > limits[name]:
+            if limits.get(name) and len(cells[name]) > limits[name]:
                 errors.append(
                     LineError(
                         line,
@@ -356,13 +365,15 @@ class UserRow:
     job_title: str
     hire_date: dt.date | None
     timezone: str
+    # A code of settings.LANGUAGES (the ``language`` column read by lms.languages), "" for none.
+    language: str = ""
     # False when the line has errors: kept so that its email still counts as "in the file" when
     # other lines name it as their manager (one bad line must not cause a second, false error).
     ok: bool = True
 
 
 def parse_users(data: bytes) -> tuple[list[UserRow], list[LineError]]:
-    raw, errors = read_csv(data, USER_COLUMNS)
+    raw, errors = read_csv(data, USER_COLUMNS, USER_OPTIONAL_COLUMNS)
     rows: list[UserRow] = []
     first_line: dict[str, int] = {}
     first_employee: dict[str, int] = {}
@@ -390,6 +401,11 @@ def parse_users(data: bytes) -> tuple[list[UserRow], list[LineError]]:
                     line, "timezone", _("“%(value)s” is not a known time zone (e.g. Europe/London).") % {"value": tz}
                 )
             )
+        language = ""
+        if values["language"]:
+            language = language_code(values["language"]) or ""
+            if not language:
+                errors.append(LineError(line, "language", validate_language_message(values["language"])))
         if email:
             if email in first_line:
                 errors.append(
@@ -431,6 +447,7 @@ def parse_users(data: bytes) -> tuple[list[UserRow], list[LineError]]:
                     job_title=values["job_title"],
                     hire_date=hire_date,
                     timezone=tz,
+                    language=language,
                 )
             )
     return rows, errors
@@ -574,6 +591,7 @@ def _user_values(row: UserRow, person: User | None, departments, managers, exist
         "job_title": row.job_title if row.job_title else (_KEEP if person else ""),
         "hire_date": row.hire_date if row.hire_date else (_KEEP if person else None),
         "timezone": row.timezone or (_KEEP if person else "Europe/London"),
+        "locale": row.language or (_KEEP if person else settings.LANGUAGE_CODE),
         "department_id": department.pk if department else (_KEEP if person and not row.department else None),
         "manager_id": manager.pk if manager else (_KEEP if person and not row.manager_email else None),
     }

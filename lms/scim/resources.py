@@ -5,7 +5,9 @@ Mapping (RFC 7643 attribute -> person):
 
 - ``id``: the person's id; ``userName``: their sign-in email (lower case, unique);
   ``emails[type eq "work"].value``: the same email; ``name.givenName`` / ``name.familyName``;
-  ``title``: job title; ``active``: not a leaver;
+  ``title``: job title; ``active``: not a leaver; ``preferredLanguage``: the person's language
+  (one of settings.LANGUAGES; a BCP 47 tag sent in it, or in ``locale``, is read by
+  ``lms.languages.language_code``, and a language the site does not have is ignored);
 - enterprise extension: ``employeeNumber``: employee id; ``department``: the department's name
   (made when it does not exist yet); ``manager.value``: the manager's ``id`` here.
 
@@ -82,6 +84,7 @@ def user_resource(user: User, base_url: str) -> dict:
         "displayName": user.get_full_name(),
         "emails": [{"value": user.email, "type": "work", "primary": True}],
         "title": user.job_title,
+        "preferredLanguage": user.locale,
         "active": user.is_active,
         ENTERPRISE: enterprise,
         "meta": {
@@ -153,6 +156,10 @@ def schemas(base_url: str) -> list[dict]:
                 subAttributes=[_attribute("givenName", required=True), _attribute("familyName", required=True)],
             ),
             _attribute("title", description="Job title."),
+            _attribute(
+                "preferredLanguage",
+                description="The person's language (a BCP 47 tag); a language the site does not have is ignored.",
+            ),
             _attribute("active", "boolean", description="False for a leaver: their training is archived."),
             _attribute(
                 "emails",

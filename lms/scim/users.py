@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from lms import services
 from lms.audit import audit_via
 from lms.fields import parse_id
+from lms.languages import language_code
 from lms.models import Department, ScimToken, User
 from lms.scim.resources import CORE, ENTERPRISE, ScimError
 
@@ -55,8 +56,6 @@ IGNORED = {
     "nickname",
     "profileurl",
     "usertype",
-    "preferredlanguage",
-    "locale",
     "timezone",
     "password",
     "phonenumbers",
@@ -88,6 +87,8 @@ class Change:
     active: bool | None = None
     user_name: str = ""
     work_email: str = ""
+    # ``preferredLanguage`` and ``locale`` as sent (lowercased names); ``settle_language`` reads them.
+    languages: dict[str, Any] = field(default_factory=dict)
 
     def settle_email(self) -> None:
         """The sign-in email: ``userName`` when it is an email address (as it is when the client
@@ -101,6 +102,18 @@ class Change:
                 )
         if candidate:
             self.fields["email"] = _email(candidate, "userName")
+
+    def settle_language(self) -> None:
+        """The person's language from ``preferredLanguage`` (RFC 7643: the language they prefer
+        to read), else ``locale`` (their region's conventions, whose language part is the next
+        best guess): a BCP 47 tag read by ``lms.languages.language_code``. A language the site
+        does not have, or none, keeps the person's language as it is: a directory may hold any
+        language for anyone, and refusing it would leave the person without their training."""
+        for name in ("preferredlanguage", "locale"):
+            code = language_code(self.languages.get(name))
+            if code:
+                self.fields["locale"] = code
+                return
 
 
 def parse_bool(value: Any, path: str) -> bool:
@@ -213,6 +226,8 @@ def set_attribute(change: Change, path: str, value: Any, *, remove: bool = False
         return
     elif lowered == "title":
         change.fields["job_title"] = _text(value, path)
+    elif lowered in {"preferredlanguage", "locale"}:
+        change.languages[lowered] = None if remove else value
     elif lowered == "active":
         if remove:
             raise ScimError(400, _("active cannot be removed."), "mutability")
@@ -254,6 +269,7 @@ def change_from_resource(body: Any) -> Change:
             continue
         set_attribute(change, key, value)
     change.settle_email()
+    change.settle_language()
     if "email" not in change.fields:
         raise ScimError(400, _("userName is required (the person's email address)."), "invalidValue")
     name = body.get("name") if isinstance(body.get("name"), dict) else {}
@@ -292,6 +308,7 @@ def change_from_patch(body: Any) -> Change:
         else:
             set_attribute(change, path, value, remove=op == "remove")
     change.settle_email()
+    change.settle_language()
     return change
 
 

@@ -2,3 +2,5 @@
 DATE_FORMAT = "M j, Y"
 DATETIME_FORMAT = "M j, Y, g:i A T"
 TIME_FORMAT = "g:i A"
+# "79.59%": the sign straight after the number (lms.scores.percent_text).
+PERCENT_FORMAT = "{number}%"

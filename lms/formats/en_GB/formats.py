@@ -2,3 +2,5 @@
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y, H:i T"
 TIME_FORMAT = "H:i"
+# "79.59%": the sign straight after the number (lms.scores.percent_text).
+PERCENT_FORMAT = "{number}%"
