@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
@@ -168,14 +169,27 @@ def review_attendance_record(*, booking: ReviewBooking, attended: bool, actor=No
     return booking
 
 
-def session_ics(session: ReviewSession, *, attendee_email: str, uid: str) -> bytes:
+def session_ics(session: ReviewSession, *, attendee_email: str, uid: str, course_title: str = "") -> bytes:
+    """The calendar invitation of one booking, its summary and description in the active language
+    (the attendee's: the dispatcher renders their email under ``lms.recipients.as_person``), and
+    tagged with it (RFC 5545 ``LANGUAGE``) so a calendar knows what it shows."""
+    language = {"LANGUAGE": translation.get_language() or settings.LANGUAGE_CODE}
     calendar = Calendar()
     calendar.add("prodid", "-//Compliance LMS//Review sessions//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST")
     event = Event()
     event.add("uid", uid)
-    event.add("summary", session.title)
+    event.add("summary", _("Review session: %(title)s") % {"title": session.title}, parameters=language)
+    description = [
+        _("A review session for %(course)s.") % {"course": course_title}
+        if course_title
+        else _("A review session for the course you were booked for."),
+        _("Attending re-opens your quiz attempts."),
+    ]
+    if session.link:
+        description.append(_("Joining link: %(link)s") % {"link": session.link})
+    event.add("description", "\n".join(str(line) for line in description), parameters=language)
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
     event.add("dtstamp", timezone.now())
@@ -191,12 +205,17 @@ def session_ics(session: ReviewSession, *, attendee_email: str, uid: str) -> byt
 @attachment_builder(Notification.Kind.REVIEW_BOOKED)
 def _review_invites(rows: list[Notification]) -> list[tuple[str, bytes, str]]:
     booking_ids = [row.context.get("booking") for row in rows if row.context.get("booking")]
-    bookings = ReviewBooking.objects.filter(pk__in=booking_ids).select_related("session", "assignment__learner")
+    bookings = ReviewBooking.objects.filter(pk__in=booking_ids).select_related(
+        "session", "assignment__learner", "assignment__course"
+    )
     return [
         (
             f"review-session-{booking.session_id}.ics",
             session_ics(
-                booking.session, attendee_email=booking.assignment.learner.email, uid=f"booking-{booking.pk}@lms"
+                booking.session,
+                attendee_email=booking.assignment.learner.email,
+                uid=f"booking-{booking.pk}@lms",
+                course_title=booking.assignment.course.title,
             ),
             "text/calendar",
         )

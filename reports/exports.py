@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lms.scores import score_cut
@@ -283,12 +283,26 @@ def pdf_bytes(document: ReportDocument) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
+def _as_now(chunks: Iterator[str]) -> Iterator[str]:
+    """``chunks`` produced in the language and time zone active now (the page's, the person who
+    asked): a streamed response is read after the view returned, when the middleware has already
+    put the request's time zone away, so each chunk is made under the ones captured here (entered
+    and left per chunk, so nothing leaks into the server's thread between chunks)."""
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+    while True:
+        with translation.override(language), timezone.override(zone):
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
 def export_response(document: ReportDocument, fmt: str):
     """An HTTP response carrying ``document`` as ``fmt``: CSV streamed row batch by row batch (flat
     memory), XLSX from a temporary file (its detail capped), PDF in memory (it is capped)."""
     disposition = f'attachment; filename="{document.filename(fmt)}"'
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_chunks(document), content_type=CONTENT_TYPES["csv"])
+        response = StreamingHttpResponse(_as_now(csv_chunks(document)), content_type=CONTENT_TYPES["csv"])
     elif fmt == "xlsx":
         handle = tempfile.TemporaryFile()
         write_xlsx(document, handle, detail_limit=XLSX_DETAIL_ROWS)

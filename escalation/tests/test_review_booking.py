@@ -94,7 +94,8 @@ def test_an_admin_books_a_person_by_hand_and_they_get_one_invitation_with_a_cale
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [learner.email]
     [(filename, ics, mimetype)] = mailoutbox[0].attachments
     assert filename == f"review-session-{session.pk}.ics" and mimetype == "text/calendar"
-    assert "SUMMARY:Data protection review" in str(ics)
+    # The summary in the attendee's language, tagged with it (RFC 5545 LANGUAGE).
+    assert "SUMMARY;LANGUAGE=en-gb:Review session: Data protection review" in str(ics)
 
     # Booking the same person again: a message on the field, no second booking or invitation.
     with django_capture_on_commit_callbacks(execute=True):
