@@ -13,6 +13,8 @@ urlpatterns = [
     path("import/", views.course_import, name="authoring_course_import"),
     # SCORM packages as a new course or as a module of one (courses.scorm, issue 15).
     path("", include("courses.scorm.urls")),
+    # Translations of the course's texts and the translators' files (courses.translations, issue 16).
+    path("", include("courses.translations.urls_authoring")),
     path("<int:pk>/", views.course_detail, name="authoring_course_detail"),
     path("<int:pk>/edit/", views.course_edit, name="authoring_course_edit"),
     path("<int:pk>/publish/", views.course_publish, name="authoring_course_publish"),

@@ -190,6 +190,12 @@ TABLE: dict[str, Row] = {
     "authoring_question_create": Row(ADMIN, "quiz_questions"),
     "authoring_question_edit": Row(ADMIN, "question"),
     "authoring_question_delete": admin_post("question"),
+    # issue 16: a course's translations, one text's translation and the translators' files (admins).
+    "authoring_course_translations": Row(ADMIN, "course"),
+    "authoring_translations_export": Row(ADMIN, "course", query="language=fr&format=xliff"),
+    "authoring_translations_import": Row(ADMIN, "course", REFUSE_ADMIN_POST),
+    "authoring_translation_edit": Row(ADMIN, "translation_text", REFUSE_ADMIN_POST),
+    "authoring_translation_delete": admin_post("translation_text"),
     # assignments (admins), and the learner's own history
     "assignments:list": Row(ADMIN),
     "assignments:assign": Row(ADMIN),
@@ -493,6 +499,13 @@ def world(settings, tmp_path):
         "quiz_in_course": {"course_pk": course.pk, "pk": final.pk},
         "quiz_questions": {"course_pk": course.pk, "quiz_pk": final.pk},
         "question": {"course_pk": course.pk, "quiz_pk": final.pk, "pk": question.pk},
+        "translation_text": {
+            "pk": course.pk,
+            "language": "fr",
+            "kind": "module",
+            "object_id": module.pk,
+            "field": "title",
+        },
         "rule": {"pk": rule.pk},
         "exemption": {"pk": exemption.pk},
         "upload": {"pk": upload.pk},
