@@ -120,6 +120,8 @@ def withdrawn_notice_queue(*, assignment_ids: list[int], reason: str) -> int:
                 "first_name": first,
                 "course": title,
                 "course_code": code,
+                # The code: the email says it in the learner's language (escalation.templatetags).
+                "withdrawn_code": reason,
                 "withdrawn_reason": label,
                 "reason": f"withdrawn: {label}",
             },

@@ -12,6 +12,7 @@ the subject once when it shows it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,8 +53,13 @@ class Held:
 SUBJECTS: dict[str, Callable[[Held], str]] = {}
 
 
+# Runs of ASCII white space (a line break from a course title included) become one space; a
+# language's no-break spaces stay (French puts one before a colon: "Rappel\u00a0: ...").
+_SPACES = re.compile(r"[ \t\r\n\f\v\x1c-\x1f\x85\u2028\u2029]+")
+
+
 def subject_for(kind: str, held: Held) -> str:
-    return " ".join(SUBJECTS[kind](held).split())
+    return _SPACES.sub(" ", SUBJECTS[kind](held)).strip()
 
 
 def _subject(kind: str):
