@@ -3,6 +3,10 @@
 The order is the registry ``WORKFLOWS``. Escalation's own workflows are listed here; an app above
 escalation adds its own from its ``AppConfig.ready`` with ``register_workflow`` (reports stores the
 night's compliance snapshot before the dispatch), so this module never imports upwards.
+
+Each workflow of a real run is watched for big writes: a table it filled or changed past the
+threshold of ``lms.table_statistics`` is analysed at once, so the next workflow (and the next
+night) plans from figures that include what was just written, instead of waiting for autovacuum.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.recertification import run_recertification
 from escalation.workflows.refreshers import run_refresher_offers
 from escalation.workflows.reminders import run_due_reminders
+from lms.table_statistics import fresh_statistics
 
 Workflow = Callable[..., dict]
 
@@ -89,6 +94,13 @@ def register_workflow(name: str, run: Workflow, *, before: str = "dispatch", lab
     WORKFLOWS.insert(names.index(before), (name, run))
 
 
+def run_workflow(name: str, func: Workflow, *, as_of: dt.datetime, dry_run: bool = False) -> dict:
+    """One workflow's run and its summary; after a real run, ``ANALYZE`` of the tables it wrote
+    many rows into (``lms.table_statistics``). The bench times workflows through this too."""
+    with fresh_statistics(enabled=not dry_run):
+        return dict(func(as_of=as_of, dry_run=dry_run and name in LEAVES_THE_DATABASE))
+
+
 # Called before (done=False) and after (done=True) each workflow, inside the run (for a dry run,
 # before the rollback): the preview reads who tonight's messages go to (escalation.preview).
 # The summaries stay the run's own figures, the same for a dry run and a real one.
@@ -118,7 +130,7 @@ def _run(*, as_of: dt.datetime, dry_run: bool, only: list[str] | None, watch: Wa
         if watch is not None:
             watch(name, done=False)
         try:
-            summary = dict(func(as_of=as_of, dry_run=dry_run and name in LEAVES_THE_DATABASE))
+            summary = run_workflow(name, func, as_of=as_of, dry_run=dry_run)
             if watch is not None:
                 watch(name, done=True)
         except Exception as error:

@@ -51,6 +51,7 @@ from lms.invitations import invitation_send, uses_sso
 from lms.languages import language_code, validate_language_message
 from lms.models import AuditEntry, Department, User
 from lms.services import USER_AUDITED_FIELDS, user_audit_changed, user_audit_created
+from lms.table_statistics import fresh_statistics
 from lms.uploads import binary_problem, display_filename
 
 USER_COLUMNS = [
@@ -1239,7 +1240,10 @@ def import_run(
     outcome.total = len({row.line for row in rows} | {error.line for error in errors if error.line > 1})
     if progress:
         progress(0, outcome.total)
-    with transaction.atomic():
+    # A large file fills tables that are then planned from figures taken before it (a first import
+    # of 100,000 people into an empty site): tables written past lms.table_statistics' threshold
+    # are analysed once the transaction has committed.
+    with fresh_statistics(enabled=not dry_run), transaction.atomic():
         # Lines that read cleanly are also checked against the database, so one round lists
         # every bad line of the file.
         plan, plan_errors = plan_rows(rows) if rows else (None, [])
