@@ -76,7 +76,8 @@ class UserForm(forms.ModelForm):
     hire_date = DateField(label=_("Hire date"), required=False)
     manager = PersonField(label=_("Manager"), queryset=User.objects.none(), required=False)
     # Each language named in its own language (lms.languages), so the person can find theirs.
-    locale = forms.ChoiceField(label=capfirst(_("language")), choices=language_choices, initial="en-gb")
+    # Not required: a form sent without it (an older page, a script) keeps the person's language.
+    locale = forms.ChoiceField(label=capfirst(_("language")), choices=language_choices, initial="en-gb", required=False)
 
     class Meta:
         model = User
@@ -108,6 +109,9 @@ class UserForm(forms.ModelForm):
         if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise ValidationError(_("A user with this email address already exists."))
         return email
+
+    def clean_locale(self):
+        return self.cleaned_data.get("locale") or self.instance.locale or "en-gb"
 
     def clean_employee_id(self):
         employee_id = (self.cleaned_data.get("employee_id") or "").strip()
