@@ -16,12 +16,12 @@ FORMATS = (("xliff", _("XLIFF 1.2 (for translation tools)")), ("csv", _("CSV (fo
 
 
 def language_field(languages: list[str], **kwargs) -> forms.ChoiceField:
-    names = dict(settings.LANGUAGES)
-    return forms.ChoiceField(
-        label=_("Language"),
-        choices=[(code, f"{names[code]} ({native_name(code)})") for code in languages],
-        **kwargs,
-    )
+    def name(code: str) -> str:
+        # The language's name in the page's language, and in its own when that differs ("French (Français)").
+        local, own = str(dict(settings.LANGUAGES)[code]), native_name(code)
+        return local if local == own else f"{local} ({own})"
+
+    return forms.ChoiceField(label=_("Language"), choices=[(code, name(code)) for code in languages], **kwargs)
 
 
 class TranslationForm(forms.Form):

@@ -62,7 +62,8 @@ def status(request, pk: int):
         "chosen_status": statuses.get(chosen),
         "texts": texts,
         "export_form": ExportForm(initial={"language": chosen}, languages=languages),
-        "import_form": ImportForm(initial={"language": chosen}, languages=languages),
+        # Its own ids: both forms have a Language field on this page.
+        "import_form": ImportForm(initial={"language": chosen}, languages=languages, auto_id="import_%s"),
     }
     return render(request, "course_translations/status.html", context)
 
