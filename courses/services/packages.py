@@ -16,6 +16,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Prefetch, Q
@@ -25,6 +26,7 @@ from django.utils.translation import ngettext
 from courses import files as course_files
 from courses.models import MAX_DUE_DAYS, Choice, Course, LearningResource, Module, Question, Quiz
 from lms.html import sanitise_html
+from lms.languages import language_codes
 
 FORMAT = "lms-course-package"
 FORMAT_VERSION = 1
@@ -95,6 +97,35 @@ MODULE_PARTS: dict[str, Any] = {}
 
 def register_module_part(part) -> None:
     MODULE_PARTS[part.key] = part
+
+
+# Optional top-level parts of any package that another app supplies: courses.translations
+# registers "translations" from its AppConfig.ready (it builds on the course forms, which build on
+# these services). A part checks its value (``check(check, value, path, package)``), exports it
+# (``export(course=..., objects=...)``) and builds its rows (``build(course=..., value=...,
+# objects=...)``); ``objects`` are the course's objects by their stable package reference
+# (``package_objects``), never by database id.
+PACKAGE_PARTS: dict[str, Any] = {}
+
+
+def register_package_part(part) -> None:
+    PACKAGE_PARTS[part.key] = part
+
+
+def package_objects(course: Course, modules, resources, quizzes) -> list[tuple[str, Any]]:
+    """(reference, object) for the course and each module, resource, quiz, question and choice of
+    a package, in package order: "course", "module:<key>", "resource:<key>", "quiz:<i>",
+    "question:<i>.<j>" and "choice:<i>.<j>.<k>" (positions in the package's arrays, from 0).
+    ``quizzes`` are (quiz, [(question, [choices])]) in package order."""
+    objects: list[tuple[str, Any]] = [("course", course)]
+    objects += [(f"module:{module.key}", module) for module in modules]
+    objects += [(f"resource:{resource.key}", resource) for resource in resources]
+    for q_index, (quiz, questions) in enumerate(quizzes):
+        objects.append((f"quiz:{q_index}", quiz))
+        for n_index, (question, choices) in enumerate(questions):
+            objects.append((f"question:{q_index}.{n_index}", question))
+            objects += [(f"choice:{q_index}.{n_index}.{c_index}", choice) for c_index, choice in enumerate(choices)]
+    return objects
 
 
 def part_path(path: str):
@@ -318,7 +349,7 @@ def course_rule_problems(
 def package_problems(package: Any) -> list[str]:
     """Every problem of a package as ``path: message``; empty for a valid package."""
     check = _Checker()
-    if not check.object(package, "", TOP_KEYS):
+    if not check.object(package, "", TOP_KEYS, optional=tuple(PACKAGE_PARTS)):
         if not isinstance(package, dict):
             return [_("the package must be a JSON object")]
         return check.problems
@@ -333,7 +364,10 @@ def package_problems(package: Any) -> list[str]:
     resource_keys_allowed = RESOURCE_KEYS + (tuple(RESOURCE_FILE_SLOTS) if with_files else ())
 
     course = package["course"]
-    if check.object(course, "course", COURSE_KEYS):
+    # "language" is optional: packages written before courses had a language are in the site's.
+    if check.object(course, "course", COURSE_KEYS, optional=("language",)):
+        if "language" in course:
+            check.one_of(course["language"], "course.language", language_codes())
         code_ok = check.string(course["code"], "course.code", max_length=max_length(Course, "code"))
         if code_ok and not CODE_PATTERN.match(course["code"]):
             check.add("course.code", _("must contain only letters, digits, hyphens and underscores"))
@@ -445,6 +479,9 @@ def package_problems(package: Any) -> list[str]:
                 continue
             for q_index, question in enumerate(quiz["questions"]):
                 _check_question(check, question, f"{path}.questions[{q_index}]", reference, module_keys, resource_keys)
+    for key, part in PACKAGE_PARTS.items():
+        if key in package:
+            part.check(check, package[key], key, package)
     return check.problems
 
 
@@ -589,6 +626,7 @@ def _build_course(package: dict, *, status: str, files=None) -> Course:
         version=data["version"],
         title=data["title"],
         description=data["description"],
+        language=data.get("language", settings.LANGUAGE_CODE),
         status=status,
         pass_mark=rules["pass_mark"],
         max_attempts=rules["max_attempts"],
@@ -637,6 +675,7 @@ def _build_course(package: dict, *, status: str, files=None) -> Course:
             _attach_files(resources[item["key"]], item, RESOURCE_FILE_SLOTS, files)
     # Quizzes keep their package order through their primary keys (the export orders by pk).
     # A quiz played by a module part (a SCORM package grading the course) is built by that part.
+    built_quizzes = []
     for item in package["quizzes"]:
         quiz = Quiz.objects.create(
             course=course,
@@ -648,6 +687,7 @@ def _build_course(package: dict, *, status: str, files=None) -> Course:
             shuffle_choices=item["shuffle_choices"],
             retake_missed_only=item["retake_missed_only"],
         )
+        built_quizzes.append((quiz, []))
         for q_index, q in enumerate(item["questions"]):
             remediation = q["remediation"]
             question = Question.objects.create(
@@ -660,15 +700,21 @@ def _build_course(package: dict, *, status: str, files=None) -> Course:
                 remediation_module=modules[remediation["module"]] if remediation["module"] else None,
                 remediation_resource=resources[remediation["resource"]] if remediation["resource"] else None,
             )
-            Choice.objects.bulk_create(
+            choices = Choice.objects.bulk_create(
                 Choice(
                     question=question, order=c_index, text=c["text"], is_correct=c["correct"], feedback=c["feedback"]
                 )
                 for c_index, c in enumerate(q["choices"])
             )
+            built_quizzes[-1][1].append((question, choices))
     if package["format_version"] == FILES_FORMAT_VERSION:
         for part in MODULE_PARTS.values():
             part.build(course=course, modules=modules, items=package["modules"], files=files)
+    if any(key in package for key in PACKAGE_PARTS):
+        objects = package_objects(course, modules.values(), resources.values(), built_quizzes)
+        for key, part in PACKAGE_PARTS.items():
+            if key in package:
+                part.build(course=course, value=package[key], objects=objects)
     return course
 
 
@@ -757,6 +803,13 @@ def course_export_package(*, course: Course) -> dict:
     def parts_of(module) -> dict:
         return {key: refs[module.pk] for key, refs in part_refs.items() if module.pk in refs}
 
+    quizzes = [quiz for quiz in course.quizzes.all() if quiz.pk not in part_quizzes]
+    objects = package_objects(
+        course,
+        course.modules.all(),
+        course.resources.all(),
+        [(quiz, [(question, question.choices.all()) for question in quiz.questions.all()]) for quiz in quizzes],
+    )
     return {
         "format": FORMAT,
         "format_version": FILES_FORMAT_VERSION if with_files else FORMAT_VERSION,
@@ -765,6 +818,7 @@ def course_export_package(*, course: Course) -> dict:
             "version": course.version,
             "title": course.title,
             "description": course.description,
+            "language": course.language,
             "rules": {
                 "pass_mark": course.pass_mark,
                 "max_attempts": course.max_attempts,
@@ -833,9 +887,9 @@ def course_export_package(*, course: Course) -> dict:
                     for question in quiz.questions.all()
                 ],
             }
-            for quiz in course.quizzes.all()
-            if quiz.pk not in part_quizzes
+            for quiz in quizzes
         ],
+        **{key: part.export(course=course, objects=objects) for key, part in PACKAGE_PARTS.items()},
     }
 
 

@@ -11,7 +11,10 @@ class CourseTranslationsConfig(AppConfig):
     verbose_name = _("Course translations")
 
     def ready(self) -> None:
+        from courses.services.packages import register_package_part
         from courses.translations import registry
+        from courses.translations.packages import TranslationsPart
 
         registry.register_course_kinds()
         registry.connect_save_guard()
+        register_package_part(TranslationsPart())
