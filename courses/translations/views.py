@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Course
-from courses.translations import exchange, registry
+from courses.translations import registry
+from courses.translations.exchange import importing, tabular, texts, xliff
 from courses.translations.forms import ExportForm, ImportForm, TranslationForm
 from courses.translations.selectors import available_languages, other_languages, translation_status
 from courses.translations.services import translation_delete, translation_save
@@ -44,23 +45,21 @@ def status(request, pk: int):
     statuses = translation_status(course)
     available = set(available_languages(course))
     rows = [
-        {"status": statuses[code], "name": exchange.language_name(code), "available": code in available}
+        {"status": statuses[code], "name": texts.language_name(code), "available": code in available}
         for code in languages
     ]
     if not chosen:
         # The first language with work left, so the page opens on something to do.
         chosen = next((code for code in languages if not statuses[code].complete), languages[0] if languages else "")
-    texts = (
-        [row for row in exchange.text_rows(course, chosen) if row.state != exchange.State.TRANSLATED] if chosen else []
-    )
+    to_do = [row for row in texts.text_rows(course, chosen) if row.state != texts.State.TRANSLATED] if chosen else []
     context = {
         "course": course,
-        "course_language": exchange.language_name(course.language),
+        "course_language": texts.language_name(course.language),
         "rows": rows,
         "chosen": chosen,
-        "chosen_name": exchange.language_name(chosen) if chosen else "",
+        "chosen_name": texts.language_name(chosen) if chosen else "",
         "chosen_status": statuses.get(chosen),
-        "texts": texts,
+        "texts": to_do,
         "export_form": ExportForm(initial={"language": chosen}, languages=languages),
         # Its own ids: both forms have a Language field on this page.
         "import_form": ImportForm(initial={"language": chosen}, languages=languages, auto_id="import_%s"),
@@ -68,9 +67,9 @@ def status(request, pk: int):
     return render(request, "course_translations/status.html", context)
 
 
-def _text_or_404(course: Course, language: str, kind: str, object_id: int, field: str) -> exchange.TextRow:
-    wanted = exchange.unit_id(kind, object_id, field)
-    for row in exchange.text_rows(course, language):
+def _text_or_404(course: Course, language: str, kind: str, object_id: int, field: str) -> texts.TextRow:
+    wanted = texts.unit_id(kind, object_id, field)
+    for row in texts.text_rows(course, language):
         if row.unit_id == wanted:
             return row
     raise Http404
@@ -108,7 +107,7 @@ def edit(request, pk: int, language: str, kind: str, object_id: int, field: str)
             messages.success(
                 request,
                 _("%(language)s translation of %(label)s saved.")
-                % {"language": exchange.language_name(language), "label": row.label},
+                % {"language": texts.language_name(language), "label": row.label},
             )
             return redirect(_status_url(course, language))
     context = {
@@ -116,8 +115,8 @@ def edit(request, pk: int, language: str, kind: str, object_id: int, field: str)
         "row": row,
         "form": form,
         "language": language,
-        "language_name": exchange.language_name(language),
-        "course_language": exchange.language_name(course.language),
+        "language_name": texts.language_name(language),
+        "course_language": texts.language_name(course.language),
         "cancel_url": _status_url(course, language),
     }
     return render(request, "course_translations/edit.html", context)
@@ -141,7 +140,7 @@ def delete(request, pk: int, language: str, kind: str, object_id: int, field: st
             messages.success(
                 request,
                 _("%(language)s translation of %(label)s deleted; learners see the main text.")
-                % {"language": exchange.language_name(language), "label": row.label},
+                % {"language": texts.language_name(language), "label": row.label},
             )
         else:
             messages.warning(request, _("%(label)s had no translation to delete.") % {"label": row.label})
@@ -158,11 +157,11 @@ def export(request, pk: int):
         return redirect(_status_url(course))
     language, file_format = form.cleaned_data["language"], form.cleaned_data["format"]
     if file_format == "xliff":
-        response = HttpResponse(exchange.export_xliff(course, language), content_type="application/xliff+xml")
-        filename = exchange.export_filename(course, language, "xlf")
+        response = HttpResponse(xliff.export_xliff(course, language), content_type="application/xliff+xml")
+        filename = texts.export_filename(course, language, "xlf")
     else:
-        response = HttpResponse(exchange.export_csv(course, language), content_type="text/csv; charset=utf-8")
-        filename = exchange.export_filename(course, language, "csv")
+        response = HttpResponse(tabular.export_csv(course, language), content_type="text/csv; charset=utf-8")
+        filename = texts.export_filename(course, language, "csv")
     return attachment_headers(response, filename)
 
 
@@ -182,11 +181,11 @@ def import_file(request, pk: int):
         language = form.cleaned_data["language"]
         try:
             data = read_text_upload(form.cleaned_data["file"], expected="XLIFF or CSV")
-            summary = exchange.translations_import(course=course, language=language, data=data, by=request.user)
+            summary = importing.translations_import(course=course, language=language, data=data, by=request.user)
         except ValidationError as error:
             problems = error.messages
         else:
-            name = exchange.language_name(language)
+            name = texts.language_name(language)
             if summary.changed:
                 messages.success(
                     request,

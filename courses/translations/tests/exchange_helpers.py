@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
-from courses.translations.exchange import XLIFF_NS
+from courses.translations.exchange.xliff import XLIFF_NS
 
 NS = {"x": XLIFF_NS}
 # Written back without ns0: prefixes, as a translation tool would (test process only).

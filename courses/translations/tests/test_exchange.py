@@ -8,7 +8,7 @@ from django.template.defaultfilters import filesizeformat
 
 from courses.models import Module
 from courses.tests.factories import make_course
-from courses.translations import exchange
+from courses.translations.exchange import importing, tabular, xliff
 from courses.translations.models import TextTranslation
 from courses.translations.selectors import available_languages, digest, source_texts, translation_status
 from courses.translations.services import translation_save
@@ -31,7 +31,7 @@ def admin():
 
 def refusal(course, language: str, data: bytes, admin) -> list[str]:
     with pytest.raises(ValidationError) as caught:
-        exchange.translations_import(course=course, language=language, data=data, by=admin)
+        importing.translations_import(course=course, language=language, data=data, by=admin)
     return caught.value.messages
 
 
@@ -43,7 +43,7 @@ def first_module(course) -> Module:
 
 
 def test_xliff_export_names_the_course_languages_and_every_text_with_its_digest(course):
-    data = exchange.export_xliff(course, "fr")
+    data = xliff.export_xliff(course, "fr")
 
     assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
     assert b'<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">' in data
@@ -64,14 +64,14 @@ def test_xliff_export_carries_the_current_translation_as_target(course, admin):
         course=course, language="fr", kind="module", object_id=module.pk, field="title", text="Alarme", by=admin
     )
 
-    units = xliff_units(exchange.export_xliff(course, "fr"))
+    units = xliff_units(xliff.export_xliff(course, "fr"))
 
     assert units[f"module:{module.pk}:title"]["target"] == "Alarme"
     assert units[f"module:{module.pk}:body"]["target"] is None
 
 
 def test_csv_export_has_one_row_per_text_with_id_label_digest_source_and_translation(course):
-    rows = csv_rows(exchange.export_csv(course, "de"))
+    rows = csv_rows(tabular.export_csv(course, "de"))
 
     assert rows[0] == ["id", "label", "source_digest", "source (en-gb)", "translation (de)"]
     assert len(rows) == 1 + len(source_texts(course))
@@ -92,16 +92,16 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_a_formula(cours
         course=course, language="fr", kind="module", object_id=module.pk, field="title", text=f"{prefix}1+1", by=admin
     )
 
-    [row] = [row for row in csv_rows(exchange.export_csv(course, "fr")) if row[0] == f"module:{module.pk}:title"]
+    [row] = [row for row in csv_rows(tabular.export_csv(course, "fr")) if row[0] == f"module:{module.pk}:title"]
 
     assert row[3] == f'\'{prefix}HYPERLINK("http://evil")'
     assert row[4] == f"'{prefix}1+1"
-    assert not row[1].startswith(exchange.FORMULA_PREFIXES)
+    assert not row[1].startswith(tabular.FORMULA_PREFIXES)
 
 
 @pytest.mark.parametrize("text", ["=1+1", "'quoted", "''=x", "-", "plain", "'"])
 def test_the_spreadsheet_quote_round_trips_exactly(text):
-    assert exchange.from_spreadsheet_safe(exchange.spreadsheet_safe(text)) == text
+    assert tabular.from_spreadsheet_safe(tabular.spreadsheet_safe(text)) == text
 
 
 # --- round trips ----------------------------------------------------------------------------
@@ -110,8 +110,8 @@ def test_the_spreadsheet_quote_round_trips_exactly(text):
 def test_xliff_round_trip_completes_the_language_and_offers_it_to_learners(course, admin):
     assert translation_status(course)["fr"].missing == len(source_texts(course))
 
-    summary = exchange.translations_import(
-        course=course, language="fr", data=fill_xliff(exchange.export_xliff(course, "fr")), by=admin
+    summary = importing.translations_import(
+        course=course, language="fr", data=fill_xliff(xliff.export_xliff(course, "fr")), by=admin
     )
 
     total = len(source_texts(course))
@@ -129,9 +129,9 @@ def test_xliff_round_trip_completes_the_language_and_offers_it_to_learners(cours
 
 def test_csv_round_trip_keeps_formula_like_translations_as_text(course, admin):
     module = first_module(course)
-    data = fill_csv(exchange.export_csv(course, "es"), lambda source: exchange.spreadsheet_safe("=ES " + source))
+    data = fill_csv(tabular.export_csv(course, "es"), lambda source: tabular.spreadsheet_safe("=ES " + source))
 
-    summary = exchange.translations_import(course=course, language="es", data=data, by=admin)
+    summary = importing.translations_import(course=course, language="es", data=data, by=admin)
 
     assert summary.added == len(source_texts(course))
     title = TextTranslation.objects.get(kind="module", object_id=module.pk, field="title", language="es")
@@ -143,21 +143,21 @@ def test_html_targets_are_sanitised_as_the_main_body_is(course, admin):
     module = first_module(course)
     uid = f"module:{module.pk}:body"
     data = fill_xliff(
-        exchange.export_xliff(course, "fr"), lambda s: '<p onclick="x()">Lisez.</p><script>alert(1)</script>', {uid}
+        xliff.export_xliff(course, "fr"), lambda s: '<p onclick="x()">Lisez.</p><script>alert(1)</script>', {uid}
     )
 
-    exchange.translations_import(course=course, language="fr", data=data, by=admin)
+    importing.translations_import(course=course, language="fr", data=data, by=admin)
 
     assert TextTranslation.objects.get(kind="module", object_id=module.pk, field="body").text == "<p>Lisez.</p>"
 
 
 def test_a_replayed_import_changes_nothing_and_says_so(course, admin):
-    data = fill_xliff(exchange.export_xliff(course, "fr"))
-    exchange.translations_import(course=course, language="fr", data=data, by=admin)
+    data = fill_xliff(xliff.export_xliff(course, "fr"))
+    importing.translations_import(course=course, language="fr", data=data, by=admin)
     before = list(TextTranslation.objects.order_by("pk").values_list("pk", "text", "source_digest", "updated_at"))
     audits = AuditEntry.objects.count()
 
-    summary = exchange.translations_import(course=course, language="fr", data=data, by=admin)
+    summary = importing.translations_import(course=course, language="fr", data=data, by=admin)
 
     assert not summary.changed
     assert (summary.added, summary.updated, summary.unchanged) == (0, 0, len(before))
@@ -168,8 +168,8 @@ def test_a_replayed_import_changes_nothing_and_says_so(course, admin):
 
 
 def test_an_import_is_audited_with_its_summary(course, admin):
-    exchange.translations_import(
-        course=course, language="fr", data=fill_xliff(exchange.export_xliff(course, "fr")), by=admin
+    importing.translations_import(
+        course=course, language="fr", data=fill_xliff(xliff.export_xliff(course, "fr")), by=admin
     )
 
     entry = AuditEntry.objects.filter(reason__startswith="Translations imported").get()
@@ -184,9 +184,9 @@ def test_empty_targets_are_skipped_not_deletions(course, admin):
     translation_save(
         course=course, language="fr", kind="module", object_id=module.pk, field="title", text="Alarme", by=admin
     )
-    data = fill_xliff(exchange.export_xliff(course, "fr"), lambda s: "   ")
+    data = fill_xliff(xliff.export_xliff(course, "fr"), lambda s: "   ")
 
-    summary = exchange.translations_import(course=course, language="fr", data=data, by=admin)
+    summary = importing.translations_import(course=course, language="fr", data=data, by=admin)
 
     assert (summary.added, summary.updated, summary.empty) == (0, 0, len(source_texts(course)))
     assert TextTranslation.objects.get().text == "Alarme"
@@ -201,8 +201,8 @@ def test_an_outdated_translation_imported_again_is_updated_and_current(course, a
     assert translation_status(course)["fr"].outdated == 1
     uid = f"module:{module.pk}:title"
 
-    summary = exchange.translations_import(
-        course=course, language="fr", data=fill_xliff(exchange.export_xliff(course, "fr"), only={uid}), by=admin
+    summary = importing.translations_import(
+        course=course, language="fr", data=fill_xliff(xliff.export_xliff(course, "fr"), only={uid}), by=admin
     )
 
     assert (summary.added, summary.updated) == (0, 1)
@@ -216,7 +216,7 @@ def test_an_outdated_translation_imported_again_is_updated_and_current(course, a
 
 def test_a_changed_source_text_refuses_the_whole_file_listing_the_changed_texts(course, admin):
     module = first_module(course)
-    data = fill_xliff(exchange.export_xliff(course, "fr"))
+    data = fill_xliff(xliff.export_xliff(course, "fr"))
     Module.objects.filter(pk=module.pk).update(title="Raising the alarm", body="<p>Break the glass.</p>")
 
     messages = refusal(course, "fr", data, admin)
@@ -232,7 +232,7 @@ def test_a_changed_source_text_refuses_the_whole_file_listing_the_changed_texts(
 
 def test_a_stale_csv_is_refused_too(course, admin):
     module = first_module(course)
-    data = fill_csv(exchange.export_csv(course, "fr"))
+    data = fill_csv(tabular.export_csv(course, "fr"))
     Module.objects.filter(pk=module.pk).update(title="Raising the alarm")
 
     messages = refusal(course, "fr", data, admin)
@@ -242,7 +242,7 @@ def test_a_stale_csv_is_refused_too(course, admin):
 
 
 def test_an_unknown_id_is_refused_naming_the_unit(course, admin):
-    data = fill_xliff(exchange.export_xliff(course, "fr")).replace(
+    data = fill_xliff(xliff.export_xliff(course, "fr")).replace(
         f'id="course:{course.pk}:title"'.encode(), b'id="module:99999999:title"'
     )
 
@@ -255,7 +255,7 @@ def test_an_unknown_id_is_refused_naming_the_unit(course, admin):
 def test_an_id_of_another_course_is_refused(course, admin):
     other = make_course(questions=1, modules=1, code="GDPR-1")
     other_module = first_module(other)
-    data = fill_xliff(exchange.export_xliff(course, "fr")).replace(
+    data = fill_xliff(xliff.export_xliff(course, "fr")).replace(
         f'id="course:{course.pk}:title"'.encode(), f'id="module:{other_module.pk}:title"'.encode()
     )
 
@@ -268,14 +268,14 @@ def test_an_id_of_another_course_is_refused(course, admin):
 def test_the_other_courses_file_is_refused_as_a_whole(course, admin):
     other = make_course(questions=1, modules=1, code="GDPR-1")
 
-    messages = refusal(course, "fr", fill_xliff(exchange.export_xliff(other, "fr")), admin)
+    messages = refusal(course, "fr", fill_xliff(xliff.export_xliff(other, "fr")), admin)
 
     assert messages[0] == "The file was exported from “course GDPR-1 v1”, not from this course (“course FIRE-1 v1”)."
     assert TextTranslation.objects.count() == 0
 
 
 def test_a_csv_line_with_an_unknown_id_is_named_by_line(course, admin):
-    data = fill_csv(exchange.export_csv(course, "fr")).replace(
+    data = fill_csv(tabular.export_csv(course, "fr")).replace(
         f"course:{course.pk}:description".encode(), b"course:0:nonsense"
     )
 
@@ -285,7 +285,7 @@ def test_a_csv_line_with_an_unknown_id_is_named_by_line(course, admin):
 
 
 def test_a_malformed_id_is_refused(course, admin):
-    data = fill_csv(exchange.export_csv(course, "fr")).replace(f"course:{course.pk}:title".encode(), b"title")
+    data = fill_csv(tabular.export_csv(course, "fr")).replace(f"course:{course.pk}:title".encode(), b"title")
 
     assert refusal(course, "fr", data, admin) == [
         "Line 2 (title): “title” is not a text id of the form kind:number:field."
@@ -293,10 +293,10 @@ def test_a_malformed_id_is_refused(course, admin):
 
 
 def test_a_file_for_another_target_language_is_refused(course, admin):
-    xliff = fill_xliff(exchange.export_xliff(course, "de"))
-    csv_data = fill_csv(exchange.export_csv(course, "de"))
+    xliff_data = fill_xliff(xliff.export_xliff(course, "de"))
+    csv_data = fill_csv(tabular.export_csv(course, "de"))
 
-    assert refusal(course, "fr", xliff, admin) == [
+    assert refusal(course, "fr", xliff_data, admin) == [
         "The file's target language is “de”, but this import is for French (fr). Choose the file's language, "
         "or export the file for French."
     ]
@@ -308,7 +308,7 @@ def test_a_file_for_another_target_language_is_refused(course, admin):
 
 
 def test_the_courses_own_language_is_refused(course, admin):
-    messages = refusal(course, "en-gb", fill_xliff(exchange.export_xliff(course, "fr")), admin)
+    messages = refusal(course, "en-gb", fill_xliff(xliff.export_xliff(course, "fr")), admin)
 
     assert messages == ["en-gb is not a language this course can be translated into (its main language is en-gb)."]
 
@@ -340,7 +340,7 @@ def test_a_malformed_file_is_refused_with_what_is_wrong(course, admin, data, mes
 
 
 def test_a_unit_without_its_digest_is_refused(course, admin):
-    data = fill_xliff(exchange.export_xliff(course, "fr"))
+    data = fill_xliff(xliff.export_xliff(course, "fr"))
     data = data.replace(f"source-digest: {digest(course.title)}".encode(), b"no digest here")
 
     assert refusal(course, "fr", data, admin) == [
@@ -349,7 +349,7 @@ def test_a_unit_without_its_digest_is_refused(course, admin):
 
 
 def test_a_csv_line_with_a_broken_digest_is_refused(course, admin):
-    data = fill_csv(exchange.export_csv(course, "fr")).replace(digest(course.title).encode(), b"abc")
+    data = fill_csv(tabular.export_csv(course, "fr")).replace(digest(course.title).encode(), b"abc")
 
     assert refusal(course, "fr", data, admin) == [
         f"Line 2 (course:{course.pk}:title): the source_digest column must hold the 64-character digest of the export."
@@ -357,7 +357,7 @@ def test_a_csv_line_with_a_broken_digest_is_refused(course, admin):
 
 
 def test_a_unit_appearing_twice_is_refused(course, admin):
-    rows = fill_csv(exchange.export_csv(course, "fr")).decode().splitlines()
+    rows = fill_csv(tabular.export_csv(course, "fr")).decode().splitlines()
     data = "\n".join([*rows, rows[1]]).encode()
 
     messages = refusal(course, "fr", data, admin)
@@ -370,7 +370,7 @@ def test_a_unit_appearing_twice_is_refused(course, admin):
 
 def test_every_problem_is_listed_and_nothing_is_written(course, admin):
     module = first_module(course)
-    data = fill_xliff(exchange.export_xliff(course, "fr"))
+    data = fill_xliff(xliff.export_xliff(course, "fr"))
     data = data.replace(f'id="course:{course.pk}:title"'.encode(), b'id="module:99999999:title"')
     Module.objects.filter(pk=module.pk).update(title="Raising the alarm")
 
@@ -385,7 +385,7 @@ def test_every_problem_is_listed_and_nothing_is_written(course, admin):
 def test_a_translation_too_long_for_its_field_is_refused(course, admin):
     module = first_module(course)
     uid = f"module:{module.pk}:title"
-    data = fill_xliff(exchange.export_xliff(course, "fr"), lambda s: "x" * 201, {uid})
+    data = fill_xliff(xliff.export_xliff(course, "fr"), lambda s: "x" * 201, {uid})
 
     assert refusal(course, "fr", data, admin) == [
         f"Unit {uid}: the translation has 201 characters; this field holds at most 200."
@@ -394,7 +394,7 @@ def test_a_translation_too_long_for_its_field_is_refused(course, admin):
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(course, admin, settings):
     settings.UPLOAD_MAX_BYTES = 10_000
-    data = fill_xliff(exchange.export_xliff(course, "fr"), lambda s: "x" * 20_000)
+    data = fill_xliff(xliff.export_xliff(course, "fr"), lambda s: "x" * 20_000)
 
     assert refusal(course, "fr", data, admin) == [
         f"The file is too large ({filesizeformat(len(data))}); the limit is {filesizeformat(10_000)}."
@@ -429,7 +429,7 @@ def test_entities_and_dtds_are_refused(course, admin, data):
 
 
 def test_a_target_with_markup_elements_is_refused(course, admin):
-    data = fill_xliff(exchange.export_xliff(course, "fr"), only=set())
+    data = fill_xliff(xliff.export_xliff(course, "fr"), only=set())
     data = data.replace(
         f'<trans-unit id="course:{course.pk}:title" xml:space="preserve">'.encode(),
         f'<trans-unit id="course:{course.pk}:title" xml:space="preserve"><target>Sécurité <g id="1">incendie</g></target>'.encode(),
@@ -439,3 +439,22 @@ def test_a_target_with_markup_elements_is_refused(course, admin):
         f"Unit course:{course.pk}:title: the target contains markup elements (<g>) this import does not read; "
         "write the translation as text only."
     ]
+
+
+def test_a_main_text_edited_during_the_import_refuses_the_file(course, admin, monkeypatch):
+    module = first_module(course)
+    uid = f"module:{module.pk}:title"
+    data = fill_xliff(xliff.export_xliff(course, "fr"), only={uid, f"course:{course.pk}:title"})
+    real_save = importing.translation_save
+
+    def save_after_an_edit(**kwargs):
+        if kwargs["kind"] == "module":
+            Module.objects.filter(pk=module.pk).update(title="Edited meanwhile")
+        return real_save(**kwargs)
+
+    monkeypatch.setattr(importing, "translation_save", save_after_an_edit)
+
+    assert refusal(course, "fr", data, admin) == [
+        f"Unit {uid}: the main text changed while the file was being imported; import the file again."
+    ]
+    assert TextTranslation.objects.count() == 0

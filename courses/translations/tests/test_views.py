@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from courses.models import Module
 from courses.tests.factories import make_course
-from courses.translations import exchange
+from courses.translations.exchange import importing, tabular, xliff
 from courses.translations.models import TextTranslation
 from courses.translations.selectors import digest, source_texts
 from courses.translations.services import translation_save
@@ -85,8 +85,8 @@ def test_the_status_page_counts_each_language_and_lists_what_is_missing_or_outda
 
 
 def test_a_complete_language_says_so_and_is_offered(admin_client, course):
-    exchange.translations_import(
-        course=course, language="de", data=fill_xliff(exchange.export_xliff(course, "de")), by=None
+    importing.translations_import(
+        course=course, language="de", data=fill_xliff(xliff.export_xliff(course, "de")), by=None
     )
 
     response = admin_client.get(status_url(course, "de"))
@@ -134,7 +134,7 @@ def test_learners_and_managers_are_refused(client, course, role):
     assert client.post(edit_url(course, "fr", "module", module.pk, "title", "delete")).status_code == 403
     imported = client.post(
         reverse("authoring_translations_import", args=[course.pk]),
-        {"language": "fr", "file": upload(fill_xliff(exchange.export_xliff(course, "fr")))},
+        {"language": "fr", "file": upload(fill_xliff(xliff.export_xliff(course, "fr")))},
     )
     assert imported.status_code == 403
     assert TextTranslation.objects.count() == 0
@@ -221,14 +221,14 @@ def test_an_admin_deletes_a_translation(admin_client, course):
 def test_export_downloads_xliff_or_csv_named_after_the_course(admin_client, course):
     url = reverse("authoring_translations_export", args=[course.pk])
 
-    xliff = admin_client.get(url, {"language": "fr", "format": "xliff"})
+    xliff_file = admin_client.get(url, {"language": "fr", "format": "xliff"})
     csv_file = admin_client.get(url, {"language": "fr", "format": "csv"})
 
-    assert xliff["Content-Type"] == "application/xliff+xml"
-    assert xliff["Content-Disposition"] == 'attachment; filename="FIRE-1-v1-fr.xlf"'
-    assert xliff.content == exchange.export_xliff(course, "fr")
+    assert xliff_file["Content-Type"] == "application/xliff+xml"
+    assert xliff_file["Content-Disposition"] == 'attachment; filename="FIRE-1-v1-fr.xlf"'
+    assert xliff_file.content == xliff.export_xliff(course, "fr")
     assert csv_file["Content-Disposition"] == 'attachment; filename="FIRE-1-v1-fr.csv"'
-    assert csv_file.content == exchange.export_csv(course, "fr")
+    assert csv_file.content == tabular.export_csv(course, "fr")
 
 
 def test_an_export_without_a_language_goes_back_saying_so(admin_client, course):
@@ -242,7 +242,7 @@ def test_an_export_without_a_language_goes_back_saying_so(admin_client, course):
 
 def test_an_import_shows_its_summary_and_a_replay_says_nothing_changed(admin_client, course):
     url = reverse("authoring_translations_import", args=[course.pk])
-    data = fill_csv(exchange.export_csv(course, "fr"))
+    data = fill_csv(tabular.export_csv(course, "fr"))
     total = len(source_texts(course))
 
     first = admin_client.post(url, {"language": "fr", "file": upload(data, "fire.csv")}, follow=True)
@@ -260,7 +260,7 @@ def test_an_import_shows_its_summary_and_a_replay_says_nothing_changed(admin_cli
 
 def test_a_refused_import_lists_its_problems_and_writes_nothing(admin_client, course):
     module = module_of(course)
-    data = fill_xliff(exchange.export_xliff(course, "fr"))
+    data = fill_xliff(xliff.export_xliff(course, "fr"))
     Module.objects.filter(pk=module.pk).update(title="Raising the alarm")
 
     response = admin_client.post(
@@ -283,3 +283,20 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(admin_client, cou
 
     assert response.context["problems"] == ["The file is too large (4.9\xa0KB); the limit is 1000\xa0bytes."]
     assert TextTranslation.objects.count() == 0
+
+
+def test_the_status_page_reads_a_fixed_number_of_queries_whatever_the_course_size(
+    admin_client, django_assert_max_num_queries
+):
+    small = make_course(questions=1, modules=1, code="SMALL-1")
+    large = make_course(questions=12, modules=8, code="LARGE-1")
+    for course in (small, large):
+        data = fill_xliff(xliff.export_xliff(course, "fr"))
+        importing.translations_import(course=course, language="fr", data=data, by=None)
+
+    with django_assert_max_num_queries(40) as small_queries:
+        admin_client.get(status_url(small, "de"))
+    with django_assert_max_num_queries(40) as large_queries:
+        admin_client.get(status_url(large, "de"))
+
+    assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
