@@ -28,6 +28,7 @@ from lms.uploads import binary_problem
 UNIT_ID = re.compile(r"^([a-z_]+):([0-9]{1,19}):([a-z_]+)$")
 # A problem list longer than this is cut, saying how many more there are.
 MAX_PROBLEMS = 200
+MAX_PK = 2**63 - 1
 
 
 @dataclass
@@ -65,8 +66,10 @@ class _Plan:
 def _belongs_elsewhere(course: Course, refs: dict[str, set[int]]) -> set[tuple[str, int]]:
     """Of the (kind, pk) pairs not in ``course``, those that exist (in another course): one query per kind."""
     elsewhere = set()
-    for kind, pks in refs.items():
+    for kind, numbers in refs.items():
         text_kind = registry.get(kind)
+        # An id past the largest primary key names nothing (and no database could be asked about it).
+        pks = [pk for pk in numbers if pk <= MAX_PK]
         if text_kind is None or not pks:
             continue
         found = text_kind.model.objects.filter(pk__in=pks).exclude(**{text_kind.course_lookup: course.pk})

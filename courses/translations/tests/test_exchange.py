@@ -458,3 +458,14 @@ def test_a_main_text_edited_during_the_import_refuses_the_file(course, admin, mo
         f"Unit {uid}: the main text changed while the file was being imported; import the file again."
     ]
     assert TextTranslation.objects.count() == 0
+
+
+def test_an_id_too_large_for_the_database_is_an_unknown_text(course, admin):
+    huge = "9" * 19
+    data = fill_xliff(xliff.export_xliff(course, "fr")).replace(
+        f'id="course:{course.pk}:title"'.encode(), f'id="module:{huge}:title"'.encode()
+    )
+
+    assert refusal(course, "fr", data, admin) == [
+        f"Unit module:{huge}:title: there is no such text in this course (it may have been deleted)."
+    ]
