@@ -20,6 +20,7 @@ from django.core import mail
 from django.utils import formats, timezone, translation
 
 from assignments.models import Assignment, Attempt
+from assignments.services.archive import assignment_archive
 from assignments.signals import attempt_failed
 from courses.tests.factories import AttemptFactory, ExemptionFactory, make_course
 from escalation.dispatch import run_dispatch
@@ -261,3 +262,22 @@ def test_the_warning_letter_pdf_is_in_the_learners_language_and_the_managers_cop
     # The letter it carries is the learner's, in the learner's language.
     [(_filename, copy_pdf, _mimetype)] = copy.attachments
     assert_in_pdf(translated(language, "Course"), pdf_text(copy_pdf), language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_withdrawn_course_says_why_in_the_learners_language_not_the_admins(
+    language, policy, english_request, django_capture_on_commit_callbacks
+):
+    learner = person(language, first_name="Yara")
+    assignment = assign(learner, make_course(title="Fire safety"), due=DAY + dt.timedelta(days=20))
+
+    # An English admin withdraws it (assigned in error): the row is written in their request.
+    with time_machine.travel(at(DAY, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assignment_archive(assignment=assignment, reason=Assignment.ArchiveReason.ASSIGNED_IN_ERROR)
+    run_dispatch()
+
+    message = the_one_email_to(learner)
+    reason = translated(language, "Assigned in error")
+    assert reason in message.body
+    assert "assigned in error" not in message.body.lower()
+    assert_root_element(html_of(message), language)
