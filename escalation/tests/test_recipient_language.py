@@ -21,12 +21,15 @@ from django.utils import formats, timezone, translation
 
 from assignments.models import Assignment, Attempt
 from assignments.services.archive import assignment_archive
+from assignments.services.attempts import attempt_start, attempt_submit
 from assignments.signals import attempt_failed
-from courses.tests.factories import AttemptFactory, ExemptionFactory, make_course
+from courses.models import Quiz
+from courses.tests.factories import AssignmentFactory, AttemptFactory, ExemptionFactory, answers_for, make_course
 from escalation.dispatch import run_dispatch
-from escalation.models import ReviewSession, WarningLetter
+from escalation.models import ReviewSession, WarningLetter, WebhookDelivery, WebhookSubscription
 from escalation.reviews import review_book
 from escalation.tests.conftest import assign, at
+from escalation.webhooks.services import webhook_endpoint_create
 from escalation.workflows.digests import run_checkins_and_digests
 from escalation.workflows.overdue import run_overdue_ladder
 from escalation.workflows.reminders import run_due_reminders
@@ -36,6 +39,7 @@ from lms.tests.recipient_language import (
     ZONES,
     assert_from_start_edge,
     assert_in_pdf,
+    catalogue,
     local_day,
     pdf_text,
     translated,
@@ -281,3 +285,41 @@ def test_a_withdrawn_course_says_why_in_the_learners_language_not_the_admins(
     assert reason in message.body
     assert "assigned in error" not in message.body.lower()
     assert_root_element(html_of(message), language)
+
+
+def test_webhook_payloads_carry_no_language_whoever_triggers_them(settings, django_capture_on_commit_callbacks):
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    webhook_endpoint_create(
+        name="HR warehouse",
+        url="http://127.0.0.1:9/hook",
+        events=[WebhookSubscription.Event.COMPLETION_RECORDED],
+        actor=AdminFactory(),
+    )
+    payloads = []
+    for language in ("en-gb", "fr"):
+        course = make_course(questions=1, title="Fire safety")
+        assignment = AssignmentFactory(learner=person(language), course=course)
+        # A French request (a learner passing on a French page) and an English one.
+        with translation.override(language), django_capture_on_commit_callbacks(execute=True):
+            attempt = attempt_start(assignment=assignment, quiz=course.quizzes.get(kind=Quiz.Kind.FINAL))
+            attempt_submit(attempt=attempt, answers=answers_for(attempt))
+        payloads.append(WebhookDelivery.objects.get(payload__data__completion__assignment_id=assignment.pk).payload)
+
+    def leaves(value, path=()):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from leaves(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from leaves(item, (*path, index))
+        else:
+            yield path, value
+
+    english, french = (dict(leaves(payload)) for payload in payloads)
+    assert english.keys() == french.keys()
+    french_words = {entry.msgstr for entry in catalogue("fr").values() if len(entry.msgstr) > 3}
+    assert not french_words & {value for value in french.values() if isinstance(value, str)}
+    # The same words where they are not about the person or the time: codes, states, types.
+    varying = ("id", "at", "email", "name", "number", "code", "url", "employee")
+    same = {path: value for path, value in english.items() if not any(part in str(path[-1]) for part in varying)}
+    assert {path: french[path] for path in same} == same
