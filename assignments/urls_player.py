@@ -8,6 +8,7 @@ from assignments.views import files, player
 
 urlpatterns = [
     path("<int:assignment_pk>/", player.course_overview, name="player_course"),
+    path("<int:assignment_pk>/language/", player.course_language, name="player_language"),
     path("<int:assignment_pk>/modules/<int:module_pk>/", player.module_detail, name="player_module"),
     path(
         "<int:assignment_pk>/modules/<int:module_pk>/watched/",

@@ -328,11 +328,11 @@ def booster_item_table(boosters: list) -> Table:
     )
 
 
-def item_document(*, course_code: str, day: dt.date) -> ReportDocument:
+def item_document(*, course_code: str, day: dt.date, language: str | None = None) -> ReportDocument:
     from reports.selectors.retention import booster_items
 
     boosters = booster_items(course_code=course_code)
-    items = selectors.item_analysis(course_code=course_code, boosters=boosters)
+    items = selectors.item_analysis(course_code=course_code, boosters=boosters, language=language)
     chart = charts.bar_chart(
         [
             (f"Q{i.question.order} {i.question.text}", None if i.wrong_share is None else round(100 * i.wrong_share, 1))

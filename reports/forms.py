@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.dates import day_text
 from lms.fields import DateField
+from lms.languages import language_choices
 from lms.models import Department
 from reports.selectors import STATES, ReportState
 
@@ -133,7 +134,10 @@ class AsOfForm(forms.Form):
 
 class ItemAnalysisForm(forms.Form):
     course = forms.ChoiceField(label=_("Course"), required=True)
+    # Issue 16: the figures of the attempts taken in one language of the course texts, or all.
+    language = forms.ChoiceField(label=_("Attempts taken in"), required=False)
 
     def __init__(self, *args, courses=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].choices = [("", _("Choose a course"))] + [(c, f"{c} · {t}") for c, t in courses]
+        self.fields["language"].choices = [("", _("Any language"))] + language_choices()

@@ -399,7 +399,9 @@ def item_analysis(request):
     if form.is_bound and form.is_valid():
         scorm_interactions = interaction_rows_for_course(course_code=form.cleaned_data["course"])
         boosters = booster_items(course_code=form.cleaned_data["course"])
-        items = selectors.item_analysis(course_code=form.cleaned_data["course"], boosters=boosters)
+        items = selectors.item_analysis(
+            course_code=form.cleaned_data["course"], boosters=boosters, language=form.cleaned_data["language"] or None
+        )
     return render(
         request,
         "reports/item_analysis.html",
@@ -426,4 +428,11 @@ def item_analysis_export(request, fmt: str):
     form = ItemAnalysisForm(request.GET or None, courses=selectors.items.courses_with_attempts())
     if not form.is_valid():
         raise Http404
-    return export_response(item_document(course_code=form.cleaned_data["course"], day=timezone.localdate()), fmt)
+    return export_response(
+        item_document(
+            course_code=form.cleaned_data["course"],
+            day=timezone.localdate(),
+            language=form.cleaned_data["language"] or None,
+        ),
+        fmt,
+    )

@@ -19,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -36,6 +37,7 @@ from assignments.boosters.services import (
     read_answer_token,
 )
 from courses.models import Course, Question
+from courses.translations.selectors import overlay_in_reader_language, translated
 from lms.permissions import admin_required
 
 # The POST that recorded the answer says so in the address it redirects to (a signed, short-lived
@@ -88,12 +90,31 @@ def _page(request, delivery: BoosterDelivery, *, action: str, chosen: int | None
         return _render_page(request, delivery, action=action, chosen=chosen, error=error, just=just, status=status)
 
 
+def _in_learner_language(delivery: BoosterDelivery) -> str:
+    """The question, its answers and the course title in the learner's language when all of the
+    question is translated into it (as the email was written), else in the course's own."""
+    course = delivery.programme.course
+    question = delivery.question
+    objects = [question, *question.choices.all()]
+    language = overlay_in_reader_language(course, delivery.learner.locale, objects)
+    if language != course.language:
+        choices = {choice.pk: choice for choice in question.choices.all()}
+        if delivery.choice_id in choices:
+            delivery.choice = choices[delivery.choice_id]
+        course.title = translated(course, "title", language)
+        course._content_language = language  # shown translated: never saved (registry's guard)
+    return language
+
+
 def _render_page(request, delivery, *, action, chosen, error, just, status):
+    language = _in_learner_language(delivery)
     return render(
         request,
         "boosters/question.html",
         {
             "delivery": delivery,
+            "content_lang": language,
+            "content_dir": "rtl" if get_language_info(language)["bidi"] else "ltr",
             "action": action,
             "chosen": chosen,
             "error": error,

@@ -331,6 +331,7 @@ def _finish_if_done(
         score=score,
         passed=passed,
         layout=[],
+        language=quiz.course.language,  # a package is played as it was bought, in the course's language
     )
     ScormState.objects.filter(pk__in=[state.pk for state in states]).update(attempt=attempt)
     # The learner is the actor of their own attempts.

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress, SavedAnswer
 from courses.models import Choice, LearningResource, Module, Question, Quiz
+from courses.translations.selectors import Overlay, available_languages, language_for
 
 
 def assignment_get_for_learner(*, user, pk: int) -> Assignment:
@@ -78,9 +79,10 @@ def assignment_completion(*, assignment: Assignment) -> Completion | None:
     return Completion.objects.filter(assignment_id=assignment.pk).first()
 
 
-def attempt_questions(*, attempt: Attempt) -> list[dict]:
+def attempt_questions(*, attempt: Attempt, overlay: Overlay | None = None) -> list[dict]:
     """The questions of an attempt in the order it presented them, as plain data with no trace
-    of which choice is correct (this is what reaches the browser before submission)."""
+    of which choice is correct (this is what reaches the browser before submission); their texts
+    in ``overlay``'s language when given (the same questions and choices whatever the language)."""
     question_ids = [entry["q"] for entry in attempt.layout]
     questions = {row["pk"]: row for row in Question.objects.filter(pk__in=question_ids).values("pk", "kind", "text")}
     choices = {
@@ -98,9 +100,18 @@ def attempt_questions(*, attempt: Attempt) -> list[dict]:
                 "number": number,
                 "kind": question["kind"],
                 "multiple": question["kind"] == Question.Kind.MULTIPLE,
-                "text": question["text"],
+                "text": overlay.value("question", question["pk"], "text", question["text"])
+                if overlay
+                else question["text"],
                 "choices": [
-                    {"id": choices[pk]["pk"], "text": choices[pk]["text"]} for pk in entry["c"] if pk in choices
+                    {
+                        "id": choices[pk]["pk"],
+                        "text": overlay.value("choice", pk, "text", choices[pk]["text"])
+                        if overlay
+                        else choices[pk]["text"],
+                    }
+                    for pk in entry["c"]
+                    if pk in choices
                 ],
             }
         )
@@ -210,3 +221,20 @@ def attempt_saved_choices(*, attempt: Attempt) -> dict[int, list[int]]:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return {}
     return dict(SavedAnswer.objects.filter(attempt_id=attempt.pk).values_list("question_id", "choice_ids"))
+
+
+def content_language(*, assignment: Assignment, locale: str | None, chosen: str | None) -> tuple[str, list[str]]:
+    """The language the learner reads the course in, and the languages they may choose from.
+
+    The choices are the course's own language and its complete, current translations
+    (courses.translations.selectors.available_languages). The learner's own choice (remembered per
+    assignment in their session by the player's language form) wins while it is still a choice;
+    otherwise the learner's interface language decides (``language_for``: exact, then the same
+    language family, else the course's main language).
+    """
+    course = assignment.course
+    available = available_languages(course)
+    choices = [course.language, *available]
+    if chosen in choices:
+        return chosen, choices
+    return language_for(locale, course, available), choices

@@ -199,8 +199,15 @@ def _build_layout(*, quiz: Quiz, question_ids: Iterable[int] | None) -> list[dic
 
 
 @transaction.atomic
-def attempt_start(*, assignment: Assignment, quiz: Quiz, now: dt.datetime | None = None) -> Attempt:
+def attempt_start(
+    *, assignment: Assignment, quiz: Quiz, now: dt.datetime | None = None, language: str | None = None
+) -> Attempt:
     """Start an attempt at ``quiz``, or return the one already in progress.
+
+    ``language`` is the language of the course texts the learner takes it in (the player's
+    choice: the course's own or a complete translation); it is recorded on the attempt and
+    changes nothing else: the questions, choices and scoring are the same objects in every
+    language. Without it, the course's own language.
 
     Raises ValidationError with a sentence for the learner when the policy refuses (attempts used
     up, cooldown running, course completed, assignment archived).
@@ -231,6 +238,7 @@ def attempt_start(*, assignment: Assignment, quiz: Quiz, now: dt.datetime | None
         number=allowance.used + 1,
         started_at=now,
         layout=_build_layout(quiz=quiz, question_ids=question_ids),
+        language=language or Course.objects.filter(pk=quiz.course_id).values_list("language", flat=True).get(),
     )
     # The learner is the actor of their own attempts.
     audit_record(

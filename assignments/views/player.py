@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -25,8 +27,10 @@ from assignments.services.attempts import assignment_grade, attempt_allowance, a
 from assignments.services.progress import module_progress_complete
 from assignments.services.saved_answers import AttemptClosed, attempt_answer_save
 from courses.models import Quiz
+from courses.translations.selectors import Overlay, overlay_for
 from lms.errors import answers_json
 from lms.fields import parse_id
+from lms.languages import native_name
 from lms.lockout import password_confirm
 from lms.sso import attests_with_sso, reauth_consume, reauth_fresh
 
@@ -35,9 +39,33 @@ def _messages_of(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
 
+# The learner's choice of course language, per assignment, in their session: {"<assignment pk>":
+# "es"}. The session, not the assignment row: it is a reading preference, not training evidence
+# (the attempt records the language it was taken in), and without a choice the learner's own
+# language decides anyway (selectors.content_language).
+LANGUAGE_SESSION_KEY = "course_language"
+
+
+def _content(request, assignment: Assignment, language: str | None = None) -> tuple[Overlay, dict]:
+    """The overlay of the course texts in the learner's language, and the context the player's
+    templates use for it: ``content_lang`` (the wrapper's ``lang``/``dir``) and the choices."""
+    chosen = request.session.get(LANGUAGE_SESSION_KEY, {}).get(str(assignment.pk))
+    current, choices = selectors.content_language(
+        assignment=assignment, locale=request.user.locale, chosen=language or chosen
+    )
+    overlay = overlay_for(assignment.course, current)
+    overlay.apply(assignment.course)
+    return overlay, {
+        "content_lang": current,
+        "content_dir": "rtl" if get_language_info(current)["bidi"] else "ltr",
+        "content_languages": [(code, native_name(code)) for code in choices] if len(choices) > 1 else [],
+    }
+
+
 @login_required
 def course_overview(request, assignment_pk: int):
     assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
+    overlay, content = _content(request, assignment)
     modules = list(selectors.modules_with_progress(assignment=assignment))
     quizzes = selectors.quizzes_for(course_id=assignment.course_id)
     final, pretest = quizzes.get(Quiz.Kind.FINAL), quizzes.get(Quiz.Kind.PRETEST)
@@ -56,7 +84,11 @@ def course_overview(request, assignment_pk: int):
     after_fail = bool(attempts) and not attempts[-1].passed and not completion and not allowance.in_progress_id
     # A final assessment played by a SCORM package is started (and retaken) in the SCORM player.
     final_package = package_for_quiz(quiz=final)
+    resources = list(selectors.resources_for(course_id=assignment.course_id))
+    review_modules = list(selectors.modules_to_review(attempt=attempts[-1])) if after_fail else []
+    overlay.apply(modules, resources, review_modules, final, pretest)
     context = {
+        **content,
         "scorm_play_url": (
             reverse("scorm_player", args=[assignment.pk, final_package.module_id]) if final_package else ""
         ),
@@ -66,13 +98,13 @@ def course_overview(request, assignment_pk: int):
         "modules_done": done,
         "progress_percent": 100 if completion else (done * 100 // len(modules) if modules else 0),
         "next_module": next_module,
-        "resources": selectors.resources_for(course_id=assignment.course_id),
+        "resources": resources,
         "final": final,
         "allowance": allowance,
         "lead_with_final": lead_with_final and not after_fail,
         "module_leads": next_module is not None and not completion and not lead_with_final and not after_fail,
         "after_fail": after_fail,
-        "review_modules": list(selectors.modules_to_review(attempt=attempts[-1])) if after_fail else [],
+        "review_modules": review_modules,
         "last_attempt": attempts[-1] if attempts else None,
         "attempts": attempts,
         "grade": assignment_grade(assignment=assignment, quiz=final) if final else None,
@@ -99,6 +131,11 @@ def module_detail(request, assignment_pk: int, module_pk: int):
         return redirect("scorm_player", assignment_pk=assignment.pk, module_pk=module.pk)
     modules = list(selectors.modules_with_progress(assignment=assignment))
     index = next(i for i, m in enumerate(modules) if m.pk == module.pk)
+    if request.method == "GET":
+        overlay, content = _content(request, assignment)
+        resources = list(selectors.resources_for(course_id=assignment.course_id))
+        checks = list(module.checks.filter(kind=Quiz.Kind.MODULE_CHECK).order_by("pk"))
+        overlay.apply(modules, resources, checks)
     previous_module = modules[index - 1] if index > 0 else None
     next_module = modules[index + 1] if index + 1 < len(modules) else None
     if request.method == "POST":
@@ -109,6 +146,7 @@ def module_detail(request, assignment_pk: int, module_pk: int):
             return redirect("player_module", assignment_pk=assignment.pk, module_pk=next_module.pk)
         return redirect("player_course", assignment_pk=assignment.pk)
     context = {
+        **content,
         "assignment": assignment,
         "course": assignment.course,
         "module": modules[index],
@@ -116,9 +154,9 @@ def module_detail(request, assignment_pk: int, module_pk: int):
         "position": index + 1,
         "previous_module": previous_module,
         "next_module": next_module,
-        "resources": selectors.resources_for(course_id=assignment.course_id),
+        "resources": resources,
         "reviewing": assignment.status == Assignment.Status.COMPLETED or assignment.archived_at is not None,
-        "checks": module.checks.filter(kind=Quiz.Kind.MODULE_CHECK).order_by("pk"),
+        "checks": checks,
     }
     return render(request, "assignments/player/module.html", context)
 
@@ -127,11 +165,15 @@ def module_detail(request, assignment_pk: int, module_pk: int):
 def resource_detail(request, assignment_pk: int, resource_pk: int):
     assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
     resource = selectors.resource_get_for_assignment(assignment=assignment, pk=resource_pk)
+    overlay, content = _content(request, assignment)
+    resources = list(selectors.resources_for(course_id=assignment.course_id))
+    overlay.apply(resource, resources)
     context = {
+        **content,
         "assignment": assignment,
         "course": assignment.course,
         "resource": resource,
-        "resources": selectors.resources_for(course_id=assignment.course_id),
+        "resources": resources,
     }
     return render(request, "assignments/player/resource.html", context)
 
@@ -145,8 +187,13 @@ def quiz_start(request, assignment_pk: int, quiz_pk: int):
     if package is not None:
         # The package is the assessment: its player starts (or refuses) the new try.
         return redirect("scorm_player", assignment_pk=assignment.pk, module_pk=package.module_id)
+    language, _choices = selectors.content_language(
+        assignment=assignment,
+        locale=request.user.locale,
+        chosen=request.session.get(LANGUAGE_SESSION_KEY, {}).get(str(assignment.pk)),
+    )
     try:
-        attempt = attempt_start(assignment=assignment, quiz=quiz)
+        attempt = attempt_start(assignment=assignment, quiz=quiz, language=language)
     except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
@@ -171,7 +218,10 @@ def attempt_take(request, attempt_pk: int):
                 request, _("This attempt was already submitted; your first submission is the one that counts.")
             )
         return redirect("player_result", attempt_pk=attempt.pk)
-    questions = selectors.attempt_questions(attempt=attempt)
+    # An attempt is shown in the language it was started in while that language is still offered.
+    overlay, content = _content(request, attempt.assignment, language=attempt.language)
+    overlay.apply(attempt.quiz)
+    questions = selectors.attempt_questions(attempt=attempt, overlay=overlay)
     form = AttemptForm(
         request.POST or None,
         questions=questions,
@@ -212,6 +262,7 @@ def attempt_take(request, attempt_pk: int):
                 )
             return redirect("player_result", attempt_pk=attempt.pk)
     context = {
+        **content,
         "attempt": attempt,
         "assignment": attempt.assignment,
         "course": attempt.assignment.course,
@@ -251,13 +302,30 @@ def attempt_result(request, attempt_pk: int):
     if attempt.status != Attempt.Status.SUBMITTED:
         return redirect("player_attempt", attempt_pk=attempt.pk)
     assignment = attempt.assignment
+    overlay, content = _content(request, assignment)
     feedback = selectors.attempt_feedback(attempt=attempt)
     completion = (
         selectors.assignment_completion(assignment=assignment) if attempt.quiz.kind == Quiz.Kind.FINAL else None
     )
     allowance = attempt_allowance(assignment, attempt.quiz)
     final = selectors.quizzes_for(course_id=assignment.course_id).get(Quiz.Kind.FINAL)
+    tested_out = (
+        list(selectors.modules_with_progress(assignment=assignment).filter(progress_tested_out=True))
+        if attempt.quiz.kind == Quiz.Kind.PRETEST and attempt.passed
+        else []
+    )
+    overlay.apply(attempt.quiz, final, tested_out)
+    for row in feedback:
+        overlay.apply(
+            row.question,
+            row.selected,
+            row.question.choices.all(),
+            row.objective,
+            row.remediation_module,
+            row.remediation_resource,
+        )
     context = {
+        **content,
         "attempt": attempt,
         "assignment": assignment,
         "course": assignment.course,
@@ -274,10 +342,32 @@ def attempt_result(request, attempt_pk: int):
         ).exists(),
         "failed_for_good": assignment.status == Assignment.Status.FAILED,
         "final": final,
-        "tested_out": (
-            list(selectors.modules_with_progress(assignment=assignment).filter(progress_tested_out=True))
-            if attempt.quiz.kind == Quiz.Kind.PRETEST and attempt.passed
-            else []
-        ),
+        "tested_out": tested_out,
     }
     return render(request, "assignments/player/result.html", context)
+
+
+@login_required
+@require_POST
+def course_language(request, assignment_pk: int):
+    """Read the course in another of its languages (the course page's form; works without
+    JavaScript). Remembered for this assignment in the session; an attempt already open keeps the
+    language it was started in."""
+    assignment = selectors.assignment_get_for_learner(user=request.user, pk=assignment_pk)
+    _current, choices = selectors.content_language(assignment=assignment, locale=request.user.locale, chosen=None)
+    language = request.POST.get("language", "")
+    if language not in choices:
+        messages.error(
+            request,
+            _("This course can be read in: %(languages)s.") % {"languages": ", ".join(native_name(c) for c in choices)},
+        )
+    else:
+        chosen = dict(request.session.get(LANGUAGE_SESSION_KEY, {}))
+        chosen[str(assignment.pk)] = language
+        request.session[LANGUAGE_SESSION_KEY] = chosen
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("player_course", args=[assignment.pk])
+    return redirect(target)

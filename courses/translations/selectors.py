@@ -159,11 +159,60 @@ def language_for(locale: str | None, course, available: list[str] | None = None)
     language.
     """
     choices = learner_languages(course) if available is None else [course.language, *available]
+    return pick_language(locale, course.language, choices)
+
+
+def _family(code: str | None) -> str:
+    return (code or "").split("-", 1)[0]
+
+
+def pick_language(locale: str | None, main: str, candidates: Iterable[str]) -> str:
+    """The rule of ``language_for`` over any candidate languages (the main language is always one)."""
+    choices = [main, *[code for code in candidates if code != main]]
     if locale in choices:
         return locale
-    family = (locale or "").split("-", 1)[0]
     for language in choices:
-        if language.split("-", 1)[0] == family:
+        if _family(language) == _family(locale):
+            return language
+    return main
+
+
+def whole_translation(rows: dict[tuple[str, int, str], tuple[str, str]], texts: dict[tuple[str, int, str], str]):
+    """``texts`` (key -> main text) translated from ``rows`` (key -> (text, digest)) when every
+    non-empty one has a current translation; otherwise None: all of it translated, or none."""
+    translated = {}
+    for key, main in texts.items():
+        if not (main or "").strip():
+            translated[key] = main
+            continue
+        found = rows.get(key)
+        if found is None or found[1] != digest(main):
+            return None
+        translated[key] = found[0]
+    return translated
+
+
+def translations_by_language(course_ids: Iterable[int], kinds: Iterable[str]) -> dict[tuple[int, str], dict]:
+    """(course id, language) -> {(kind, object id, field): (text, digest)} for ``kinds`` of the
+    courses, in one query (the nightly booster run reads its programmes' translations once)."""
+    found: dict[tuple[int, str], dict] = {}
+    for course_id, language, kind, object_id, name, text, source_digest in TextTranslation.objects.filter(
+        course_id__in=list(course_ids), kind__in=list(kinds)
+    ).values_list("course_id", "language", "kind", "object_id", "field", "text", "source_digest"):
+        found.setdefault((course_id, language), {})[(kind, object_id, name)] = (text, source_digest)
+    return found
+
+
+def overlay_in_reader_language(course, locale: str | None, objects: list[models.Model]) -> str:
+    """Show ``objects`` (a booster question and its answers) in the reader's language when all of
+    them are translated into it (``pick_language``'s rule), else leave them in the course's own;
+    returns the language shown. At most one query per language tried (usually one, or none)."""
+    if not locale or _family(locale) == _family(course.language):
+        return course.language
+    codes = [code for code, _name in settings.LANGUAGES]
+    tries = [locale] + [code for code in codes if code != locale and _family(code) == _family(locale)]
+    for language in tries:
+        if language in codes and overlay_whole(course.pk, language, objects):
             return language
     return course.language
 
@@ -188,6 +237,13 @@ class Overlay:
             return main
         found = self._rows.get((text_kind.kind, obj.pk, name))
         if found is None or found[1] != digest(main):
+            return main
+        return found[0]
+
+    def value(self, kind: str, object_id: int, name: str, main: str) -> str:
+        """The text of one field read as a plain value (``values()`` rows), current translation or main."""
+        found = self._rows.get((kind, object_id, name))
+        if found is None or found[1] != digest(main or ""):
             return main
         return found[0]
 

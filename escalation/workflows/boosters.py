@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -35,6 +36,7 @@ from django.utils import timezone
 from assignments.boosters.models import BoosterChoice, BoosterDelivery, BoosterProgramme, local_day_start, step_due_on
 from assignments.boosters.services import answer_path, pick_question, zone
 from assignments.models import Completion
+from courses.translations.selectors import digest, translations_by_language, whole_translation
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import excused_on, is_excused
@@ -131,6 +133,7 @@ _FIELDS = (
     "completion__completed_at",
     "completion__assignment_id",
     "completion__assignment__archived_at",
+    "learner__locale",
 )
 
 
@@ -154,21 +157,69 @@ def _claim_and_queue(programmes: dict[int, BoosterProgramme], *, as_of: dt.datet
 
 
 def _questions(programmes: dict[int, BoosterProgramme]) -> dict[int, dict]:
-    """Per programme: its questions in use in order, and each one's text and choices (one query)."""
-    out: dict[int, dict] = {pk: {"order": [], "text": {}, "choices": {}} for pk in programmes}
+    """Per programme: its questions in use in order, each one's text and choices, and every text
+    a learner reads of it (for its translations, courses.translations) (two queries)."""
+    translations = translations_by_language(
+        {p.course_id for p in programmes.values()}, ["course", "booster_question", "booster_choice"]
+    )
+    out: dict[int, dict] = {
+        pk: {"order": [], "text": {}, "choices": {}, "texts": {}, "translations": translations} for pk in programmes
+    }
     rows = (
         BoosterChoice.objects.filter(question__programme_id__in=list(programmes), question__is_active=True)
         .order_by("question__programme_id", "question__order", "question_id", "order", "pk")
-        .values_list("question__programme_id", "question_id", "question__text", "pk", "text")
+        .values_list(
+            "question__programme_id",
+            "question_id",
+            "question__text",
+            "pk",
+            "text",
+            "question__feedback",
+            "question__good_application",
+            "question__resource_title",
+            "feedback",
+        )
     )
-    for programme_id, question_id, text, choice_id, choice_text in rows:
+    for programme_id, question_id, text, choice_id, choice_text, feedback, good, resource, choice_feedback in rows:
         entry = out[programme_id]
         if question_id not in entry["text"]:
             entry["order"].append(question_id)
             entry["text"][question_id] = text
             entry["choices"][question_id] = []
+            entry["texts"][question_id] = {
+                ("booster_question", question_id, "text"): text,
+                ("booster_question", question_id, "feedback"): feedback,
+                ("booster_question", question_id, "good_application"): good,
+                ("booster_question", question_id, "resource_title"): resource,
+            }
         entry["choices"][question_id].append((choice_id, choice_text))
+        entry["texts"][question_id][("booster_choice", choice_id, "text")] = choice_text
+        entry["texts"][question_id][("booster_choice", choice_id, "feedback")] = choice_feedback
     return out
+
+
+def _in_language(bank: dict, question_id: int, course, locale: str | None) -> tuple[str, list, str]:
+    """The question, its choices and the course title as the learner reads them: in their language
+    when the question and all its answers are translated into it (pick_language's rule), else in
+    the course's own (what the answer page shows too: overlay_in_reader_language)."""
+    main = (bank["text"][question_id], bank["choices"][question_id], course.title)
+    if not locale or locale.split("-")[0] == course.language.split("-")[0]:
+        return main
+    tries = [locale] + [
+        code for code, _n in settings.LANGUAGES if code != locale and code.split("-")[0] == locale.split("-")[0]
+    ]
+    for language in tries:
+        rows = bank["translations"].get((course.pk, language))
+        whole = whole_translation(rows, bank["texts"][question_id]) if rows else None
+        if whole is None:
+            continue
+        title = rows.get(("course", course.pk, "title"))
+        return (
+            whole[("booster_question", question_id, "text")],
+            [(pk, whole[("booster_choice", pk, "text")]) for pk, _text in bank["choices"][question_id]],
+            title[0] if title and title[1] == digest(course.title) else course.title,
+        )
+    return main
 
 
 def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed_ids, as_of, summary) -> None:
@@ -197,6 +248,7 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
         completed_at,
         assignment_id,
         archived_at,
+        locale,
     ) in batch:
         programme = programmes[programme_id]
         schedule = list(programme.schedule_days)
@@ -230,6 +282,7 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
                 question_id, again = picked
                 row.status, row.question_id, row.is_repeat, row.queued_at = Status.QUEUED, question_id, again, as_of
                 served.add(learner_id)
+                question_text, choices, course_title = _in_language(bank, question_id, programme.course, locale)
                 messages.append(
                     Outgoing(
                         recipient_id=learner_id,
@@ -238,14 +291,14 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
                         assignment_id=assignment_id,
                         context={
                             "delivery_id": pk,
-                            "course": programme.course.title,
+                            "course": course_title,
                             "learner": full_name(first, last),
-                            "question": bank["text"][question_id],
+                            "question": question_text,
                             "again": again,
                             "step": step,
                             "choices": [
                                 {"text": text, "path": answer_path(delivery_id=pk, choice_id=choice_id)}
-                                for choice_id, text in bank["choices"][question_id]
+                                for choice_id, text in choices
                             ],
                             "reason": "Booster question",
                         },

@@ -20,6 +20,7 @@ from django.utils import timezone
 from assignments.models import Assignment, Attempt, AttemptAnswer
 from courses.models import Quiz
 from courses.scorm.models import ScormPackage
+from courses.translations.selectors import Overlay, available_languages, language_for, overlay_for
 from escalation import events
 from escalation.models import EscalationEvent, Notification
 from escalation.outbox import Outgoing, enqueue
@@ -33,27 +34,77 @@ from lms.scores import score_text
 CATCH_UP = dt.timedelta(days=14)
 
 
-def _missed_by_attempt(attempt_ids: list[int]) -> dict[int, list[dict]]:
-    missed: dict[int, list[dict]] = defaultdict(list)
+def _missed_rows_by_attempt(attempt_ids: list[int]) -> dict[int, list[tuple]]:
+    missed: dict[int, list[tuple]] = defaultdict(list)
     rows = AttemptAnswer.objects.filter(attempt_id__in=attempt_ids, is_correct=False).values_list(
         "attempt_id",
+        "question_id",
         "question__text",
+        "question__objective_id",
         "question__objective__title",
+        "question__remediation_module_id",
         "question__remediation_module__title",
+        "question__remediation_resource_id",
         "question__remediation_resource__title",
     )
-    for attempt_id, text, objective, module, resource in rows:
-        missed[attempt_id].append({"question": text, "objective": objective or "", "review": module or resource or ""})
+    for attempt_id, *row in rows:
+        missed[attempt_id].append(tuple(row))
     return missed
+
+
+def _missed(rows: list[tuple], overlay: Overlay) -> list[dict]:
+    """What an attempt missed, its course texts in the overlay's language (the reader's)."""
+    missed = []
+    for question_id, text, objective_id, objective, module_id, module, resource_id, resource in rows:
+        objective = overlay.value("module", objective_id, "title", objective) if objective_id else ""
+        module = overlay.value("module", module_id, "title", module) if module_id else ""
+        resource = overlay.value("resource", resource_id, "title", resource) if resource_id else ""
+        missed.append(
+            {
+                "question": overlay.value("question", question_id, "text", text),
+                "objective": objective or "",
+                "review": module or resource or "",
+            }
+        )
+    return missed
+
+
+def _missed_by_attempt(attempt_ids: list[int]) -> dict[int, list[dict]]:
+    """What each attempt missed, in the course's own language."""
+    main = Overlay(0, "", {})
+    return {attempt_id: _missed(rows, main) for attempt_id, rows in _missed_rows_by_attempt(attempt_ids).items()}
+
+
+class _Languages:
+    """The course texts of a failure message in its reader's language: the learner reads them in
+    the language they took the attempt in, a manager in theirs when the course has it complete
+    (courses.translations.selectors.language_for), else in the course's own. One overlay query per
+    course and language, one read of a course's available languages."""
+
+    def __init__(self) -> None:
+        self._available: dict[int, list[str]] = {}
+        self._overlays: dict[tuple[int, str], Overlay] = {}
+
+    def for_person(self, person, course) -> str:
+        if course.pk not in self._available:
+            self._available[course.pk] = available_languages(course)
+        return language_for(getattr(person, "locale", None), course, self._available[course.pk])
+
+    def overlay(self, course, language: str) -> Overlay:
+        key = (course.pk, language)
+        if key not in self._overlays:
+            self._overlays[key] = overlay_for(course, language)
+        return self._overlays[key]
 
 
 def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], list]:
     attempts = list(
         Attempt.objects.filter(
             pk__in=attempt_ids, status=Attempt.Status.SUBMITTED, passed=False, quiz__kind=Quiz.Kind.FINAL
-        ).select_related("assignment__learner", "assignment__course", "quiz__course")
+        ).select_related("assignment__learner__manager", "assignment__course", "quiz__course")
     )
-    missed = _missed_by_attempt([a.pk for a in attempts])
+    missed_rows = _missed_rows_by_attempt([a.pk for a in attempts])
+    languages = _Languages()
     # A SCORM package's attempt: the LMS showed a score only, the package its own feedback (if any).
     packaged = set(
         ScormPackage.objects.filter(quiz_id__in={a.quiz_id for a in attempts}).values_list("quiz_id", flat=True)
@@ -67,29 +118,43 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
         if code not in policies:
             policies[code] = policy_for_course(code)
         policy = policies[code]
-        objectives = sorted({m["objective"] for m in missed[attempt.pk] if m["objective"]})
+        course = assignment.course
+        main = Overlay(course.pk, course.language, {})
+        # The case file keeps the course's own texts; each reader gets theirs (_Languages).
+        objectives = sorted({m["objective"] for m in _missed(missed_rows[attempt.pk], main) if m["objective"]})
         context = {
             "learner": learner.get_full_name(),
             "first_name": learner.first_name,
-            "course": assignment.course.title,
+            "course": course.title,
             "course_code": code,
             "attempt": attempt.number,
             "attempt_id": attempt.pk,  # the result page the message links to (escalation.links)
             "score": str(attempt.score),
             "pass_mark": attempt.quiz.effective_pass_mark,
-            "missed": missed[attempt.pk],
             "missed_objectives": objectives,
             "from_package": attempt.quiz_id in packaged,
             "due_date": assignment.due_date.isoformat(),
             "reason": f"attempt {attempt.number} failed ({score_text(attempt.score)}%)",
         }
+
+        def read_in(language: str, context=context, course=course, rows=missed_rows[attempt.pk]) -> dict:
+            overlay = languages.overlay(course, language)
+            missed = _missed(rows, overlay)
+            return {
+                **context,
+                "course": overlay.value("course", course.pk, "title", course.title),
+                "missed": missed,
+                "missed_objectives": sorted({m["objective"] for m in missed if m["objective"]}),
+                "content_language": language,
+            }
+
         if policy is None or policy.notify_learner_on_fail:
             messages.append(
                 Outgoing(
                     learner.pk,
                     Notification.Kind.ATTEMPT_FAILED,
                     f"attempt_failed:{attempt.pk}:learner",
-                    context,
+                    read_in(attempt.language or course.language),
                     assignment.pk,
                 )
             )
@@ -99,7 +164,7 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
                     learner.manager_id,
                     Notification.Kind.MANAGER_ATTEMPT_FAILED,
                     f"attempt_failed:{attempt.pk}:manager",
-                    context,
+                    read_in(languages.for_person(learner.manager, course)),
                     assignment.pk,
                 )
             )

@@ -129,6 +129,12 @@ TABLE: dict[str, Row] = {
     "player_course": Row(LEARNER_ONLY, "assignment"),
     "player_module": Row(LEARNER_ONLY, "module"),
     "player_resource": Row(LEARNER_ONLY, "resource"),
+    # issue 16: the learner picks the language they read their own course in (POST only).
+    "player_language": Row(
+        (302, 405, 405, 405, 405),
+        "assignment",
+        {"anonymous": 302, "other_manager": 404, "own_manager": 404, "admin": 404},
+    ),
     # issue 15: the video's end marks the learner's own module done (POST only, 404 for others);
     # uploaded course files for a learner of the course and admins (404 for everyone else).
     "player_module_video_watched": Row(

@@ -8,6 +8,11 @@ For each question, over the submitted first attempts (``number == 1``) that pres
   among attempts that failed (-1 .. +1). A good question is answered right by those who pass and
   wrong by those who fail; zero or below means it does not separate them, or that its key is wrong.
 
+With ``language``, only first attempts taken in that language of the course texts
+(``Attempt.language``, issue 16): the same questions and choices, so the figures compare how a
+question reads in each language. Without it, every language together: a course counts once
+whatever the language it was taken in.
+
 Three queries whatever the number of attempts: questions, per-question counts, wrong choices.
 """
 
@@ -74,9 +79,10 @@ class ItemStats:
         return [str(FLAGS[f]) for f in self.flags]
 
 
-def item_analysis(*, course_code: str, boosters: list | None = None) -> list[ItemStats]:
+def item_analysis(*, course_code: str, boosters: list | None = None, language: str | None = None) -> list[ItemStats]:
     """Each question's figures; with the course's ``boosters`` (``retention.booster_items``), also
-    how often the booster questions copied from each one were answered wrong."""
+    how often the booster questions copied from each one were answered wrong; with ``language``,
+    from the attempts taken in that language only."""
     questions = list(
         Question.objects.filter(quiz__course__code=course_code)
         .select_related("quiz", "quiz__course")
@@ -84,6 +90,8 @@ def item_analysis(*, course_code: str, boosters: list | None = None) -> list[Ite
     )
     stats = {q.pk: ItemStats(question=q) for q in questions}
     first = Q(attempt__number=1, attempt__status=Attempt.Status.SUBMITTED)
+    if language:
+        first &= Q(attempt__language=language)
     counts = (
         AttemptAnswer.objects.filter(first, question_id__in=stats)
         .order_by()
@@ -107,6 +115,7 @@ def item_analysis(*, course_code: str, boosters: list | None = None) -> list[Ite
             attemptanswer__attempt__number=1,
             attemptanswer__attempt__status=Attempt.Status.SUBMITTED,
             attemptanswer__question_id__in=stats,
+            **({"attemptanswer__attempt__language": language} if language else {}),
         )
         .order_by()
         .values("attemptanswer__question_id", "choice_id", "choice__text", "choice__is_correct")

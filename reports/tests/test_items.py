@@ -90,3 +90,25 @@ def test_page_and_its_query_count(client, analysed, django_assert_max_num_querie
     assert response.status_code == 200
     body = response.content.decode()
     assert "66.7%" in body and "-0.67" in body and "check the answer key" in body
+
+
+def test_item_analysis_splits_by_the_language_the_attempts_were_taken_in(client, analysed):
+    # Issue 16: the three passing first attempts were taken in Spanish, the rest in English.
+    _course, q1, _q2 = analysed
+    Attempt.objects.update(language="en-gb")
+    Attempt.objects.filter(number=1, passed=True).update(language="es")
+
+    spanish = next(i for i in item_analysis(course_code="ITEMS", language="es") if i.question.pk == q1.pk)
+    english = next(i for i in item_analysis(course_code="ITEMS", language="en-gb") if i.question.pk == q1.pk)
+    together = next(i for i in item_analysis(course_code="ITEMS") if i.question.pk == q1.pk)
+
+    assert (spanish.responses, spanish.wrong, spanish.top_wrong_choice) == (3, 1, "Wrong 0")
+    assert (english.responses, english.wrong) == (3, 3)
+    assert (together.responses, together.wrong) == (6, 4)  # one course, whatever the language
+    client.force_login(AdminFactory())
+    body = client.get(reverse("reports_item_analysis"), {"course": "ITEMS", "language": "es"}).content.decode()
+    assert "33.3%" in body
+    export = client.get(reverse("reports_item_analysis_export", args=["csv"]), {"course": "ITEMS", "language": "es"})
+    assert "33.3" in b"".join(export.streaming_content).decode("utf-8-sig")
+    refused = client.get(reverse("reports_item_analysis"), {"course": "ITEMS", "language": "xx"})
+    assert refused.context["items"] is None and "language" in refused.context["form"].errors
