@@ -36,15 +36,16 @@ over the assignments table on the same machine (median of 5, each run), against 
 
 What PostgreSQL was doing, so that a slow run explains itself: the autovacuum workers seen during
 each night (``pg_stat_activity`` and ``pg_stat_progress_vacuum``, polled every half second by a
-thread with its own connection); the big tables' live and dead rows, rows changed since the last
+thread with its own connection); the big tables' rows, dead rows, rows changed since the last
 ANALYZE and the rows the planner believes (``pg_class.reltuples``) before the backlog and after the
 last night; the ANALYZEs the product took; and for the key selections (reminders, ladder,
 recertification, boosters) whether their plans use the expected index: the statements of those
 workflows that read the table are EXPLAINed (without ANALYZE) after the workflow, so with the
-statistics as the workflow left them.
+statistics as the workflow left them; judged on the steady nights only.
 
 Options: ``--learners N`` (default 100000), ``--courses K`` (default 10; assignments = N x K),
-``--runs R`` (default 3), ``--reuse`` (keep the seeded template if it has the same size).
+``--runs R`` (default 3), ``--reuse`` (keep the seeded template if it has the same size),
+``--no-vacuum``, ``--dispatch-sample N`` (outbox rows sent to time the dispatcher, default 3000).
 """
 
 from __future__ import annotations
@@ -457,9 +458,11 @@ def timed_night(label: str, as_of, rows: list, plans: list) -> tuple[float, int]
         )
         if name in EXPECTED_PLANS and log.reads:
             ok, detail = plan_check(name, log)
-            if label == "backlog" or ok is None:
-                # The first run reads most of the table (every overdue assignment): a full scan is
-                # the right plan there, so its plans are shown, not judged.
+            if label in ("backlog", "night 1") or ok is None:
+                # The first run reads most of the table (every overdue assignment), and the night
+                # after it a large share (the certificates re-assigned due at once): with fresh
+                # statistics a full scan can be the right plan there (and was faster, at 100,000
+                # assignments), so their plans are shown, not judged; the steady nights are.
                 print(f"  {'':<8}   plan (shown, not judged): {detail}", flush=True)
             else:
                 plans.append((label, name, ok))
