@@ -37,7 +37,7 @@ def test_admin_authors_a_course_and_publishes_it_after_fixing_the_question(page:
     page.get_by_role("link", name="Add a module").click()
     page.get_by_label("Title").fill("Raising the alarm")
     page.get_by_role("button", name="Edit as HTML").click()  # the rich-text editor's HTML view
-    page.get_by_label("Body", exact=True).fill("<p>Break the glass and leave by the nearest exit.</p>")
+    page.get_by_label("Body*", exact=True).fill("<p>Break the glass and leave by the nearest exit.</p>")
     page.get_by_role("button", name="Save module").click()
     expect(page.get_by_test_id("module-list")).to_contain_text("Raising the alarm")
 

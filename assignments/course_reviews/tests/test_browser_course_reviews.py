@@ -72,6 +72,6 @@ def test_a_learner_reviews_a_course_and_an_admin_approves_the_comment(page: Page
     page.context.clear_cookies()
     log_in(page, live_server, "learner@example.com")
     page.goto(f"{live_server.url}/assignments/history/")
-    page.get_by_role("link", name="Your review of FIRE-1 version 1").click()
+    page.get_by_role("link", name="See your review (FIRE-1 version 1)").click()
     expect(page.get_by_test_id("review-status")).to_contain_text("Your comments have been approved.")
     expect(page.get_by_test_id("review-form")).to_have_count(0)
