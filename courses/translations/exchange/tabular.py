@@ -60,7 +60,11 @@ def parse_csv(data: bytes, *, course: Course, language: str) -> tuple[list[Unit]
         return [], [
             _("Line %(line)d is not UTF-8 text; save the file as “CSV UTF-8” and upload it again.") % {"line": line}
         ]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # A spreadsheet set to a language that writes decimal commas (French, German, Spanish) saves
+    # "CSV" with semicolons: the header row says which separator the file uses.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -469,3 +472,13 @@ def test_an_id_too_large_for_the_database_is_an_unknown_text(course, admin):
     assert refusal(course, "fr", data, admin) == [
         f"Unit module:{huge}:title: there is no such text in this course (it may have been deleted)."
     ]
+
+
+def test_a_csv_saved_with_semicolons_by_a_spreadsheet_is_read(course, admin):
+    rows = csv_rows(fill_csv(tabular.export_csv(course, "fr")))
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=";").writerows(rows)
+
+    summary = importing.translations_import(course=course, language="fr", data=out.getvalue().encode(), by=admin)
+
+    assert summary.added == len(source_texts(course))
