@@ -96,6 +96,7 @@ class _FinalQuizzes:
             passed=passed,
             layout=[{"q": pk, "c": right + wrong} for pk, _kind, right, wrong in questions],
             attested_at=_moment(on) if assignment.course.compliance_critical else None,
+            language=assignment.course.language,
         )
         answers = AttemptAnswer.objects.bulk_create(
             [AttemptAnswer(attempt=attempt, question_id=pk, is_correct=pk not in missed) for pk, *_ in questions]
