@@ -10,6 +10,7 @@ PDFs are read back with pdftotext; Arabic documents are laid out from the right 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 import zoneinfo
 
 import pytest
@@ -129,3 +130,10 @@ def test_a_case_file_pdf_is_in_the_language_of_the_person_who_asks_for_it(langua
     assert_in_pdf(translated(language, "Why"), text, language)
     assert_in_pdf(local_day(language, assignment.due_date), text, language)
     assert "Why" not in text
+
+
+def test_the_pdf_font_has_arabic_glyphs():
+    # The PDFs name DejaVu Sans (Debian's fonts-dejavu-core, in the Makefile's DEB_PACKAGES): without
+    # a font that covers Arabic, an Arabic certificate or letter would print empty boxes.
+    families = subprocess.run(["fc-list", ":lang=ar", "family"], capture_output=True, text=True, check=True).stdout
+    assert any("DejaVu Sans" in line.split(",") for line in families.splitlines()), families
