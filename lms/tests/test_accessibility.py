@@ -37,6 +37,7 @@ NOT_PAGES = {
     "audit_export_csv",
     "audit_export_pdf",
     "authoring_course_export",
+    "authoring_translations_export",
     "assignments:upload_status",
     "assignments:upload_template",
     "certificate_download",
