@@ -27,7 +27,10 @@ def _sign_in(page: Page, live_server, email: str) -> None:
 
 
 def _switch(page: Page, language: str) -> None:
+    """The switcher of the bar: in the person's own menu once signed in, in the bar before."""
     switcher = page.get_by_role("navigation").get_by_test_id("language-switcher")
+    if page.locator("#user-menu").count():
+        page.locator("#user-menu").click()
     switcher.locator("select[name=language]").select_option(language)
     switcher.get_by_role("button").click()
 
