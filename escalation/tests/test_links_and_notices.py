@@ -134,9 +134,11 @@ def every_kind(settings, django_capture_on_commit_callbacks):
         external_learning_return(entry=cpd_entry, actor=lead, submission=1, comment="Add the certificate.")
     with time_machine.travel(at(monday, 13), tick=False):
         # A badge for Safe lifting, awarded by the nightly rules, and the lead's well done (issue 17).
-        Badge.objects.create(
+        # (made before the pass it recognises: a badge made later recognises old passes quietly)
+        badge = Badge.objects.create(
             name="Safe lifter", description="Lifts safely.", criteria="course_passed", course_code=passed.course_code
         )
+        Badge.objects.filter(pk=badge.pk).update(created_at=at(monday - dt.timedelta(days=60), 9))
         run_recognition(as_of=at(monday, 13))
         well_done_send(sender=lead, learner=ann, completion=Completion.objects.get(assignment=passed), message="Nice")
     refresher = boosted + dt.timedelta(days=3)
