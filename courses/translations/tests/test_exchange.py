@@ -7,7 +7,9 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.template.defaultfilters import filesizeformat
+from django.test.utils import CaptureQueriesContext
 
 from courses.models import Module
 from courses.tests.factories import make_course
@@ -180,6 +182,13 @@ def test_an_import_is_audited_with_its_summary(course, admin):
     assert entry.object_id == str(course.pk)
     total = len(source_texts(course))
     assert entry.reason == f"Translations imported (fr, XLIFF): {total} added, 0 updated, 0 unchanged"
+    # and each text, as a translation saved on its own page is
+    module = first_module(course)
+    [text_entry] = AuditEntry.objects.filter(
+        reason="Translation saved", changes__has_key=f"translation fr module {module.pk} body"
+    )
+    assert text_entry.changes == {f"translation fr module {module.pk} body": [None, "FR <p>Read this.</p>"]}
+    assert AuditEntry.objects.filter(reason="Translation saved").count() == total
 
 
 def test_empty_targets_are_skipped_not_deletions(course, admin):
@@ -448,14 +457,13 @@ def test_a_main_text_edited_during_the_import_refuses_the_file(course, admin, mo
     module = first_module(course)
     uid = f"module:{module.pk}:title"
     data = fill_xliff(xliff.export_xliff(course, "fr"), only={uid, f"course:{course.pk}:title"})
-    real_save = importing.translation_save
+    real_write = importing._write
 
-    def save_after_an_edit(**kwargs):
-        if kwargs["kind"] == "module":
-            Module.objects.filter(pk=module.pk).update(title="Edited meanwhile")
-        return real_save(**kwargs)
+    def write_after_an_edit(**kwargs):
+        Module.objects.filter(pk=module.pk).update(title="Edited meanwhile")
+        real_write(**kwargs)
 
-    monkeypatch.setattr(importing, "translation_save", save_after_an_edit)
+    monkeypatch.setattr(importing, "_write", write_after_an_edit)
 
     assert refusal(course, "fr", data, admin) == [
         f"Unit {uid}: the main text changed while the file was being imported; import the file again."
@@ -482,3 +490,16 @@ def test_a_csv_saved_with_semicolons_by_a_spreadsheet_is_read(course, admin):
     summary = importing.translations_import(course=course, language="fr", data=out.getvalue().encode(), by=admin)
 
     assert summary.added == len(source_texts(course))
+
+
+def test_an_import_takes_the_same_number_of_queries_whatever_the_number_of_texts(admin):
+    counts = []
+    for size, code in ((1, "SMALL-1"), (8, "LARGE-1")):
+        course = make_course(questions=size * 2, modules=size, code=code)
+        data = fill_xliff(xliff.export_xliff(course, "fr"))
+        with CaptureQueriesContext(connection) as queries:
+            importing.translations_import(course=course, language="fr", data=data, by=admin)
+        counts.append(len(queries.captured_queries))
+
+    assert counts[0] == counts[1]
+    assert counts[1] <= 30
