@@ -125,3 +125,25 @@ def test_an_open_attempt_keeps_the_language_it_was_started_in(client):
     page = client.get(reverse("player_attempt", args=[attempt.pk])).content.decode()
     assert 'data-testid="course-content" lang="es"' in page
     assert Attempt.objects.get(pk=attempt.pk).language == "es"
+
+
+@pytest.mark.parametrize("size", [2, 10])
+def test_the_translated_pages_read_a_fixed_number_of_queries(client, size, django_assert_max_num_queries):
+    # The same counts with 2 and 10 modules and questions: the overlay is one query per page, the
+    # offered languages one per translatable kind plus one (courses.translations.selectors).
+    course = make_course(questions=size, modules=size, max_attempts=3, description="What it covers")
+    translate_all(course, "es", prefix="ES ")
+    assignment = AssignmentFactory(course=course, learner=UserFactory(locale="es"))
+    client_for(client, assignment.learner)
+    module = course.modules.order_by("order").first()
+    with django_assert_max_num_queries(22):
+        page = client.get(reverse("player_course", args=[assignment.pk]))
+    assert f"ES {course.title}" in page.content.decode()
+    with django_assert_max_num_queries(18):
+        client.get(reverse("player_module", args=[assignment.pk, module.pk]))
+    attempt = start_via_view(client, assignment)
+    with django_assert_max_num_queries(17):
+        client.get(reverse("player_attempt", args=[attempt.pk]))
+    client.post(reverse("player_attempt", args=[attempt.pk]), form_data(attempt, answers_for(attempt, wrong=set())))
+    with django_assert_max_num_queries(21):
+        client.get(reverse("player_result", args=[attempt.pk]))
