@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -89,3 +90,28 @@ def api_problem(request, status: int, slug: str, detail: str) -> JsonResponse:
         "detail": str(detail),
     }
     return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page for a 405 a person can land on: Django's ``require_POST`` answers an empty body, which
+    a browser shows as its own bare error. It happens when someone is sent back to a form's address
+    after signing in again (``?next=`` of a form posted once the session had ended) or opens such an
+    address from their history. The answer keeps its status and ``Allow`` header; the REST API's
+    answers (problem details) and non-empty bodies are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and not getattr(response, "streaming", False)
+            and not response.content
+            and not request.path.startswith("/api/")
+            and request.method in ("GET", "HEAD")
+        ):
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "lms.middleware.RefuseNulInQueryMiddleware",
     "lms.middleware.UserTimezoneMiddleware",
     "lms.middleware.UserLanguageMiddleware",
+    # Inside the language middleware: its page is in the person's language.
+    "lms.middleware.MethodNotAllowedPageMiddleware",
     # Last, so that it sees failed logins after everything else has run.
     "axes.middleware.AxesMiddleware",
 ]

@@ -19,17 +19,25 @@ from assignments.models import Completion
 PER_COURSE = {"ABC-201": 7, "INFOSEC-101": 5}
 PENDING = 2  # the newest reviews of each course wait for moderation
 
-# (rating, what was useful, what was unclear)
-COMMENTS = [
-    (5, "The gifts and hospitality examples were exactly the situations we meet with suppliers.", ""),
-    (4, "Short and to the point; the register walkthrough helped.", "The facilitation payments part went fast."),
-    (5, "Good scenarios, and the final questions matched what the lessons covered.", ""),
-    (3, "Useful reminder of who to tell.", "Not sure when a client dinner needs approval in advance."),
-    (4, "Clear on what to report and how quickly.", ""),
-    (2, "", "Too long for what it says; the same point is made three times."),
-    (5, "Phishing examples looked like the emails we really get.", ""),
-    (4, "The password manager advice was practical.", "Which USB sticks are allowed is still unclear to me."),
-]
+# (rating, what was useful, what was unclear), per course: each review speaks of its own course.
+COMMENTS = {
+    "ABC-201": [
+        (5, "The gifts and hospitality examples were exactly the situations we meet with suppliers.", ""),
+        (4, "Short and to the point; the register walkthrough helped.", "The facilitation payments part went fast."),
+        (5, "Good scenarios, and the final questions matched what the lessons covered.", ""),
+        (3, "Useful reminder of who to tell.", "Not sure when a client dinner needs approval in advance."),
+        (4, "Clear on what to report and how quickly.", ""),
+        (2, "", "Too long for what it says; the same point is made three times."),
+        (4, "The agent due-diligence checklist is one I will use.", ""),
+    ],
+    "INFOSEC-101": [
+        (5, "Phishing examples looked like the emails we really get.", ""),
+        (4, "The password manager advice was practical.", "Which USB sticks are allowed is still unclear to me."),
+        (3, "Useful reminder of who to tell.", "Not sure whether a lost phone counts as an incident."),
+        (4, "Clear on what to report and how quickly.", ""),
+        (2, "", "Too long for what it says; the same point is made three times."),
+    ],
+}
 
 
 def seed(org) -> int:
@@ -47,9 +55,7 @@ def seed(org) -> int:
             .order_by("completed_at", "pk")[: max(PER_COURSE[code] - have, 0)]
         )
         for index, completion in enumerate(completions):
-            rating, useful, unclear = COMMENTS[(index + (3 if code == "INFOSEC-101" else 0)) % len(COMMENTS)]
-            if code == "INFOSEC-101" and index in (0, 1):
-                rating, useful, unclear = COMMENTS[6 + index]
+            rating, useful, unclear = COMMENTS[code][index % len(COMMENTS[code])]
             when = completion.completed_at + dt.timedelta(days=1, hours=2)
             with time_machine.travel(when, tick=False):
                 review = course_review_submit(

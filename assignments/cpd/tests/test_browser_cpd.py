@@ -85,3 +85,23 @@ def test_a_learner_logs_external_cpd_and_the_manager_returns_then_approves_it(
     expect(boss.get_by_test_id("cpd-items")).to_contain_text("Wound care conference")
     expect(boss.get_by_test_id("cpd-points")).to_have_text("3.00")
     boss.context.close()
+
+
+@pytest.mark.parametrize("path", ["/cpd/", "/cpd/external/{pk}/"])
+def test_a_long_unbroken_title_does_not_widen_the_page_on_a_phone(page: Page, live_server, path):
+    # Outside eyes (issue 17): a 199-character title without spaces made "My CPD" 1480 px and the
+    # entry page 2133 px wide at 390 px.
+    import datetime as dt
+    from decimal import Decimal
+
+    from assignments.cpd.services import external_learning_submit
+
+    learner = UserFactory(email="learner@example.com", manager=UserFactory())
+    entry = external_learning_submit(
+        learner=learner, title="W" * 199, provider="P" * 199, completed_on=dt.date(2026, 5, 1), hours=Decimal("2")
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "learner@example.com")
+    page.goto(live_server.url + path.format(pk=entry.pk))
+    expect(page.get_by_text("W" * 30, exact=False).first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
