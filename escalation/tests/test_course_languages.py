@@ -92,3 +92,23 @@ def test_a_half_translated_booster_stays_in_the_courses_language():
     complete(learner, course, at=timezone.now() - dt.timedelta(days=2))
     run_boosters(as_of=timezone.now())
     assert Notification.objects.get(kind="booster").context["question"] == "Written question 0?"
+
+
+def test_the_attempts_used_up_notices_are_in_each_readers_language():
+    from assignments.models import Assignment
+    from escalation.workflows.failures import follow_up_exhausted
+
+    course = make_course(questions=1, modules=1, description="What it covers", max_attempts=1)
+    translate_all(course, "es", prefix="ES ")
+    learner = UserFactory(locale="es", manager=UserFactory(locale="en-gb"))
+    attempt = failed_attempt(course, learner, "es")
+    Assignment.objects.filter(pk=attempt.assignment_id).update(
+        status=Assignment.Status.FAILED, failed_at=timezone.now()
+    )
+
+    messages = follow_up_exhausted([attempt.assignment_id], dry_run=True)
+
+    by_kind = {m.kind: m.context for m in messages}
+    assert by_kind[Notification.Kind.ATTEMPTS_EXHAUSTED]["course"] == f"ES {course.title}"
+    assert by_kind[Notification.Kind.ATTEMPTS_EXHAUSTED]["missed"][0]["question"].startswith("ES ")
+    assert by_kind[Notification.Kind.MANAGER_ATTEMPTS_EXHAUSTED]["course"] == course.title

@@ -69,12 +69,6 @@ def _missed(rows: list[tuple], overlay: Overlay) -> list[dict]:
     return missed
 
 
-def _missed_by_attempt(attempt_ids: list[int]) -> dict[int, list[dict]]:
-    """What each attempt missed, in the course's own language."""
-    main = Overlay(0, "", {})
-    return {attempt_id: _missed(rows, main) for attempt_id, rows in _missed_rows_by_attempt(attempt_ids).items()}
-
-
 class _Languages:
     """The course texts of a failure message in its reader's language: the learner reads them in
     the language they took the attempt in, a manager in theirs when the course has it complete
@@ -95,6 +89,18 @@ class _Languages:
         if key not in self._overlays:
             self._overlays[key] = overlay_for(course, language)
         return self._overlays[key]
+
+    def read_in(self, language: str, *, context: dict, course, rows: list[tuple]) -> dict:
+        """``context`` with the course's title and what was missed in ``language``."""
+        overlay = self.overlay(course, language)
+        missed = _missed(rows, overlay)
+        return {
+            **context,
+            "course": overlay.value("course", course.pk, "title", course.title),
+            "missed": missed,
+            "missed_objectives": sorted({m["objective"] for m in missed if m["objective"]}),
+            "content_language": language,
+        }
 
 
 def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], list]:
@@ -137,24 +143,14 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
             "reason": f"attempt {attempt.number} failed ({score_text(attempt.score)}%)",
         }
 
-        def read_in(language: str, context=context, course=course, rows=missed_rows[attempt.pk]) -> dict:
-            overlay = languages.overlay(course, language)
-            missed = _missed(rows, overlay)
-            return {
-                **context,
-                "course": overlay.value("course", course.pk, "title", course.title),
-                "missed": missed,
-                "missed_objectives": sorted({m["objective"] for m in missed if m["objective"]}),
-                "content_language": language,
-            }
-
+        rows = missed_rows[attempt.pk]
         if policy is None or policy.notify_learner_on_fail:
             messages.append(
                 Outgoing(
                     learner.pk,
                     Notification.Kind.ATTEMPT_FAILED,
                     f"attempt_failed:{attempt.pk}:learner",
-                    read_in(attempt.language or course.language),
+                    languages.read_in(attempt.language or course.language, context=context, course=course, rows=rows),
                     assignment.pk,
                 )
             )
@@ -164,7 +160,9 @@ def attempt_failure_messages(attempt_ids: list[int]) -> tuple[list[Outgoing], li
                     learner.manager_id,
                     Notification.Kind.MANAGER_ATTEMPT_FAILED,
                     f"attempt_failed:{attempt.pk}:manager",
-                    read_in(languages.for_person(learner.manager, course)),
+                    languages.read_in(
+                        languages.for_person(learner.manager, course), context=context, course=course, rows=rows
+                    ),
                     assignment.pk,
                 )
             )
@@ -223,11 +221,12 @@ def follow_up_exhausted(
     as_of = as_of or timezone.now()
     assignments = list(
         Assignment.objects.filter(pk__in=assignment_ids, status=Assignment.Status.FAILED, archived_at__isnull=True)
-        .select_related("learner", "course")
+        .select_related("learner__manager", "course")
         .order_by("pk")
     )
     if not assignments:
         return []
+    languages = _Languages()
     policies: dict[str, object] = {}
     for assignment in assignments:
         if assignment.course_code not in policies:
@@ -237,7 +236,7 @@ def follow_up_exhausted(
         assignment_id__in=[a.pk for a in assignments], status=Attempt.Status.SUBMITTED, quiz__kind=Quiz.Kind.FINAL
     ).order_by("assignment_id", "number"):
         last_attempts[attempt.assignment_id] = attempt
-    missed = _missed_by_attempt([a.pk for a in last_attempts.values()])
+    missed_rows = _missed_rows_by_attempt([a.pk for a in last_attempts.values()])
 
     messages, event_rows, deadlines = [], [], {}
     for assignment in assignments:
@@ -254,7 +253,10 @@ def follow_up_exhausted(
             )
             deadlines[assignment.pk] = assignment.retake_deadline
         attempt = last_attempts.get(assignment.pk)
-        items = missed.get(attempt.pk, []) if attempt else []
+        course = assignment.course
+        rows = missed_rows.get(attempt.pk, []) if attempt else []
+        # The case file keeps the course's own texts; each reader gets theirs (_Languages).
+        items = _missed(rows, Overlay(course.pk, course.language, {}))
         objectives = sorted({m["objective"] for m in items if m["objective"]})
         context = {
             "learner": learner.get_full_name(),
@@ -269,8 +271,15 @@ def follow_up_exhausted(
             "review_sessions": bool(policy and policy.book_review_session),
             "reason": "attempts used up",
         }
+        language = (attempt.language if attempt else "") or course.language
         messages.append(
-            Outgoing(learner.pk, Notification.Kind.ATTEMPTS_EXHAUSTED, f"{key}:learner", context, assignment.pk)
+            Outgoing(
+                learner.pk,
+                Notification.Kind.ATTEMPTS_EXHAUSTED,
+                f"{key}:learner",
+                languages.read_in(language, context=context, course=course, rows=rows),
+                assignment.pk,
+            )
         )
         if learner.manager_id and (policy is None or policy.notify_manager_on_exhausted):
             messages.append(
@@ -278,7 +287,9 @@ def follow_up_exhausted(
                     learner.manager_id,
                     Notification.Kind.MANAGER_ATTEMPTS_EXHAUSTED,
                     f"{key}:manager",
-                    context,
+                    languages.read_in(
+                        languages.for_person(learner.manager, course), context=context, course=course, rows=rows
+                    ),
                     assignment.pk,
                 )
             )
