@@ -54,6 +54,18 @@ def criteria_text(badge: Badge) -> str:
     return _("Led a team in which everyone's required training was complete and current.")
 
 
+def reason_text(criteria: str, course_code: str = "", streak: int | None = None) -> str:
+    """Why a badge of this rule was awarded, in the active language: read when the award is shown or
+    its email is written (in the recipient's language), never stored translated."""
+    if criteria == Badge.Rule.COURSE_PASSED:
+        return _("Passed %(code)s") % {"code": course_code}
+    if criteria == Badge.Rule.ALL_MANDATORY:
+        return str(_("All required training current"))
+    if criteria == Badge.Rule.TEAM_COMPLIANT:
+        return str(_("Whole team compliant"))
+    return _("%(n)d booster answers right in a row") % {"n": streak or 0}
+
+
 def boosters_installed() -> bool:
     return apps.is_installed("assignments.boosters")
 
@@ -68,7 +80,7 @@ def course_passed(badge: Badge, *, learner_ids: list[int] | None = None) -> list
         qs = qs.filter(learner_id__in=learner_ids)
     qs = qs.exclude(learner_id__in=Award.objects.filter(badge=badge).values("recipient_id"))
     rows = qs.values("learner_id").annotate(first=Min("pk"), passed=Min("completed_at")).order_by("learner_id")
-    reason = str(_("Passed %(code)s") % {"code": badge.course_code})
+    reason = reason_text(badge.criteria, badge.course_code)
     # Passes from before the badge was made are recognised as of their own day, without a message.
     since = badge.created_at
     return [
@@ -95,7 +107,7 @@ def _current(day: dt.date, group_by: str) -> list[int]:
 
 def all_mandatory(badge: Badge, *, day: dt.date) -> list[Earned]:
     qualified = set(_current(day, "learner_id")) - _holders(badge)
-    reason = str(_("All required training current"))
+    reason = reason_text(badge.criteria)
     return [Earned(badge.pk, pk, reason) for pk in sorted(qualified)]
 
 
@@ -103,7 +115,7 @@ def team_compliant(badge: Badge, *, day: dt.date) -> list[Earned]:
     # Direct reports who are active; the manager must be active too.
     managers = _current(day, "learner__manager_id")
     active = set(User.objects.filter(pk__in=managers, is_active=True).values_list("pk", flat=True))
-    reason = str(_("Whole team compliant"))
+    reason = reason_text(badge.criteria)
     return [Earned(badge.pk, pk, reason) for pk in sorted(active - _holders(badge))]
 
 
@@ -113,7 +125,7 @@ def booster_streak(badge: Badge, *, learner_ids: list[int] | None = None) -> lis
     from escalation.recognition.streaks import booster_streaks
 
     holders = _holders(badge)
-    reason = str(_("%(n)d booster answers right in a row") % {"n": badge.streak})
+    reason = reason_text(badge.criteria, streak=badge.streak)
     streaks = booster_streaks(length=badge.streak, learner_ids=learner_ids)
     return [Earned(badge.pk, pk, reason) for pk in sorted(streaks - holders)]
 

@@ -112,7 +112,10 @@ def awards_grant(
                     {
                         "badge": award.badge.name,
                         "description": award.badge.description,
-                        "reason": award.reason,
+                        # the rule, so that the email says why in the recipient's language
+                        "criteria": award.badge.criteria,
+                        "course_code": award.badge.course_code,
+                        "streak": award.badge.streak,
                         "verify_path": reverse("recognition:verify", args=[award.token]),
                     },
                 )

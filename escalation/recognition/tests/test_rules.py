@@ -235,3 +235,26 @@ def test_a_booster_streak_needs_n_right_answers_in_a_row_and_is_awarded_once():
     assert run_recognition(as_of=at(DAY, 3))["awards"] == 1
     assert run_recognition(as_of=at(DAY, 3))["awards"] == 0
     assert holders(three) == {streak.pk}
+
+
+def test_why_a_badge_was_awarded_is_read_in_the_readers_language_not_stored_translated():
+    # The i18n helper's finding (issue 16): the reason was stored in the language of the nightly run.
+    from django.utils import translation
+
+    from escalation.recognition.templatetags.recognition_tags import award_reason
+
+    course = make_course(questions=1, title="Fire safety")
+    ann = UserFactory(locale="fr")
+    with time_machine.travel(at(DAY - dt.timedelta(days=1)), tick=False):
+        fire = badge(Badge.Rule.COURSE_PASSED, course_code=course.code)
+    completed(ann, course, on=DAY)
+    with time_machine.travel(at(DAY, 3), tick=False):
+        run_recognition(as_of=at(DAY, 3))
+    award = Award.objects.select_related("badge").get(badge=fire)
+    item = Notification.objects.get(kind=Notification.Kind.BADGE_EARNED).context
+    for language in ("fr", "en-gb"):
+        with translation.override(language):
+            expected = translation.gettext("Passed %(code)s") % {"code": course.code}
+            assert award_reason(award) == expected
+            assert award_reason(item) == expected
+    assert award_reason({"reason": "Passed OLD-1"}) == "Passed OLD-1"  # a message queued before
