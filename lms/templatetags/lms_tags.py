@@ -50,15 +50,14 @@ def safe_html(value) -> str:
     return mark_safe(sanitise_html(value))  # noqa: S308 - sanitised to the documented subset just above
 
 
-@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
-def language_switcher(context, id_prefix: str = "language", button_class: str = "btn-outline-light") -> dict:
+@register.inclusion_tag("includes/language_switcher.html")
+def language_switcher(id_prefix: str = "language", button_class: str = "btn-outline-light") -> dict:
     """The language switcher form (``lms.views.language_set``): each language in its own name,
-    the current one chosen; after the change the person comes back to the page they were on."""
-    request = context.get("request")
+    the current one chosen; after the change the person comes back to the page they were on
+    (set_language follows the Referer, sent to the same origin)."""
     return {
         "languages": language_choices(),
         "current": translation.get_language(),
-        "next": request.get_full_path() if request is not None else "",
         "id_prefix": id_prefix,
         "button_class": button_class,
     }

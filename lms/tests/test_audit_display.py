@@ -68,7 +68,7 @@ def test_the_trail_shows_names_labels_links_and_the_ladder_as_steps(client, trai
     assert ">escalation.escalationpolicy" not in body and "escalation.escalationpolicy #" not in body
     assert '<option value="escalation.escalationpolicy">Escalation policy</option>' in body
     assert (
-        f'<strong>Compliance officer</strong>: — → <a href="{reverse("person_detail", args=[officer.pk])}">Olga Officer</a>'
+        f'<strong>Compliance officer</strong>: — <span class="dir-arrow">→</span> <a href="{reverse("person_detail", args=[officer.pk])}">Olga Officer</a>'
         in body
     )
     assert "<li>Day 1 overdue: tell learner, manager</li>" in body
@@ -78,9 +78,9 @@ def test_the_trail_shows_names_labels_links_and_the_ladder_as_steps(client, trai
     assert "{&#x27;days_overdue&#x27;" not in body and "days_overdue" not in body
     # The exemption: the learner by name with a link, the reason by its label.
     learner_link = f'<a href="{reverse("person_detail", args=[learner.pk])}">Lee Learner</a>'
-    assert f"<strong>Learner</strong>: — → {learner_link}" in body
+    assert f'<strong>Learner</strong>: — <span class="dir-arrow">→</span> {learner_link}' in body
     assert "Sick leave" in body and "sick_leave" not in body
-    assert f"— → {learner.pk}<" not in body
+    assert f'— <span class="dir-arrow">→</span> {learner.pk}<' not in body
     # The archived assignment: its case file, and the reason code as its label.
     case_file = reverse("escalation:case_file", args=[assignment.pk])
     assert f'<a href="{case_file}">Assignment “Lee Learner · FIRE-1' in body
@@ -122,7 +122,7 @@ def test_an_entry_about_a_kind_of_record_no_longer_known_still_shows(client):
     client.force_login(admin)
     body = client.get(reverse("audit")).content.decode()
 
-    assert "gone.thing #3" in body and "<strong>Some field</strong>: — → x" in body
+    assert "gone.thing #3" in body and '<strong>Some field</strong>: — <span class="dir-arrow">→</span> x' in body
 
 
 def test_an_assignment_and_its_attempt_read_by_name_with_a_formatted_date(client):
