@@ -147,3 +147,13 @@ def test_the_translated_pages_read_a_fixed_number_of_queries(client, size, djang
     client.post(reverse("player_attempt", args=[attempt.pk]), form_data(attempt, answers_for(attempt, wrong=set())))
     with django_assert_max_num_queries(21):
         client.get(reverse("player_result", args=[attempt.pk]))
+
+
+@pytest.mark.parametrize("target", ["home", "player_course", "evil", "https://evil.example/", "//evil.example"])
+def test_a_next_that_is_not_a_path_on_this_site_goes_back_to_the_course(client, target):
+    # The hostile-input sweep: a bare word in "next" made redirect() look for a view of that name (500).
+    learner = UserFactory()
+    assignment = AssignmentFactory(course=make_course(questions=1), learner=learner)
+    client.force_login(learner)
+    response = client.post(reverse("player_language", args=[assignment.pk]), {"language": "xx", "next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("player_course", args=[assignment.pk])

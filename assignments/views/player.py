@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -366,8 +366,9 @@ def course_language(request, assignment_pk: int):
         chosen[str(assignment.pk)] = language
         request.session[LANGUAGE_SESSION_KEY] = chosen
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # A path on this site only: ``redirect`` would read any other word as a view's name (a 500).
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("player_course", args=[assignment.pk])
-    return redirect(target)
+    return HttpResponseRedirect(target)
