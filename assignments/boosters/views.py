@@ -19,7 +19,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_bidi, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -115,6 +115,7 @@ def _render_page(request, delivery, *, action, chosen, error, just, status):
             "delivery": delivery,
             "content_lang": language,
             "content_dir": "rtl" if get_language_info(language)["bidi"] else "ltr",
+            "content_marked": get_language_info(language)["bidi"] == get_language_bidi(),
             "action": action,
             "chosen": chosen,
             "error": error,

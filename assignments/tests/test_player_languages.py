@@ -157,3 +157,14 @@ def test_a_next_that_is_not_a_path_on_this_site_goes_back_to_the_course(client, 
     client.force_login(learner)
     response = client.post(reverse("player_language", args=[assignment.pk]), {"language": "xx", "next": target})
     assert response.status_code == 302 and response["Location"] == reverse("player_course", args=[assignment.pk])
+
+
+def test_an_english_course_on_an_arabic_page_does_not_turn_the_page_left_to_right(client):
+    # Outside eyes (issue 16): the wrapper marked every word under the breadcrumb as English, left to
+    # right, the Arabic interface included; now it is marked only where both run the same way.
+    course = make_course(questions=1)
+    assignment = AssignmentFactory(course=course, learner=UserFactory(locale="ar"))
+    client_for(client, assignment.learner)
+    page = client.get(reverse("player_course", args=[assignment.pk])).content.decode()
+    assert '<html lang="ar" dir="rtl"' in page
+    assert 'data-testid="course-content">' in page and 'dir="ltr"' not in page

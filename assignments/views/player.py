@@ -14,7 +14,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_bidi, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -58,6 +58,10 @@ def _content(request, assignment: Assignment, language: str | None = None) -> tu
     return overlay, {
         "content_lang": current,
         "content_dir": "rtl" if get_language_info(current)["bidi"] else "ltr",
+        # The wrapper holds the interface's words too: it is marked with the course's language only
+        # where both run the same way; otherwise each paragraph takes its own (app.css, outside eyes:
+        # an Arabic page of an English course was laid out left to right).
+        "content_marked": get_language_info(current)["bidi"] == get_language_bidi(),
         "content_languages": [(code, native_name(code)) for code in choices] if len(choices) > 1 else [],
     }
 

@@ -46,7 +46,11 @@ def export_xliff(course: Course, language: str) -> bytes:
         unit = ET.SubElement(body, "trans-unit", {"id": row.unit_id, XML_SPACE: "preserve"})
         ET.SubElement(unit, "source").text = _xml_text(row.source)
         if row.translation is not None:
-            ET.SubElement(unit, "target").text = _xml_text(row.translation)
+            target = ET.SubElement(unit, "target")
+            target.text = _xml_text(row.translation)
+            # XLIFF 1.2 target states: a translation of an older main text needs the translator's review.
+            if row.translation_digest != row.digest:
+                target.set("state", "needs-review-translation")
         ET.SubElement(unit, "note").text = f"{_xml_text(row.label)}\nsource-digest: {row.digest}"
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

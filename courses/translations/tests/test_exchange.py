@@ -223,6 +223,24 @@ def test_an_outdated_translation_imported_again_is_updated_and_current(course, a
     assert translation_status(course)["fr"].outdated == 0
 
 
+def test_an_untouched_export_returned_leaves_an_outdated_translation_outdated(course, admin):
+    # Outside eyes (issue 16): importing an export nobody had edited marked the translation of the
+    # old text as current, and learners were offered it.
+    module = first_module(course)
+    translation_save(
+        course=course, language="fr", kind="module", object_id=module.pk, field="title", text="Ancien", by=admin
+    )
+    Module.objects.filter(pk=module.pk).update(title="Raising the alarm")
+    exported = xliff.export_xliff(course, "fr")
+    assert b'state="needs-review-translation">Ancien</target>' in exported
+
+    for data in (exported, tabular.export_csv(course, "fr")):
+        summary = importing.translations_import(course=course, language="fr", data=data, by=admin)
+        assert (summary.added, summary.updated) == (0, 0)
+        assert translation_status(course)["fr"].outdated == 1
+    assert TextTranslation.objects.get().source_digest != digest("Raising the alarm")
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 
