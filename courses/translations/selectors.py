@@ -74,8 +74,11 @@ def source_texts(course, *, learner_content_only: bool = False) -> list[SourceTe
 
 
 def other_languages(course) -> list[str]:
-    """The site's languages a course can be translated into (all but its own)."""
-    return [code for code, _name in settings.LANGUAGES if code != course.language]
+    """The site's languages a course can be translated into: all but its own and that language's
+    other variants (an en-gb course is read as it is by en readers: outside eyes found English (US)
+    listed as 101 texts missing, and first in the export form)."""
+    family = course.language.split("-")[0]
+    return [code for code, _name in settings.LANGUAGES if code.split("-")[0] != family]
 
 
 def _digests_by_language(course, languages: Iterable[str] | None = None) -> dict[str, dict[tuple, str]]:
