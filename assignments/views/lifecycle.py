@@ -41,7 +41,8 @@ from lms.redirects import redirect_next
 
 STATES = ["due", "overdue", "failed", "exempt", "completed", "expiring", "expired"]
 SAMPLE_HEADERS = {
-    ImportJob.Kind.USERS: imports.USER_COLUMNS,
+    # with the optional columns too, so that people see they can give them (outside eyes, issue 16)
+    ImportJob.Kind.USERS: [*imports.USER_COLUMNS, *imports.USER_OPTIONAL_COLUMNS],
     ImportJob.Kind.ASSIGNMENTS: imports.ASSIGNMENT_COLUMNS,
     ImportJob.Kind.COMPLETIONS: imports.COMPLETION_COLUMNS,
 }

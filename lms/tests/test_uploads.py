@@ -123,6 +123,7 @@ def test_downloads_name_themselves(admin_client):
     assert export["Content-Disposition"] == 'attachment; filename="FIRE-1-v1.json"'
     template = admin_client.get(reverse("assignments:upload_template", args=["users"]))
     assert template["Content-Disposition"] == 'attachment; filename="users-template.csv"'
+    assert template.content.decode().strip().endswith(",language")  # the optional column shows itself
     audit = admin_client.get(reverse("audit_export_csv"))
     assert audit["Content-Disposition"].startswith('attachment; filename="audit-trail-')
     assert b"".join(audit.streaming_content).startswith(b"at_utc,")
