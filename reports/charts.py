@@ -86,7 +86,10 @@ def _centred(x: float, text: str, size: int, width: float) -> float:
 
 def _svg(width: int, height: int, title: str, summary: str, layout: str, body: list[str]) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart chart-{layout}" role="img" '
+        # direction="ltr": the chart's geometry is drawn left to right whatever the page's direction
+        # (on an Arabic page text-anchor="start" would otherwise anchor labels at their right end,
+        # over the bars: outside eyes, issue 16); Arabic words inside still read right to left.
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="report-chart chart-{layout}" role="img" direction="ltr" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'aria-label="{escape(title)}: {escape(summary)}"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )

@@ -133,3 +133,21 @@ def test_table_captions_at_390_px_show_whole_above_the_scroll_box(page: Page, li
     log_in(page, live_server, "admin@example.com")
     page.goto(f"{live_server.url}/reports/organisation/")
     assert "choose a department to see its people" in page.get_by_test_id("department-table-caption").inner_text()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_charts_on_an_arabic_page_keep_their_labels_inside(page: Page, live_server, org, width):
+    # Outside eyes (issue 16): on Arabic pages the labels (text-anchor "start", read right to left)
+    # were drawn over the bars and off the chart.
+    from lms.models import User
+
+    User.objects.filter(email="lee@example.com").update(locale="ar")
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, live_server, "lee@example.com")
+    page.goto(f"{live_server.url}/reports/team/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    charts = page.get_by_test_id("course-chart").evaluate(CHART_TEXTS)
+    assert len(charts) == 1
+    for text in charts[0]["texts"]:
+        assert text["x"] >= 0 and text["right"] <= charts[0]["viewBox"] + 0.5, text
+    page.get_by_test_id("course-chart").screenshot(path=f"/tmp/ar-chart-{width}.png")
