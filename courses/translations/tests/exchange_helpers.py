@@ -10,8 +10,6 @@ from xml.etree import ElementTree as ET
 from courses.translations.exchange.xliff import XLIFF_NS
 
 NS = {"x": XLIFF_NS}
-# Written back without ns0: prefixes, as a translation tool would (test process only).
-ET.register_namespace("", XLIFF_NS)
 
 
 def french(source: str) -> str:
@@ -29,6 +27,9 @@ def fill_xliff(data: bytes, translate: Callable[[str], str] = french, only: set[
             target = ET.Element(f"{{{XLIFF_NS}}}target")
             unit.insert(1, target)
         target.text = translate(unit.find("x:source", NS).text or "")
+    # Written back without ns0: prefixes, as a translation tool would. Registered at each call:
+    # the registry is process-wide, and pysaml2 registers prefixes of its own when it is imported.
+    ET.register_namespace("", XLIFF_NS)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
