@@ -89,7 +89,14 @@ def test_nobody_else_sees_any_tab_of_a_person(client, org):
         for tab in TABS:
             assert page(client, viewer, person, tab).status_code == 404, (viewer, tab)
     # a person sees their own page, without the admin's tab
-    assert tab_keys(page(client, person, person)) == ["profile", "record", "cpd", "exemptions", "recognition", "case-file"]
+    assert tab_keys(page(client, person, person)) == [
+        "profile",
+        "record",
+        "cpd",
+        "exemptions",
+        "recognition",
+        "case-file",
+    ]
     # and not their manager's
     assert page(client, person, org["lead"], "record").status_code == 404
 
