@@ -22,6 +22,7 @@ from lms.fields import parse_id
 from lms.forms import TIMEZONE_NAMES, AuditFilterForm, DepartmentForm, LanguageForm, UserForm
 from lms.home import home_sections
 from lms.invitations import invitation_resend
+from lms.languages import language_code
 from lms.models import Department
 from lms.permissions import admin_required, manager_required
 from lms.uploads import attachment_headers
@@ -38,8 +39,17 @@ def language_set(request):
     language cookie that visitors who are not signed in are served by, and the safe redirect to
     ``next``); for a signed-in person the choice is also saved as their language
     (``User.locale``), which their pages follow from then on (lms.middleware) and their emails
-    are written in, on every device and after signing out and in again."""
-    form = LanguageForm(request.POST)
+    are written in, on every device and after signing out and in again.
+
+    A region or variant tag ("fr-FR", "de-AT", "es-419") is read as the site's language it names
+    (``language_code``) before anything else, so a signed-in person's choice is saved as well as a
+    visitor's cookie set; a tag the site has no language for changes nothing."""
+    data = request.POST.copy()
+    code = language_code(data.get("language"))
+    if code is not None:
+        data["language"] = code
+    request.POST = data
+    form = LanguageForm(data)
     response = set_language(request)
     if form.is_valid() and request.user.is_authenticated:
         services.user_language_set(user=request.user, language=form.cleaned_data["language"], actor=request.user)

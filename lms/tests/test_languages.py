@@ -138,6 +138,29 @@ def test_a_signed_in_person_switches_and_the_choice_is_saved_on_them():
     assert '<html lang="ar" dir="rtl">' in page
 
 
+@pytest.mark.parametrize("tag,code", [("fr-FR", "fr"), ("de-AT", "de"), ("es-419", "es"), ("EN-GB", "en-gb")])
+def test_the_switcher_reads_a_region_tag_as_the_sites_language_for_a_signed_in_person(tag, code):
+    person = UserFactory(locale="ar")
+    client = Client()
+    client.force_login(person)
+
+    response = client.post(reverse("set_language"), {"language": tag, "next": reverse("home")})
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.locale == code
+    assert client.cookies["django_language"].value == code
+
+
+def test_the_switcher_reads_a_region_tag_for_a_visitor_too():
+    client = Client()
+
+    client.post(reverse("set_language"), {"language": "de-AT", "next": reverse("login")})
+
+    assert client.cookies["django_language"].value == "de"
+    assert '<html lang="de" dir="ltr">' in client.get(reverse("login")).content.decode()
+
+
 def test_an_unsafe_next_is_not_followed_and_an_unknown_language_changes_nothing():
     person = UserFactory(locale="de")
     client = Client()
