@@ -3,6 +3,7 @@ transaction (the guarantees are in the package docstring)."""
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 
@@ -174,6 +175,29 @@ def _plan(course: Course, language: str, units: list[Unit]) -> tuple[_Plan, list
     return plan, problems
 
 
+# Byte order marks a translator's tool or spreadsheet writes; "Unicode text" from Excel and many
+# CAT tools is UTF-16 (little-endian on Windows) with its BOM.
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
+
+
+def _as_utf8(data: bytes) -> tuple[bytes, str | None]:
+    """``data`` as UTF-8 without a byte order mark when it starts with one (UTF-8, UTF-16 LE or BE),
+    an XML declaration's encoding rewritten to match; otherwise ``data`` as it is. The second value
+    is a problem when the marked text does not decode. Without a BOM, UTF-16's NUL bytes are
+    refused as binary (``binary_problem``): nothing says which byte order it is."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return data, _("The file starts with a byte order mark but is not %(encoding)s text.") % {
+                    "encoding": "UTF-8" if bom == codecs.BOM_UTF8 else "UTF-16"
+                }
+            return _XML_ENCODING.sub(r"\1\2UTF-8\2", text, count=1).encode("utf-8"), None
+    return data, None
+
+
 def _sniff(data: bytes) -> str:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return "xliff" if head == b"<" else "csv"
@@ -256,6 +280,9 @@ def translations_import(*, course: Course, language: str, data: bytes, by) -> Im
         )
     if not data.strip():
         raise _refuse([_("The file is empty.")])
+    data, problem = _as_utf8(data)
+    if problem:
+        raise _refuse([problem])
     file_format = _sniff(data)
     problem = binary_problem(data, expected="XLIFF" if file_format == "xliff" else "CSV")
     if problem:

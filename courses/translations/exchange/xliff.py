@@ -16,6 +16,7 @@ from courses.translations.exchange.texts import Unit, language_name, text_rows
 from lms.languages import language_code
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:1.2"
+XLIFF_NAMESPACE_PREFIX = "urn:oasis:names:tc:xliff:document:"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 DIGEST_NOTE = re.compile(r"source-digest:\s*([0-9a-fA-F]{64})")
 # Characters XML 1.0 cannot carry at all (C0 controls other than tab, line feed, carriage return).
@@ -85,9 +86,11 @@ def parse_xliff(data: bytes, *, course: Course, language: str) -> tuple[list[Uni
     except ParseError as error:
         return [], [_("The file is not well-formed XML: %(error)s.") % {"error": error}]
     namespace, name = _local(root.tag)
-    if name != "xliff" or namespace not in ("", XLIFF_NS):
+    if name != "xliff" or not (namespace in ("", XLIFF_NS) or namespace.startswith(XLIFF_NAMESPACE_PREFIX)):
         return [], [_("This is not an XLIFF file: its root element is <%(name)s>, not <xliff>.") % {"name": name[:40]}]
-    if root.get("version") != "1.2":
+    # XLIFF 2.0 and 2.1 name another namespace (urn:oasis:names:tc:xliff:document:2.0) and a
+    # different structure (<unit>/<segment>): say which version this is rather than "not XLIFF".
+    if root.get("version") != "1.2" or namespace not in ("", XLIFF_NS):
         return [], [
             _("This is XLIFF version %(version)s; only XLIFF 1.2 is read.")
             % {"version": (root.get("version") or "?")[:10]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 
@@ -362,7 +363,12 @@ def test_the_courses_own_language_is_refused(course, admin):
             b"name,email\nx,y\n",
             "Line 1 (the header row) must have the columns id, label, source_digest, source (en-gb), translation (fr); it has name, email.",
         ),
-        (b"\xff\xfeid", "Line 1 is not UTF-8 text; save the file as “CSV UTF-8” and upload it again."),
+        (b"id,\xe9t\xe9\n", "Line 1 is not UTF-8 text; save the file as “CSV UTF-8” and upload it again."),
+        (
+            b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en"/>',
+            "This is XLIFF version 2.0; only XLIFF 1.2 is read.",
+        ),
+        (b"\xff\xfe\x00\xd8", "The file starts with a byte order mark but is not UTF-16 text."),
     ],
 )
 def test_a_malformed_file_is_refused_with_what_is_wrong(course, admin, data, message):
@@ -506,6 +512,41 @@ def test_a_csv_saved_with_semicolons_by_a_spreadsheet_is_read(course, admin):
     csv.writer(out, delimiter=";").writerows(rows)
 
     summary = importing.translations_import(course=course, language="fr", data=out.getvalue().encode(), by=admin)
+
+    assert summary.added == len(source_texts(course))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_csv_with_its_byte_order_mark_is_read(course, admin, encoding):
+    # Excel's "Unicode text" and many translation tools save UTF-16 with a BOM; its NUL bytes made
+    # it "binary data".
+    text = fill_csv(tabular.export_csv(course, "fr"), translate=lambda source: f"Été {source}").decode("utf-8")
+    data = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF16_BE
+    data += text.encode(encoding)
+
+    summary = importing.translations_import(course=course, language="fr", data=data, by=admin)
+
+    assert summary.added == len(source_texts(course))
+    assert TextTranslation.objects.get(kind="course", field="title", language="fr").text == "Été Fire safety"
+
+
+def test_a_utf16_xliff_declaring_its_encoding_is_read(course, admin):
+    text = fill_xliff(xliff.export_xliff(course, "fr"), translate=lambda source: f"Été {source}").decode("utf-8")
+    text = text.replace("encoding='utf-8'", "encoding='UTF-16'")
+    assert text.startswith("<?xml version='1.0' encoding='UTF-16'?>")
+
+    summary = importing.translations_import(
+        course=course, language="fr", data=codecs.BOM_UTF16_LE + text.encode("utf-16-le"), by=admin
+    )
+
+    assert summary.added == len(source_texts(course))
+    assert TextTranslation.objects.get(kind="course", field="title", language="fr").text == "Été Fire safety"
+
+
+def test_a_utf8_xliff_with_a_byte_order_mark_is_read(course, admin):
+    data = codecs.BOM_UTF8 + fill_xliff(xliff.export_xliff(course, "fr"))
+
+    summary = importing.translations_import(course=course, language="fr", data=data, by=admin)
 
     assert summary.added == len(source_texts(course))
 
