@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,11 +19,9 @@ from courses.translations import registry
 from courses.translations.exchange.tabular import parse_csv
 from courses.translations.exchange.texts import TextRow, Unit, text_rows
 from courses.translations.exchange.xliff import parse_xliff
-from courses.translations.models import TextTranslation
 from courses.translations.selectors import other_languages, source_texts
-from lms.audit import audit_record, audit_record_many, label_of
-from lms.bulk import bulk_insert, bulk_update
-from lms.html import sanitise_html
+from courses.translations.services import TextSave, translation_problem, translation_text, translations_save_many
+from lms.audit import audit_record, label_of
 from lms.models import AuditEntry
 from lms.uploads import binary_problem
 
@@ -80,12 +77,6 @@ def _belongs_elsewhere(course: Course, refs: dict[str, set[int]]) -> set[tuple[s
     return elsewhere
 
 
-def _normalised(row: TextRow, text: str) -> str:
-    """The translation as it would be stored: HTML fields reduced to the safe subset."""
-    text = text.strip()
-    return sanitise_html(text) if row.html else text
-
-
 def _plan(course: Course, language: str, units: list[Unit]) -> tuple[_Plan, list[str]]:
     rows = {row.unit_id: row for row in text_rows(course, language)}
     problems: list[str] = []
@@ -119,13 +110,12 @@ def _plan(course: Course, language: str, units: list[Unit]) -> tuple[_Plan, list
         if not unit.target.strip():
             summary.empty += 1
             continue
-        text = _normalised(row, unit.target)
-        limit = registry.get(row.kind).max_length(row.field) if registry.get(row.kind) else None
-        if limit and len(text) > limit:
-            problems.append(
-                _("%(where)s: the translation has %(length)d characters; this field holds at most %(limit)d.")
-                % {"where": unit.where, "length": len(text), "limit": limit}
-            )
+        text_kind = registry.get(row.kind)
+        # A file's cells and targets carry the spreadsheet's or the XML's surrounding whitespace.
+        text = translation_text(text_kind, row.field, unit.target.strip())
+        problem = translation_problem(text_kind, row.field, text)
+        if problem:
+            problems.append(_("%(where)s: %(problem)s") % {"where": unit.where, "problem": problem})
             continue
         if row.translation is None:
             summary.added += 1
@@ -212,54 +202,6 @@ def _refuse(problems: list[str]) -> ValidationError:
     return ValidationError(problems, code="translation_import")
 
 
-def _write(*, course: Course, language: str, plan: _Plan, by) -> None:
-    """The planned translations in a few statements, whatever their number. The rules of
-    ``services.translation_save`` hold: ``_plan`` checked the language, that each text is the
-    course's, its length, and that the file's digest is the current main text's (recorded here);
-    HTML was reduced to the safe subset (``_normalised``); each changed text gets the audit row
-    ``translation_save`` writes. One write per text through that service took six queries a text
-    (3,000 for a 500-text course)."""
-    existing = {
-        (row.kind, row.object_id, row.field): row
-        for row in TextTranslation.objects.select_for_update().filter(course=course, language=language)
-    }
-    translator = by if getattr(by, "is_authenticated", False) else None
-    stamp = timezone.now()
-    new, changed, audits = [], [], []
-    for _unit, row, text in plan.saves:
-        current = existing.get((row.kind, row.object_id, row.field))
-        old = current.text if current else None
-        if current is None:
-            new.append(
-                TextTranslation(
-                    course=course,
-                    language=language,
-                    kind=row.kind,
-                    object_id=row.object_id,
-                    field=row.field,
-                    text=text,
-                    source_digest=row.digest,
-                    translated_by=translator,
-                )
-            )
-        else:
-            current.text, current.source_digest, current.translated_by = text, row.digest, translator
-            current.updated_at = stamp
-            changed.append(current)
-        if old != text:
-            key = f"translation {language} {row.kind} {row.object_id} {row.field}"
-            audits.append((course.pk, {key: (old, text)}))
-    bulk_insert(new)
-    bulk_update(changed, ["text", "source_digest", "translated_by", "updated_at"])
-    audit_record_many(
-        actor=by,
-        action=AuditEntry.Action.CHANGE,
-        obj_label=label_of(Course),
-        entries=audits,
-        reason="Translation saved",
-    )
-
-
 def translations_import(*, course: Course, language: str, data: bytes, by) -> ImportSummary:
     """Import an XLIFF 1.2 or CSV file of ``course``'s texts in ``language`` (see the module
     docstring); ValidationError with every problem when anything is wrong, and then nothing is written."""
@@ -301,7 +243,16 @@ def translations_import(*, course: Course, language: str, data: bytes, by) -> Im
         plan, problems = _plan(course, language, units)
         if problems:
             raise _refuse(problems)
-        _write(course=course, language=language, plan=plan, by=by)
+        # The file's digest is the main text's now (``_plan``): what the translator translated.
+        translations_save_many(
+            course=course,
+            language=language,
+            saves=[
+                TextSave(kind=row.kind, object_id=row.object_id, field=row.field, text=text, source_digest=unit.digest)
+                for unit, row, text in plan.saves
+            ],
+            by=by,
+        )
         # A main text edited while the file was being imported: its translation would be recorded
         # as translating a text its translator never saw.
         now = {text.key: text.digest for text in source_texts(course)}

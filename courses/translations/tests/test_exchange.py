@@ -423,9 +423,7 @@ def test_a_translation_too_long_for_its_field_is_refused(course, admin):
     uid = f"module:{module.pk}:title"
     data = fill_xliff(xliff.export_xliff(course, "fr"), lambda s: "x" * 201, {uid})
 
-    assert refusal(course, "fr", data, admin) == [
-        f"Unit {uid}: the translation has 201 characters; this field holds at most 200."
-    ]
+    assert refusal(course, "fr", data, admin) == [f"Unit {uid}: This translation has 201 characters; at most 200 fit."]
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(course, admin, settings):
@@ -481,13 +479,13 @@ def test_a_main_text_edited_during_the_import_refuses_the_file(course, admin, mo
     module = first_module(course)
     uid = f"module:{module.pk}:title"
     data = fill_xliff(xliff.export_xliff(course, "fr"), only={uid, f"course:{course.pk}:title"})
-    real_write = importing._write
+    real_write = importing.translations_save_many
 
     def write_after_an_edit(**kwargs):
         Module.objects.filter(pk=module.pk).update(title="Edited meanwhile")
-        real_write(**kwargs)
+        return real_write(**kwargs)
 
-    monkeypatch.setattr(importing, "_write", write_after_an_edit)
+    monkeypatch.setattr(importing, "translations_save_many", write_after_an_edit)
 
     assert refusal(course, "fr", data, admin) == [
         f"Unit {uid}: the main text changed while the file was being imported; import the file again."

@@ -1,4 +1,4 @@
-"""translation_save / translation_delete: what they refuse, what they record."""
+"""translation_save / translations_save_many / translation_delete: what they refuse, what they record."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from courses.tests.factories import make_course
 from courses.translations.models import TextTranslation
 from courses.translations.registry import OverlaidContentError
 from courses.translations.selectors import digest, overlay_for
-from courses.translations.services import translation_delete, translation_save
+from courses.translations.services import TextSave, translation_delete, translation_save, translations_save_many
 from lms.models import AuditEntry
 from lms.tests.factories import AdminFactory
 
@@ -135,3 +135,38 @@ def test_an_overlaid_object_cannot_be_saved():
     with pytest.raises(OverlaidContentError):
         module.save()
     assert Module.objects.get(pk=module.pk).title != "Introducción"
+
+
+def test_save_many_writes_every_translation_with_its_audit_row_or_refuses_them_all():
+    course = make_course(modules=2)
+    admin = AdminFactory()
+    first, second = course.modules.order_by("order")
+    saves = [
+        TextSave(kind="module", object_id=first.pk, field="title", text="Uno", source_digest=digest(first.title)),
+        TextSave(kind="module", object_id=second.pk, field="title", text="x" * 201, source_digest=digest(second.title)),
+    ]
+
+    with pytest.raises(ValidationError) as refused:
+        translations_save_many(course=course, language="es", saves=saves, by=admin)
+
+    assert refused.value.message_dict == {"text": ["This translation has 201 characters; at most 200 fit."]}
+    assert not TextTranslation.objects.exists()
+
+    saves[1] = TextSave(
+        kind="module", object_id=second.pk, field="title", text="<b>Dos</b>", source_digest=digest(second.title)
+    )
+    rows = translations_save_many(course=course, language="es", saves=saves, by=admin)
+
+    assert [(row.pk is not None, row.text) for row in rows] == [(True, "Uno"), (True, "<b>Dos</b>")]
+    assert AuditEntry.objects.filter(object_id=str(course.pk), reason="Translation saved").count() == 2
+
+
+def test_save_many_refuses_the_courses_own_language():
+    course = make_course()
+    module = course.modules.first()
+    save = TextSave(kind="module", object_id=module.pk, field="title", text="Intro", source_digest=digest(module.title))
+
+    with pytest.raises(ValidationError) as refused:
+        translations_save_many(course=course, language=course.language, saves=[save])
+
+    assert list(refused.value.message_dict) == ["language"]
