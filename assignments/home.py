@@ -15,14 +15,23 @@ def my_training_section(request):
         learner_completion_history,
         learner_today,
     )
+    from assignments.selectors.player import LANGUAGE_SESSION_KEY, content_languages
+    from courses.translations.selectors import overlay_courses
 
     today = learner_today(request.user)
+    assignments = attach_final_outcomes(list(learner_active_assignments(learner=request.user, today=today)))
+    history = list(learner_completion_history(learner=request.user, today=today))
+    # Each card names its course in the language the learner takes it in (what the course page
+    # shows); each completion in the language its attempt was taken in (what its certificate says).
+    languages = content_languages(
+        assignments=assignments, locale=request.user.locale, chosen=request.session.get(LANGUAGE_SESSION_KEY, {})
+    )
+    overlay_courses(
+        [(assignment.course, languages[assignment.pk]) for assignment in assignments]
+        + [(completion.course, completion.attempt_language) for completion in history]
+    )
     return {
         "title": _("My training"),
         "template": "assignments/player/home_section.html",
-        "context": {
-            "assignments": attach_final_outcomes(list(learner_active_assignments(learner=request.user, today=today))),
-            "history": list(learner_completion_history(learner=request.user, today=today)),
-            "today": today,
-        },
+        "context": {"assignments": assignments, "history": history, "today": today},
     }

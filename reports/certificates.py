@@ -4,6 +4,7 @@ certificate number or verification code."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from assignments.evidence import normalise_code, number_carries_code
 from assignments.models import Completion
+from courses.translations.selectors import overlay_courses
 from lms.recipients import as_person
 from lms.selectors import user_ids_below_sql
 
@@ -24,7 +26,7 @@ from lms.selectors import user_ids_below_sql
 def completion_get_for_viewer(*, viewer, pk: int) -> Completion | None:
     """A completion as ``viewer`` may see it: their own, anyone's below them in the reporting chain,
     or any for admins (one query). None otherwise, which views answer with 404."""
-    qs = Completion.objects.select_related("learner", "course")
+    qs = Completion.objects.select_related("learner", "course", "attempt")
     if not viewer.is_admin:
         qs = qs.filter(Q(learner_id=viewer.pk) | Q(learner_id__in=user_ids_below_sql(viewer.pk)))
     return qs.filter(pk=pk).first()
@@ -44,10 +46,14 @@ def certificate_context(completion: Completion, *, base_url: str | None = None) 
     learner = completion.learner
     tz = learner.tzinfo
     verification_url = base_url + reverse("certificate_verify", args=[completion.verification_code])
+    # The course is named in the language its attempt was taken in (a Spanish learner who took it in
+    # Spanish passed "Seguridad contra incendios"); a copy, so the caller's course is left as it is.
+    course = copy.copy(completion.course)
+    overlay_courses([(course, completion.attempt.language if completion.attempt_id else "")])
     return {
         "completion": completion,
         "learner_name": learner.get_full_name() or learner.email,
-        "course": completion.course,
+        "course": course,
         "completed_on": completion.completed_on,
         "attested_at": timezone.localtime(completion.attested_at, timezone=tz) if completion.attested_at else None,
         "organisation_name": settings.ORGANISATION_NAME,

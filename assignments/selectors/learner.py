@@ -192,17 +192,19 @@ def learner_state_of(*, assignment: Assignment) -> str:
 
 def learner_completion_history(*, learner, today: dt.date | None = None) -> QuerySet[Completion]:
     """Every completion the learner has, newest first, re-trained courses included, each marked
-    ``is_expired`` for today (one query)."""
+    ``is_expired`` for today and with ``attempt_language``, the language of the course texts its
+    attempt was taken in (empty without an attempt: the course's own) (one query)."""
     today = today or learner_today(learner)
     return (
         Completion.objects.filter(learner=learner)
         .select_related("course", "learner")
         .annotate(
+            attempt_language=F("attempt__language"),
             is_expired=Case(
                 When(expires_on__lt=today, then=Value(True)),
                 default=Value(False),
                 output_field=models.BooleanField(),
-            )
+            ),
         )
         .order_by("-completed_at", "-pk")
     )

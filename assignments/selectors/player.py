@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress, SavedAnswer
 from courses.models import Choice, LearningResource, Module, Question, Quiz
-from courses.translations.selectors import Overlay, available_languages, language_for
+from courses.translations.selectors import Overlay, available_languages, available_languages_many, language_for
 
 
 def assignment_get_for_learner(*, user, pk: int) -> Assignment:
@@ -223,6 +224,20 @@ def attempt_saved_choices(*, attempt: Attempt) -> dict[int, list[int]]:
     return dict(SavedAnswer.objects.filter(attempt_id=attempt.pk).values_list("question_id", "choice_ids"))
 
 
+# The learner's choice of course language, per assignment, in their session: {"<assignment pk>":
+# "es"}. The session, not the assignment row: it is a reading preference, not training evidence
+# (the attempt records the language it was taken in), and without a choice the learner's own
+# language decides anyway (``content_language``).
+LANGUAGE_SESSION_KEY = "course_language"
+
+
+def _content_language(course, available: list[str], locale: str | None, chosen: str | None) -> tuple[str, list[str]]:
+    choices = [course.language, *available]
+    if chosen in choices:
+        return chosen, choices
+    return language_for(locale, course, available), choices
+
+
 def content_language(*, assignment: Assignment, locale: str | None, chosen: str | None) -> tuple[str, list[str]]:
     """The language the learner reads the course in, and the languages they may choose from.
 
@@ -232,9 +247,28 @@ def content_language(*, assignment: Assignment, locale: str | None, chosen: str 
     otherwise the learner's interface language decides (``language_for``: exact, then the same
     language family, else the course's main language).
     """
-    course = assignment.course
-    available = available_languages(course)
-    choices = [course.language, *available]
-    if chosen in choices:
-        return chosen, choices
-    return language_for(locale, course, available), choices
+    return _content_language(assignment.course, available_languages(assignment.course), locale, chosen)
+
+
+def content_languages(*, assignments: list[Assignment], locale: str | None, chosen: dict[str, str]) -> dict[int, str]:
+    """``content_language`` of many assignments (assignment id -> language; ``chosen`` is the
+    session's {"<assignment pk>": language}): what the home page's cards are shown in. Only the
+    languages the rule could pick are read (the chosen ones, the learner's language and its
+    family): one query when no course has a translation in them, a fixed few otherwise."""
+    family = (locale or "").split("-", 1)[0]
+    candidates = {code for code, _name in settings.LANGUAGES if code.split("-", 1)[0] == family}
+    candidates |= {chosen.get(str(assignment.pk)) for assignment in assignments} - {None}
+    # A course in the learner's own language family is read in its own language unless another was
+    # chosen (a course is never translated into its language's other variants: other_languages).
+    courses = {
+        assignment.course_id: assignment.course
+        for assignment in assignments
+        if str(assignment.pk) in chosen or assignment.course.language.split("-", 1)[0] != family
+    }
+    available = available_languages_many(courses.values(), languages=candidates) if courses else {}
+    return {
+        assignment.pk: _content_language(
+            assignment.course, available.get(assignment.course_id, []), locale, chosen.get(str(assignment.pk))
+        )[0]
+        for assignment in assignments
+    }

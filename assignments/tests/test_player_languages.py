@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from assignments.models import Attempt
+from assignments.services.attempts import attempt_start, attempt_submit
 from courses.models import Choice
 from courses.tests.factories import AssignmentFactory, answers_for, make_course
 from courses.tests.test_player import form_data, start_via_view
@@ -14,6 +15,11 @@ from courses.translations.tests.factories import translate_all
 from lms.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+# A Spanish learner's home with translated courses: the page's own reads, plus the cards' languages
+# (the translations in the learner's languages, one query; the learner texts they must cover, one
+# per learner-content kind: six) and the titles in them (one), whatever the number of cards.
+EXPECTED_HOME_QUERIES_TRANSLATED = 22
 
 
 def spanish_course(**kwargs):
@@ -168,3 +174,42 @@ def test_an_english_course_on_an_arabic_page_does_not_turn_the_page_left_to_righ
     page = client.get(reverse("player_course", args=[assignment.pk])).content.decode()
     assert '<html lang="ar" dir="rtl"' in page
     assert 'data-testid="course-content">' in page and 'dir="ltr"' not in page
+
+
+def test_the_home_names_each_course_in_the_language_the_learner_takes_it_in(client):
+    # The card follows the course page (the learner's language, or the one they chose); the
+    # completed-training list follows the language each attempt was taken in.
+    spanish = spanish_course(title="Fire safety")
+    chosen = spanish_course(title="Data protection")
+    english_only = make_course(title="Manual handling")
+    learner = UserFactory(locale="es")
+    AssignmentFactory(course=spanish, learner=learner)
+    switched = AssignmentFactory(course=chosen, learner=learner)
+    AssignmentFactory(course=english_only, learner=learner)
+    passed = spanish_course(title="Ladder safety")
+    taken = AssignmentFactory(course=passed, learner=learner)
+    attempt = attempt_start(assignment=taken, quiz=passed.final_quiz, language="es")
+    attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    client_for(client, learner)
+    client.post(reverse("player_language", args=[switched.pk]), {"language": chosen.language})
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert ">ES Fire safety</a>" in page
+    assert ">Data protection</a>" in page and "ES Data protection" not in page
+    assert ">Manual handling</a>" in page
+    assert "ES Ladder safety <span" in page
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_the_home_reads_the_cards_languages_in_a_fixed_number_of_queries(client, size, django_assert_num_queries):
+    learner = UserFactory(locale="es")
+    for index in range(size):
+        AssignmentFactory(course=spanish_course(title=f"Course {index}"), learner=learner)
+    client_for(client, learner)
+    client.get(reverse("home"))  # the session and the caches
+
+    with django_assert_num_queries(EXPECTED_HOME_QUERIES_TRANSLATED):
+        page = client.get(reverse("home")).content.decode()
+
+    assert all(f">ES Course {index}</a>" in page for index in range(size))

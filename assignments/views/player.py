@@ -39,11 +39,8 @@ def _messages_of(error: ValidationError) -> list[str]:
     return [str(message) for message in error.messages]
 
 
-# The learner's choice of course language, per assignment, in their session: {"<assignment pk>":
-# "es"}. The session, not the assignment row: it is a reading preference, not training evidence
-# (the attempt records the language it was taken in), and without a choice the learner's own
-# language decides anyway (selectors.content_language).
-LANGUAGE_SESSION_KEY = "course_language"
+# The learner's choice of course language, per assignment (why the session: its selector).
+LANGUAGE_SESSION_KEY = selectors.LANGUAGE_SESSION_KEY
 
 
 def _content(request, assignment: Assignment, language: str | None = None) -> tuple[Overlay, dict]:

@@ -136,15 +136,58 @@ def translation_status(course) -> dict[str, LanguageStatus]:
 def available_languages(course) -> list[str]:
     """The languages other than the course's own whose learner-content translation is complete and
     current, in the order of settings.LANGUAGES."""
-    found = _digests_by_language(course)
+    return available_languages_many([course]).get(course.pk, [])
+
+
+def _learner_digests(course_ids: Iterable[int]) -> dict[int, dict[tuple, str]]:
+    """course id -> {text key: digest} of every non-empty learner-content text of the courses (what
+    ``source_texts(course, learner_content_only=True)`` lists), one query per kind for any number
+    of courses."""
+    found: dict[int, dict[tuple, str]] = {course_id: {} for course_id in course_ids}
+    for text_kind in registry.KINDS.values():
+        if not text_kind.learner_content:
+            continue
+        rows = (
+            text_kind.model.objects.filter(**{f"{text_kind.course_lookup}__in": list(found)})
+            .annotate(translation_course_id=models.F(text_kind.course_lookup))
+            .values_list("translation_course_id", "pk", *text_kind.fields)
+        )
+        for course_id, pk, *texts in rows:
+            for name, text in zip(text_kind.fields, texts, strict=True):
+                if (text or "").strip():
+                    found[course_id][(text_kind.kind, pk, name)] = digest(text)
+    return found
+
+
+def available_languages_many(courses: Iterable, *, languages: Iterable[str] | None = None) -> dict[int, list[str]]:
+    """``available_languages`` of many courses (course id -> languages; a course with none is left
+    out), considering only ``languages`` when given. One query when none of the courses has a
+    translation in them (the usual home page); otherwise one more per learner-content kind,
+    whatever the number of courses."""
+    courses = list(courses)
+    rows = TextTranslation.objects.filter(course_id__in=[course.pk for course in courses])
+    if languages is not None:
+        rows = rows.filter(language__in=list(languages))
+    found: dict[int, dict[str, dict[tuple, str]]] = {}
+    for course_id, language, kind, object_id, name, source_digest in rows.values_list(
+        "course_id", "language", "kind", "object_id", "field", "source_digest"
+    ):
+        found.setdefault(course_id, {}).setdefault(language, {})[(kind, object_id, name)] = source_digest
     if not found:
-        return []
-    texts = source_texts(course, learner_content_only=True)
-    return [
-        language
-        for language in other_languages(course)
-        if language in found and all(found[language].get(text.key) == text.digest for text in texts)
-    ]
+        return {}
+    texts = _learner_digests(found)
+    available = {}
+    for course in courses:
+        by_language = found.get(course.pk)
+        if not by_language:
+            continue
+        available[course.pk] = [
+            language
+            for language in other_languages(course)
+            if language in by_language
+            and all(by_language[language].get(key) == text_digest for key, text_digest in texts[course.pk].items())
+        ]
+    return available
 
 
 def learner_languages(course) -> list[str]:
@@ -204,6 +247,19 @@ def translations_by_language(course_ids: Iterable[int], kinds: Iterable[str]) ->
     ).values_list("course_id", "language", "kind", "object_id", "field", "text", "source_digest"):
         found.setdefault((course_id, language), {})[(kind, object_id, name)] = (text, source_digest)
     return found
+
+
+def overlay_courses(pairs: Iterable[tuple[models.Model, str | None]]) -> None:
+    """Show each course of ``pairs`` (course, language) with its title and description in that
+    language where they have a current translation (``Overlay``: in place, never to be saved), as
+    the course page does. One query for any number of courses; none when every language is the
+    course's own."""
+    pending = [(course, language) for course, language in pairs if language and language != course.language]
+    if not pending:
+        return
+    rows = translations_by_language({course.pk for course, _language in pending}, [TextTranslation.Kind.COURSE])
+    for course, language in pending:
+        Overlay(course.pk, language, rows.get((course.pk, language), {})).apply(course)
 
 
 def overlay_in_reader_language(course, locale: str | None, objects: list[models.Model]) -> str:

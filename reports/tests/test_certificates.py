@@ -55,6 +55,24 @@ def test_learner_downloads_a_pdf_with_everything_on_it(client, completion, setti
     assert completion.verification_code in text
 
 
+def test_the_certificate_names_the_course_in_the_language_its_attempt_was_taken_in(client, chain):
+    from courses.translations.tests.factories import translate_all
+
+    learner = chain[2]
+    learner.locale = "es"
+    learner.save(update_fields=["locale"])
+    course = make_course(title="Fire safety")
+    translate_all(course, "es", prefix="ES ")
+    assignment = AssignmentFactory(course=course, learner=learner)
+    attempt = attempt_start(assignment=assignment, quiz=course.final_quiz, language="es")
+    completion = attempt_submit(attempt=attempt, answers=answers_for(attempt)).completion
+    client.force_login(chain[1])  # the manager downloads it: still the learner's document
+
+    text = " ".join(pdf_text(client.get(reverse("certificate_download", args=[completion.pk])).content).split())
+
+    assert "ES Fire safety" in text
+
+
 @pytest.mark.parametrize("who", ["manager", "director", "admin"])
 def test_managers_up_the_chain_and_admins_can_download(client, chain, completion, who):
     viewer = {"director": chain[0], "manager": chain[1], "admin": AdminFactory()}[who]
