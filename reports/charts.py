@@ -117,14 +117,16 @@ def bar_chart(
 
 def _bars_wide(items, *, title: str, summary: str, width: int, higher_is_better: bool) -> str:
     bar_h, gap, label_w, top, size = 22, 8, 200, 8, 12
-    value_room = text_width("100%", size) + 8
+    value_room = text_width(percent_text(100), size) + 8
     plot_w = width - label_w - value_room
     height = top + len(items) * (bar_h + gap) + 24
     body = []
     for tick in (0, 50, 80, 100):
         x = label_w + plot_w * tick / 100
         body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 20}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(_label(_centred(x, f"{tick}%", 11, width), height - 6, f"{tick}%", size=11, anchor="middle"))
+        body.append(
+            _label(_centred(x, percent_text(tick), 11, width), height - 6, percent_text(tick), size=11, anchor="middle")
+        )
     for index, (label, percent) in enumerate(items):
         y = top + index * (bar_h + gap)
         w = plot_w * (percent or 0) / 100
@@ -140,7 +142,7 @@ def _bars_wide(items, *, title: str, summary: str, width: int, higher_is_better:
 def _bars_narrow(items, *, title: str, summary: str, width: int, higher_is_better: bool) -> str:
     """Each label on a line of its own above its bar, the whole width for both."""
     size, bar_h, label_h, gap, top = 13, 16, 18, 10, 4
-    value_room = text_width("100%", size) + 8
+    value_room = text_width(percent_text(100), size) + 8
     plot_w = width - value_room
     row = label_h + bar_h + gap
     height = top + len(items) * row + 18
@@ -148,7 +150,9 @@ def _bars_narrow(items, *, title: str, summary: str, width: int, higher_is_bette
     for tick in (0, 50, 80, 100):
         x = plot_w * tick / 100
         body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 16}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(_label(_centred(x, f"{tick}%", 12, width), height - 3, f"{tick}%", size=12, anchor="middle"))
+        body.append(
+            _label(_centred(x, percent_text(tick), 12, width), height - 3, percent_text(tick), size=12, anchor="middle")
+        )
     for index, (label, percent) in enumerate(items):
         y = top + index * row
         w = plot_w * (percent or 0) / 100
@@ -185,7 +189,7 @@ def line_chart(
 
 
 def _line(points, *, title: str, summary: str, width: int, height: int, size: int, labels: int, layout: str) -> str:
-    left, right, top, bottom = text_width("100%", size) + 8, 12, 10, size + 18
+    left, right, top, bottom = text_width(percent_text(100), size) + 8, 12, 10, size + 18
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(points)
     body = []
@@ -194,7 +198,7 @@ def _line(points, *, title: str, summary: str, width: int, height: int, size: in
         body.append(
             f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
         )
-        body.append(_label(left - 6, y + 4, f"{tick}%", size=size, anchor="end"))
+        body.append(_label(left - 6, y + 4, percent_text(tick), size=size, anchor="end"))
 
     def x_of(i: int) -> float:
         return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
@@ -283,7 +287,7 @@ def _curves(series, *, title: str, summary: str, width: int, height: int, size: 
     legend_row = size + 8
     legend_h = legend_row * len(series) + 4
     total_h = height + legend_h
-    left, right, top, bottom = text_width("100%", size) + 8, 16, 10, size + 18
+    left, right, top, bottom = text_width(percent_text(100), size) + 8, 16, 10, size + 18
     plot_w, plot_h = width - left - right, height - top - bottom
     labels = [point for point, _p in series[0][1]] if series else []
     n = len(labels)
@@ -293,7 +297,7 @@ def _curves(series, *, title: str, summary: str, width: int, height: int, size: 
         body.append(
             f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>'
         )
-        body.append(_label(left - 6, y + 4, f"{tick}%", size=size, anchor="end"))
+        body.append(_label(left - 6, y + 4, percent_text(tick), size=size, anchor="end"))
 
     def x_of(i: int) -> float:
         # Each step in the middle of its own slot, so the first and last stay off the edges.

@@ -83,3 +83,25 @@ def test_each_layout_keeps_the_text_alternative():
 def test_fit_shortens_only_what_does_not_fit():
     assert fit("Sales", 100, 12) == "Sales"
     assert fit(LONG, 100, 12).endswith("…") and text_width(fit(LONG, 100, 12), 12) <= 100
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "tick"),
+    [("fr", "33,3\u00a0%", "50\u00a0%"), ("de", "33,3\u00a0%", "50\u00a0%"), ("en-gb", "33.3%", "50%")],
+)
+def test_values_and_axis_ticks_follow_the_languages_percent_format(language, value, tick):
+    # A French or German reader writes "33,3 %" (a no-break space before the sign, lms/formats):
+    # the bars' values did, the axes said "50%".
+    from django.utils import translation
+
+    with translation.override(language):
+        bars = svgs(bar_chart([("Sales", 33.3)], title="By course"))
+        lines = svgs(line_chart([("W1", 33.3), ("W2", 40.0)], title="Trend"))
+    for chart in bars + lines:
+        texts = [shown_text(node) for node in chart.iter(f"{SVG}text")]
+        assert tick in texts
+        assert [text for text in texts if text.endswith("%")] == [
+            text for text in texts if text.endswith("%") and (text.endswith("\u00a0%") or language == "en-gb")
+        ]
+    for chart in bars:
+        assert value in [shown_text(node) for node in chart.iter(f"{SVG}text")]
