@@ -30,3 +30,49 @@ def test_the_english_record_line_shows_on_english_pages_only(client, locale, sho
     page = client.get(reverse("escalation:notifications")).content.decode()
     assert "Salud y seguridad" in page
     assert ("Attempt 1 failed (12.5%)" in page) is shown
+
+
+def _failed_row(learner, **context):
+    enqueue([Outgoing(learner.pk, Notification.Kind.ATTEMPT_FAILED, "attempt_failed:values", context)])
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("en-gb", "Salud y seguridad — Attempt 1 failed (12.5%)"),
+        ("fr", "Salud y seguridad — Tentative 1 échouée (12,5\u00a0%)"),
+        ("de", "Salud y seguridad — Versuch 1 nicht bestanden (12,5\u00a0%)"),
+    ],
+)
+def test_the_detail_line_is_written_in_the_readers_language_from_the_rows_values(client, locale, line):
+    learner = UserFactory(locale=locale)
+    _failed_row(learner, course="Salud y seguridad", attempt=1, score="12.50", reason="attempt 1 failed (12.5%)")
+    client.force_login(learner)
+
+    page = client.get(reverse("escalation:notifications")).content.decode()
+
+    assert f'<div data-testid="notification-detail">{line}</div>' in page
+
+
+def test_each_kinds_detail_line_reads_its_values_and_an_old_row_has_none():
+    from django.utils import translation
+
+    from escalation.details import notification_detail
+
+    Kind = Notification.Kind
+    with translation.override("en-gb"):
+        assert notification_detail(Kind.REMINDER, {"days_left": 1}) == "due in 1 day"
+        assert notification_detail(Kind.ASSIGNED, {"due_date": "2026-03-09"}) == "assigned, due 9 Mar 2026"
+        assert notification_detail(Kind.OVERDUE, {"days_overdue": 15, "level": 2}) == (
+            "15 days overdue (escalation step 2)"
+        )
+        assert notification_detail(Kind.WITHDRAWN, {"withdrawn_code": "assigned_in_error"}) == (
+            "withdrawn: assigned in error"
+        )
+        assert notification_detail(Kind.COURSE_PASSED, {"score": "80.00"}) == "passed with 80%; certificate issued"
+        # Rows written before a value was recorded: no line (the page falls back to the record).
+        assert notification_detail(Kind.REMINDER, {"reason": "due in 3 days"}) is None
+        assert notification_detail(Kind.ATTEMPT_FAILED, {"attempt": 1}) is None
+        assert notification_detail(Kind.INVITATION, {}) is None
+    with translation.override("fr"):
+        assert notification_detail(Kind.REMINDER, {"days_left": 3}) == "échéance dans 3\u00a0jours"
