@@ -21,7 +21,7 @@ PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 MESSAGE_LANGUAGES := fr de es ar
 
-.PHONY: run test test-fast bench lint format system-deps venv migrate seed worker beat clean messages compilemessages
+.PHONY: run test test-fast bench bench-load lint format system-deps venv migrate seed worker beat clean messages compilemessages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ test-fast: venv compilemessages
 # The nightly workflows, the reports, then CSV import throughput (each on a database of its own).
 bench: venv
 	$(PY) bench/run.py && $(PY) bench/reports.py --reuse && $(PY) bench/imports.py
+
+# 2,000 simulated learners and a synchronised quiz start against gunicorn with the production
+# settings (bench/load.py, Locust; PostgreSQL and Redis on this machine). Run with nothing else running.
+bench-load: venv compilemessages
+	$(PY) bench/load.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

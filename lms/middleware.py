@@ -115,3 +115,58 @@ class MethodNotAllowedPageMiddleware:
             page["Allow"] = response.get("Allow", "")
             return page
         return response
+
+
+def request_queued_seconds(header: str, now: float) -> float | None:
+    """How long a request waited before this process saw it, from the ``X-Request-Start`` header a
+    reverse proxy adds when it receives the request: ``t=<time>`` in seconds (nginx's ``t=${msec}``,
+    1700000000.123), milliseconds (Heroku, 1700000000123) or microseconds (Apache's ``t=%t``,
+    1700000000123456). None when absent or unreadable, or when it lies in the future (clocks)."""
+    value = header.strip().removeprefix("t=")
+    try:
+        stamp = float(value)
+    except ValueError:
+        return None
+    if stamp > 1e14:
+        stamp /= 1_000_000
+    elif stamp > 1e11:
+        stamp /= 1_000
+    waited = now - stamp
+    return waited if 0 <= waited < 24 * 60 * 60 else None
+
+
+class QueueTimeMiddleware:
+    """Answers 503 at once, before any session or database work, to a request that waited in the
+    queues in front of this process (proxy, gunicorn's backlog) longer than
+    ``REQUEST_QUEUE_TIMEOUT`` seconds: its person has most likely given up or pressed reload, and
+    serving it would only make the requests behind it wait longer (issue 18: after a load test
+    stopped, workers went on for minutes serving requests nobody was waiting for). The wait is read
+    from ``X-Request-Start`` (request_queued_seconds), which the reverse proxy must set itself
+    (README "Production"); without it nothing is shed. The page is in the language the browser
+    asks for and says that nothing was changed; ``Retry-After`` tells clients when to come back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.REQUEST_QUEUE_TIMEOUT
+        header = request.META.get("HTTP_X_REQUEST_START")
+        if limit and header:
+            import time
+
+            waited = request_queued_seconds(header, time.time())
+            if waited is not None and waited > limit:
+                return self._busy(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _busy(request):
+        from django.http import HttpResponse
+        from django.template.loader import render_to_string
+
+        with translation.override(translation.get_language_from_request(request)):
+            body = render_to_string("503.html")
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = "60"
+        response["Cache-Control"] = "no-store"
+        return response

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from lms.dates import day_after
 from lms.models import AuditEntry, Department, User
+from lms.replica import read_connection
 
 # A guard against runaway recursion should a cycle ever reach the table despite the service checks.
 MAX_CHAIN_DEPTH = 64
@@ -60,9 +61,7 @@ def managers_above(user: User) -> list[User]:
         f"UNION ALL SELECT u.id, u.manager_id, up.depth + 1 FROM {table} u JOIN up ON u.id = up.manager_id "
         f"WHERE up.depth < {MAX_CHAIN_DEPTH}) SELECT id, depth FROM up WHERE depth > 0"
     )
-    from django.db import connection
-
-    with connection.cursor() as cursor:
+    with read_connection(User).cursor() as cursor:
         cursor.execute(sql, [user.pk])
         depth_by_id = {row[0]: row[1] for row in cursor.fetchall()}
     people = User.objects.filter(pk__in=depth_by_id).select_related("department")
@@ -213,9 +212,7 @@ def department_subtree_ids(department: Department) -> list[int]:
         f"UNION ALL SELECT d.id, t.depth + 1 FROM {table} d JOIN tree t ON d.parent_id = t.id "
         f"WHERE t.depth < {MAX_CHAIN_DEPTH}) SELECT id FROM tree"
     )
-    from django.db import connection
-
-    with connection.cursor() as cursor:
+    with read_connection(Department).cursor() as cursor:
         cursor.execute(sql, [department.pk])
         return [row[0] for row in cursor.fetchall()]
 

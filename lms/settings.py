@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request that waited too long in the queues is answered 503 before any other work.
+    "lms.middleware.QueueTimeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +94,11 @@ MIDDLEWARE = [
     # Last, so that it sees failed logins after everything else has run.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Seconds a request may have waited in front of the application (X-Request-Start, set by the
+# reverse proxy) before it is answered 503 instead of served (lms.middleware.QueueTimeMiddleware);
+# 0 serves everything.
+REQUEST_QUEUE_TIMEOUT = float(os.environ.get("REQUEST_QUEUE_TIMEOUT", "15"))
 
 ROOT_URLCONF = "lms.urls"
 

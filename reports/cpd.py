@@ -29,6 +29,7 @@ from assignments.cpd.selectors import CpdRecord, cpd_record, people_behind
 from assignments.cpd.years import EARLIEST, LATEST, CpdYear, parse_year, year_of
 from lms.permissions import admin_required
 from lms.recipients import as_person
+from lms.replica import replica_reads
 from lms.selectors import user_get_visible
 from lms.uploads import attachment_headers
 from reports.exports import ReportDocument, Table, export_response
@@ -80,6 +81,7 @@ def _behind(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def cpd_behind(request):
     form, year, department, rows = _behind(request)
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
@@ -99,6 +101,7 @@ def cpd_behind(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def cpd_behind_export(request):
     form, year, department, rows = _behind(request)
     headers = [

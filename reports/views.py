@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from assignments.scorm_runtime.selectors import interaction_rows_for_course
 from lms import person_page, team_panels
 from lms.permissions import admin_required
+from lms.replica import replica_reads
 from lms.selectors import team_size, user_get_visible
 from reports import charts, selectors
 from reports.certificates import (
@@ -104,7 +105,8 @@ def certificate_verify_page(request, code: str):
 # Dashboards and compliance reports ------------------------------------------------------------
 # Each view: the role check (a learner asking for the team dashboard gets 404, as though it did
 # not exist for them; a manager asking for an admin report gets 403), a permission-scoped
-# selector, then render or export.
+# selector, then render or export. They read from the read replica when one is configured
+# (lms.replica: figures may be a few seconds old there; every write still goes to the primary).
 
 
 def _team_scope(request, counts: dict[str, int] | None = None) -> tuple[TeamFilterForm, Scope]:
@@ -149,6 +151,7 @@ def _require_manager(request) -> None:
 
 @login_required
 @require_GET
+@replica_reads
 def team_dashboard(request):
     _require_manager(request)
     counts = team_size(request.user)
@@ -197,6 +200,7 @@ def team_dashboard(request):
 
 @login_required
 @require_GET
+@replica_reads
 def team_export(request, fmt: str):
     _require_manager(request)
     if fmt not in FORMATS:
@@ -217,6 +221,7 @@ def team_export(request, fmt: str):
 
 @login_required
 @require_GET
+@replica_reads
 def team_retention_export(request, fmt: str):
     """The retention figures of the team the dashboard shows (the same filters)."""
     _require_manager(request)
@@ -255,6 +260,7 @@ def _organisation_form(request) -> OrganisationFilterForm:
 
 @admin_required
 @require_GET
+@replica_reads
 def organisation_report(request):
     form = _organisation_form(request)
     day, history = form.day()
@@ -324,6 +330,7 @@ def organisation_report(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def organisation_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
@@ -346,6 +353,7 @@ def organisation_export(request, fmt: str):
 
 @admin_required
 @require_GET
+@replica_reads
 def organisation_retention_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
@@ -368,6 +376,7 @@ def _forecast_scope(request) -> tuple[ReportFilterForm, Scope]:
 
 @admin_required
 @require_GET
+@replica_reads
 def forecast(request):
     form, scope = _forecast_scope(request)
     day = timezone.localdate()
@@ -381,6 +390,7 @@ def forecast(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def forecast_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
@@ -393,6 +403,7 @@ def forecast_export(request, fmt: str):
 
 @admin_required
 @require_GET
+@replica_reads
 def item_analysis(request):
     form = ItemAnalysisForm(request.GET or None, courses=selectors.items.courses_with_attempts())
     items = boosters = scorm_interactions = None
@@ -422,6 +433,7 @@ def item_analysis(request):
 
 @admin_required
 @require_GET
+@replica_reads
 def item_analysis_export(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404

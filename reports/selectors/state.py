@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from assignments.models import Assignment
 from assignments.state import Excused, end_of_day, excused_for, with_compliance_state
 from lms.models import User
+from lms.replica import read_connection
 
 
 class ReportState(models.TextChoices):
@@ -100,7 +101,8 @@ class Scope:
         from lms.selectors import user_ids_below_sql
 
         below = user_ids_below_sql(self.manager_id)
-        with connection.cursor() as cursor:
+        # Raw SQL: the router is asked which database reads it (the replica in a report, lms.replica).
+        with read_connection(User).cursor() as cursor:
             cursor.execute(below.sql, below.params)
             ids = tuple(sorted({row[0] for row in cursor.fetchall()}))
         return replace(self, people_ids=ids)

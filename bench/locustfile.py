@@ -1,0 +1,224 @@
+"""The simulated people of `make bench-load` (bench/load.py starts Locust on this file; issue 18).
+
+Learners sign in, open their home, a course, two modules (marking each done), start the final quiz,
+save each answer as the player's script does, submit, read the result, download the certificate
+and look at their history, thinking 30-90 s between pages. Managers sign in, open the team
+dashboard and export it. People and courses come from the JSON file bench/load.py writes
+(``LOAD_PEOPLE``): e-mail addresses, the password, each learner's assignment and the quiz's right
+answers. ``LOAD_PROFILE`` picks the shape: ``ramp`` (learners added at ``LOAD_SPAWN_RATE`` a second
+up to ``LOAD_USERS``, then held) or ``sync`` (``LOAD_USERS`` learners signed in within
+``LOAD_SPAWN_SECONDS`` who go straight to the same course's quiz, as after a Monday-morning email).
+
+Each request carries ``X-Request-Start: t=<microseconds>``, which a reverse proxy (nginx's
+``t=${msec}``) adds in production: the server sheds requests that waited too long (README "Load").
+Requests are named by page, not by address, so the table has one row a page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from itertools import count
+from urllib.parse import urljoin, urlsplit
+
+from locust import HttpUser, LoadTestShape, between, task
+
+PEOPLE = json.loads(open(os.environ["LOAD_PEOPLE"]).read())
+PROFILE = os.environ.get("LOAD_PROFILE", "ramp")
+USERS = int(os.environ.get("LOAD_USERS", "2000"))
+SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "5"))
+HOLD_SECONDS = int(os.environ.get("LOAD_HOLD_SECONDS", "180"))
+SPAWN_SECONDS = int(os.environ.get("LOAD_SPAWN_SECONDS", "60"))
+THINK = (float(os.environ.get("LOAD_THINK_MIN", "30")), float(os.environ.get("LOAD_THINK_MAX", "90")))
+MANAGER_SHARE = float(os.environ.get("LOAD_MANAGER_SHARE", "0.02"))
+CORRECT = {int(pk) for pk in PEOPLE["correct_choices"]}
+_learners = count()
+_managers = count()
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+MODULE = re.compile(r'href="(/courses/learn/\d+/modules/\d+/)"')
+QUIZ_START = re.compile(r'action="(/courses/learn/\d+/quizzes/\d+/start/)"')
+CHOICE = re.compile(r'<input[^>]*type="(radio|checkbox)"[^>]*name="(q_\d+)"[^>]*value="(\d+)"')
+NEEDS_PASSWORD = re.compile(r'name="password"')
+NEEDS_ATTEST = re.compile(r'name="attest"')
+CERTIFICATE = re.compile(r'href="(/reports/certificates/\d+/pdf/)"')
+
+
+PAGE_NAMES = (
+    (re.compile(r"^/$"), "home"),
+    (re.compile(r"^/accounts/login/"), "login page"),
+    (re.compile(r"^/courses/learn/\d+/$"), "course"),
+    (re.compile(r"^/courses/learn/\d+/modules/\d+/$"), "module"),
+    (re.compile(r"^/courses/learn/attempts/\d+/$"), "attempt page"),
+    (re.compile(r"^/courses/learn/attempts/\d+/result/$"), "result"),
+)
+
+
+def page_name(url: str) -> str:
+    path = urlsplit(url).path
+    return next((name for pattern, name in PAGE_NAMES if pattern.search(path)), path)
+
+
+def _stamp() -> dict[str, str]:
+    # What the TLS reverse proxy in front of gunicorn adds (README "Production"): the scheme the
+    # browser used and when the request arrived.
+    return {"X-Forwarded-Proto": "https", "X-Request-Start": f"t={int(time.time() * 1_000_000)}"}
+
+
+class Person(HttpUser):
+    abstract = True
+    wait_time = between(*THINK)
+
+    def headers(self) -> dict[str, str]:
+        # The production settings' session and CSRF cookies are Secure: browsers send them back
+        # over plain HTTP to loopback (a secure context), requests does not, so they are sent here.
+        cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.client.cookies)
+        return {**_stamp(), **({"Cookie": cookies} if cookies else {})}
+
+    def get(self, url: str, name: str | None = None, **kwargs):
+        """GET ``url``, following redirects here (with the cookies), each hop named by its page."""
+        for _hop in range(5):
+            response = self.client.get(
+                url, name=name or page_name(url), headers=self.headers(), allow_redirects=False, **kwargs
+            )
+            if not response.is_redirect:
+                return response
+            url, name = urljoin(url, response.headers["Location"]), None
+        return response
+
+    def post(self, url: str, data: dict, name: str, referer: str, **kwargs):
+        headers = {**self.headers(), "Referer": self.host.replace("http://", "https://") + referer}
+        response = self.client.post(url, data=data, name=name, headers=headers, allow_redirects=False, **kwargs)
+        if response.is_redirect:
+            return self.get(urljoin(url, response.headers["Location"]))
+        return response
+
+    def csrf(self, page) -> str:
+        match = CSRF.search(page.text)
+        return match.group(1) if match else self.client.cookies.get("csrftoken", "")
+
+    def sign_in(self, email: str) -> bool:
+        page = self.get("/accounts/login/", "login page")
+        response = self.post(
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": self.csrf(page), "username": email, "password": PEOPLE["password"]},
+            "sign in",
+            "/accounts/login/",
+        )
+        return response.ok and "/accounts/login/" not in response.url and "/login" not in response.url
+
+
+class Learner(Person):
+    """A learner's journey through one assigned course, from sign-in to certificate."""
+
+    weight = int(round((1 - MANAGER_SHARE) * 100))
+    go_straight_to_quiz = PROFILE == "sync"
+
+    def on_start(self):
+        learners = PEOPLE["sync_learners" if PROFILE == "sync" else "learners"]
+        self.me = learners[next(_learners) % len(learners)]
+        self.signed_in = self.sign_in(self.me["email"])
+
+    @task
+    def journey(self):
+        if not self.signed_in:
+            self.signed_in = self.sign_in(self.me["email"])
+            return
+        course_url = f"/courses/learn/{self.me['assignment']}/"
+        if not self.go_straight_to_quiz:
+            self.get("/", "home")
+            self.wait()
+        course = self.get(course_url, "course")
+        modules = list(dict.fromkeys(MODULE.findall(course.text)))[:2]
+        if not self.go_straight_to_quiz:
+            for module_url in modules:
+                self.wait()
+                page = self.get(module_url, "module")
+                self.post(module_url, {"csrfmiddlewaretoken": self.csrf(page)}, "module done", module_url)
+            self.wait()
+            course = self.get(course_url, "course")
+        self.go_straight_to_quiz = False
+        start = QUIZ_START.search(course.text)
+        if not start:  # done already, or no tries left: read the history and sign off this course
+            self.get("/assignments/history/", "history")
+            return
+        attempt = self.post(start.group(1), {"csrfmiddlewaretoken": self.csrf(course)}, "quiz start", course_url)
+        attempt_url = urlsplit(attempt.url).path
+        if "/attempts/" not in attempt_url:
+            return
+        form = {"csrfmiddlewaretoken": self.csrf(attempt)}
+        for _kind, field, value in CHOICE.findall(attempt.text):
+            if int(value) in CORRECT:
+                form.setdefault(field, value)
+        for field, value in form.items():
+            if field.startswith("q_"):
+                self.wait()
+                self.post(
+                    attempt_url + "answers/",
+                    {"csrfmiddlewaretoken": form["csrfmiddlewaretoken"], "question": field[2:], "choice": value},
+                    "answer saved",
+                    attempt_url,
+                )
+        if NEEDS_ATTEST.search(attempt.text):
+            form["attest"] = "on"
+        if NEEDS_PASSWORD.search(attempt.text):
+            form["password"] = PEOPLE["password"]
+        self.wait()
+        result = self.post(attempt_url, form, "quiz submit", attempt_url)
+        certificate = CERTIFICATE.search(result.text)
+        if certificate:
+            self.wait()
+            self.get(certificate.group(1), "certificate PDF")
+        self.wait()
+        self.get("/assignments/history/", "history")
+        self.wait()
+
+
+class Manager(Person):
+    """A team leader who looks at the team dashboard and exports it."""
+
+    weight = int(round(MANAGER_SHARE * 100))
+
+    def on_start(self):
+        managers = PEOPLE["managers"]
+        self.me = managers[next(_managers) % len(managers)]
+        self.signed_in = self.sign_in(self.me["email"])
+
+    @task
+    def dashboard(self):
+        if not self.signed_in:
+            self.signed_in = self.sign_in(self.me["email"])
+            return
+        self.get("/reports/team/", "team dashboard")
+        self.wait()
+        self.get("/reports/team/export.csv", "team export CSV")
+
+
+class Ramp(LoadTestShape):
+    """Learners and managers added at LOAD_SPAWN_RATE a second up to LOAD_USERS, then held."""
+
+    def tick(self):
+        run_time = self.get_run_time()
+        ramp = USERS / SPAWN_RATE
+        if run_time < ramp + HOLD_SECONDS:
+            return USERS, SPAWN_RATE
+        return None
+
+
+class SynchronisedStart(LoadTestShape):
+    """LOAD_USERS learners signed in within LOAD_SPAWN_SECONDS, straight to the quiz, then held."""
+
+    def tick(self):
+        run_time = self.get_run_time()
+        if run_time < SPAWN_SECONDS + HOLD_SECONDS:
+            return USERS, USERS / SPAWN_SECONDS, [Learner]
+        return None
+
+
+# Locust takes the shape classes it finds in the file: keep only the chosen one.
+if PROFILE == "sync":
+    del Ramp
+else:
+    del SynchronisedStart

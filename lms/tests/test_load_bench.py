@@ -1,0 +1,47 @@
+"""The load benchmark cannot rot (issue 18): `bench/load.py --tiny` runs both profiles end to end
+(a 300-person organisation, gunicorn with the production settings, Locust with 6 people for a few
+seconds) and every request of the learners' and managers' journeys must succeed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_the_tiny_load_bench_runs_every_journey_without_a_failure():
+    params = connection.settings_dict
+    base = f"postgres://{params['USER'] or 'postgres'}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+    env = {
+        **os.environ,
+        "BENCH_LOAD_DATABASE_URL": f"{base}/{params['NAME']}_load",
+        "BENCH_LOAD_CACHE_URL": os.environ.get("BENCH_LOAD_CACHE_URL", "redis://127.0.0.1:6379/13"),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "bench/load.py", "--tiny", "--port", "8799"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert "Profile ramp" in out and "Profile sync" in out
+    rows = {line.split("|")[0].strip(): line.split("|") for line in out.splitlines() if line.count("|") == 6}
+    for page in ("sign in", "home", "course", "module done", "quiz start", "answer saved", "quiz submit"):
+        assert int(rows[page][1].replace(",", "")) > 0, page
+    for page in ("certificate PDF", "team dashboard", "team export CSV"):
+        assert page in rows, out
+    assert "knee (p95 of a 10 s window" in out
+    assert "gunicorn  CPU mean" in out
