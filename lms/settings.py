@@ -131,6 +131,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # nightly jobs. work_mem stays the server's: a larger one lets the planner hash the whole
     # assignment table in the big report aggregations instead of the far smaller completions.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A read replica for the reports (lms.replica; README "Past one machine"): report pages and exports
+# read from it, everything else and every write use the primary. Same options as the primary's;
+# options in the replica's URL (e.g. ?sslmode=require) win.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    _replica = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["lms.replica.ReplicaRouter"]
 # Several test processes (or developers) can share one PostgreSQL server.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
