@@ -29,6 +29,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path):
+    """Stored files (certificates rendered once, uploads) go to the test's own directory, never
+    to the project's media/."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _empty_caches():
     """Each test starts with empty caches: rate-limit counters (password reset) must not leak."""
     from django.core.cache import caches

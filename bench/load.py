@@ -197,14 +197,14 @@ class Sampler(threading.Thread):
             if process.pid == self.gunicorn_pid or self.gunicorn_pid in [p.pid for p in process.parents()]:
                 return "gunicorn"
             name = process.name()
-        except psutil.Error:
+            if name.startswith("postgres"):
+                return "postgres"
+            if name.startswith("redis"):
+                return "redis"
+            if "locust" in " ".join(process.cmdline()[:3]):
+                return "locust"
+        except psutil.Error:  # gone, a zombie, or not ours to read
             return None
-        if name.startswith("postgres"):
-            return "postgres"
-        if name.startswith("redis"):
-            return "redis"
-        if "locust" in " ".join(process.cmdline()[:3]):
-            return "locust"
         return None
 
     def run(self) -> None:
@@ -252,6 +252,7 @@ def start_server(url: str, cache_url: str, port: int, static_root: str, args) ->
         "SECURE_SSL_REDIRECT": "0",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "STATIC_ROOT": static_root,
+        "MEDIA_ROOT": str(Path(static_root).parent / "media"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
     }

@@ -7,7 +7,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone as django_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -151,6 +151,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         indexes = [
             # The reporting-chain CTE walks manager_id -> id at every level.
             models.Index(fields=["manager"], name="user_manager_idx"),
+            # Sign-in, password reset, SCIM and imports find people by email__iexact, which
+            # PostgreSQL runs as UPPER(email) = UPPER(%s): without this index every sign-in read
+            # all 100,000 people (44 ms, issue 18). The unique constraint's LOWER(email) does not serve it.
+            models.Index(Upper("email"), name="user_email_upper_idx"),
         ]
 
     def __str__(self) -> str:

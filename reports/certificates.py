@@ -63,17 +63,45 @@ def certificate_context(completion: Completion, *, base_url: str | None = None) 
     }
 
 
-def certificate_pdf(completion: Completion, *, base_url: str | None = None) -> bytes:
-    """The certificate of ``completion`` as PDF bytes. ``base_url`` (scheme and host, by default
-    ``SITE_URL``) makes the printed verification link absolute; the PDF's own assets load from
-    the project directory."""
-    from weasyprint import HTML
-
+def certificate_html(completion: Completion, *, base_url: str | None = None) -> str:
     # The learner's certificate, in the learner's language and time zone whoever downloads it
     # (their manager, an admin abroad): the same document wherever it is printed.
     with as_person(completion.learner):
-        html = render_to_string("reports/certificate.html", certificate_context(completion, base_url=base_url))
+        return render_to_string("reports/certificate.html", certificate_context(completion, base_url=base_url))
+
+
+def certificate_pdf(completion: Completion, *, base_url: str | None = None) -> bytes:
+    """The certificate of ``completion`` as PDF bytes, rendered now. ``base_url`` (scheme and host,
+    by default ``SITE_URL``) makes the printed verification link absolute; the PDF's own assets load
+    from the project directory."""
+    from weasyprint import HTML
+
+    html = certificate_html(completion, base_url=base_url)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def certificate_pdf_stored(completion: Completion) -> bytes:
+    """The certificate of ``completion`` as PDF bytes, rendered once and kept in the default storage
+    (MEDIA_ROOT, or the private bucket in production: every app server sees the same files) under
+    ``certificates/<completion id>/<SHA-256 of the certificate's HTML>.pdf``. Rendering a PDF takes
+    about a second of CPU (WeasyPrint), the HTML a few milliseconds: the HTML names the file, so a
+    change of what the certificate says (the learner's name or language, the course's title, the
+    template) renders a new one, and a download of an unchanged certificate reads the stored file
+    (issue 18). Two first downloads at once may both render; each stores its own identical file."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from weasyprint import HTML
+
+    html = certificate_html(completion)
+    name = f"certificates/{completion.pk}/{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as stored:
+            return stored.read()
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    default_storage.save(name, ContentFile(pdf))
+    return pdf
 
 
 def certificate_filename(completion: Completion) -> str:

@@ -27,7 +27,7 @@ from reports import charts, selectors
 from reports.certificates import (
     VERIFICATION_CODE_PATTERN,
     certificate_filename,
-    certificate_pdf,
+    certificate_pdf_stored,
     certificate_verify,
     completion_get_for_viewer,
     verification_text,
@@ -70,7 +70,7 @@ def certificate_download(request, pk: int):
     completion = completion_get_for_viewer(viewer=request.user, pk=pk)
     if completion is None:
         raise Http404
-    pdf = certificate_pdf(completion)
+    pdf = certificate_pdf_stored(completion)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{certificate_filename(completion)}"'
     response["Cache-Control"] = "private, no-store"

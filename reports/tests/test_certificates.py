@@ -176,3 +176,34 @@ def test_a_nul_byte_in_the_verification_path_is_not_recognised(client):
     CompletionFactory()
     response = client.get("/reports/verify/%00/")
     assert response.status_code == 400
+
+
+def test_a_certificate_is_rendered_once_and_again_only_when_what_it_says_changes(client, completion, monkeypatch):
+    """Issue 18: WeasyPrint takes about a second of CPU a certificate; downloads read the stored file."""
+    import weasyprint
+
+    renders = []
+    real_write_pdf = weasyprint.HTML.write_pdf
+
+    def counting_write_pdf(self, *args, **kwargs):
+        renders.append(1)
+        return real_write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", counting_write_pdf)
+    client.force_login(completion.learner)
+    url = reverse("certificate_download", args=[completion.pk])
+
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert len(renders) == 1
+
+    learner = completion.learner
+    learner.last_name = "Renamed-Afterwards"
+    learner.save()
+    third = client.get(url)
+    assert len(renders) == 2
+    assert "Renamed-Afterwards" in pdf_text(third.content)
+    assert client.get(url).content == third.content
+    assert len(renders) == 2
