@@ -134,3 +134,18 @@ def test_signing_in_and_pages_other_than_reports_never_touch_the_replica(client,
     assert on_replica.captured_queries == []
     assert any(q["sql"].startswith('UPDATE "lms_user" SET "last_login"') for q in primary.captured_queries)
     assert any(q["sql"].startswith('INSERT INTO "django_session"') for q in primary.captured_queries)
+
+
+def test_the_compliance_report_command_reads_the_replica(replica, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "report.csv"
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections[REPLICA]) as on_replica,
+    ):
+        call_command("compliance_report", "--department", "sales", "--output", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert REPLICA_NAME in text and "Person3" not in text
+    assert on_replica.captured_queries and writes(on_replica.captured_queries) == []
+    assert primary.captured_queries == []
