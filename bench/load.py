@@ -29,7 +29,8 @@ size), ``--workers``/``--threads`` (override gunicorn.conf.py, to compare), ``--
 ``--tiny`` is the test's version (lms/tests/test_load_bench.py): a 300-person organisation, 6 people
 for a few seconds, thinking 0.1-0.3 s; it must finish with no failure.
 BENCH_LOAD_DATABASE_URL chooses the database (default postgres://postgres@127.0.0.1:5432/lms_load),
-BENCH_LOAD_CACHE_URL the Redis database (default redis://127.0.0.1:6379/9).
+BENCH_LOAD_CACHE_URL the Redis database of the cache and sessions (default redis://127.0.0.1:6379/9),
+BENCH_LOAD_BROKER_URL Celery's (default redis://127.0.0.1:6379/10; one worker process runs the tasks).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ import run as nightly  # noqa: E402  (bench/run.py: the seeded template and its 
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/lms_load"
 DEFAULT_CACHE = "redis://127.0.0.1:6379/9"
+DEFAULT_BROKER = "redis://127.0.0.1:6379/10"
 PASSWORD = "load-bench-passphrase-2026"
 KNEE_MS = 500
 PAGES = (
@@ -181,11 +183,12 @@ def ready_template(url: str, args) -> dict:
 class Sampler(threading.Thread):
     """CPU (percent of one core) and resident memory of the server's processes every 2 s."""
 
-    GROUPS = ("gunicorn", "postgres", "redis", "locust")
+    GROUPS = ("gunicorn", "celery", "postgres", "redis", "locust")
 
-    def __init__(self, gunicorn_pid: int):
+    def __init__(self, gunicorn_pid: int, celery_pid: int):
         super().__init__(daemon=True)
         self.gunicorn_pid = gunicorn_pid
+        self.celery_pid = celery_pid
         self.samples: list[dict] = []
         self.done = threading.Event()
         self.processes: dict = {}
@@ -194,8 +197,11 @@ class Sampler(threading.Thread):
         import psutil
 
         try:
-            if process.pid == self.gunicorn_pid or self.gunicorn_pid in [p.pid for p in process.parents()]:
+            parents = [process.pid] + [p.pid for p in process.parents()]
+            if self.gunicorn_pid in parents:
                 return "gunicorn"
+            if self.celery_pid in parents:
+                return "celery"
             name = process.name()
             if name.startswith("postgres"):
                 return "postgres"
@@ -241,7 +247,8 @@ class Sampler(threading.Thread):
         return out
 
 
-def start_server(url: str, cache_url: str, port: int, static_root: str, args) -> subprocess.Popen:
+def server_env(url: str, cache_url: str, port: int, static_root: str, args) -> dict[str, str]:
+    """The production settings' environment, as README "Production" sets it, on loopback."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings_production",
@@ -255,12 +262,28 @@ def start_server(url: str, cache_url: str, port: int, static_root: str, args) ->
         "MEDIA_ROOT": str(Path(static_root).parent / "media"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        # Tasks (emails, the failure notices) go to a Celery worker through Redis, as in production.
+        "CELERY_BROKER_URL": args.broker_url,
     }
-    env.pop("CELERY_BROKER_URL", None)
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
+    return env
+
+
+def start_worker(env: dict[str, str], work: Path) -> subprocess.Popen:
+    """One Celery worker process (one task at a time), on this machine like everything else."""
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/celery"), "-A", "lms", "worker", "--concurrency", "1", "--loglevel", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "celery.log", "w"),
+    )
+
+
+def start_server(env: dict[str, str], port: int, static_root: str) -> subprocess.Popen:
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "lms.wsgi"],
         cwd=ROOT,
@@ -294,9 +317,12 @@ def collectstatic(static_root: str) -> None:
 
 def run_profile(profile: str, url: str, people_file: str, work: str, args) -> dict:
     copy_database(url, nightly._name(url), ready_name(url))
-    subprocess.run(["redis-cli", "-u", args.cache_url, "FLUSHDB"], check=False, stdout=subprocess.DEVNULL)
-    server = start_server(url, args.cache_url, args.port, str(Path(work) / "static"), args)
-    sampler = Sampler(server.pid)
+    for redis_url in (args.cache_url, args.broker_url):
+        subprocess.run(["redis-cli", "-u", redis_url, "FLUSHDB"], check=False, stdout=subprocess.DEVNULL)
+    env = server_env(url, args.cache_url, args.port, str(Path(work) / "static"), args)
+    server = start_server(env, args.port, str(Path(work) / "static"))
+    worker = start_worker(env, Path(work))
+    sampler = Sampler(server.pid, worker.pid)
     sampler.start()
     users = args.users if profile == "ramp" else args.sync_users
     env = {
@@ -341,11 +367,13 @@ def run_profile(profile: str, url: str, people_file: str, work: str, args) -> di
         elapsed = time.perf_counter() - started
         sampler.done.set()
         sampler.join()
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for process in (server, worker):
+            process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
     return {"profile": profile, "users": users, "prefix": prefix, "elapsed": elapsed, "cpu": sampler.summary()}
 
 
@@ -422,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         args.workers, args.manager_share = args.workers or 1, 0.34
     args.think = tuple(float(value) for value in args.think.split(","))
     args.cache_url = os.environ.get("BENCH_LOAD_CACHE_URL", DEFAULT_CACHE)
+    args.broker_url = os.environ.get("BENCH_LOAD_BROKER_URL", DEFAULT_BROKER)
     url = os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
         print("The load bench runs on PostgreSQL: set BENCH_LOAD_DATABASE_URL=postgres://...", file=sys.stderr)

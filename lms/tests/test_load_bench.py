@@ -17,6 +17,21 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
+def _drop_databases(name: str) -> None:
+    import psycopg
+
+    params = connection.settings_dict
+    with psycopg.connect(
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        user=params["USER"] or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        for suffix in ("", "_ready", "_base", "_base_seed"):
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}{suffix}" WITH (FORCE)')
+
+
 def test_the_tiny_load_bench_runs_every_journey_without_a_failure():
     params = connection.settings_dict
     base = f"postgres://{params['USER'] or 'postgres'}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
@@ -24,16 +39,20 @@ def test_the_tiny_load_bench_runs_every_journey_without_a_failure():
         **os.environ,
         "BENCH_LOAD_DATABASE_URL": f"{base}/{params['NAME']}_load",
         "BENCH_LOAD_CACHE_URL": os.environ.get("BENCH_LOAD_CACHE_URL", "redis://127.0.0.1:6379/13"),
+        "BENCH_LOAD_BROKER_URL": os.environ.get("BENCH_LOAD_BROKER_URL", "redis://127.0.0.1:6379/14"),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run(
-        [sys.executable, "bench/load.py", "--tiny", "--port", "8799"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "bench/load.py", "--tiny", "--port", "8799"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        _drop_databases(params["NAME"] + "_load")
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
