@@ -36,6 +36,17 @@ def _media_in_a_temporary_directory(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a page a test fetched leaves the language
+    its middleware activated for that request active in the thread (Django does not deactivate it),
+    and a later test rendering an email or subject outside a request read it in Spanish."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_caches():
     """Each test starts with empty caches: rate-limit counters (password reset) must not leak."""
     from django.core.cache import caches
