@@ -70,16 +70,23 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             "at_risk_people": set(),
         }
     if excused:
-        rows = base.filter(learner_id__in=list(excused)).values_list(
-            "learner__manager_id",
-            "learner_id",
-            "learner__first_name",
-            "learner__last_name",
-            "course__title",
-            "course_code",
-            "status",
+        # Read whole, not through a cursor: PostgreSQL plans a cursor for its first rows, and
+        # walked every active assignment in due-date order for the few excused learners (seconds,
+        # where fetching them by learner and sorting takes a tenth of one).
+        rows = list(
+            base.filter(learner_id__in=list(excused))
+            .values_list(
+                "learner__manager_id",
+                "learner_id",
+                "learner__first_name",
+                "learner__last_name",
+                "course__title",
+                "course_code",
+                "status",
+            )
+            .order_by("due_date", "pk")
         )
-        for manager_id, learner_id, first, last, title, code, status in rows.iterator(chunk_size=5000):
+        for manager_id, learner_id, first, last, title, code, status in rows:
             team = teams.get(manager_id)
             if team is None or not is_excused(excused, learner_id, code):
                 continue
