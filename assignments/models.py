@@ -157,6 +157,13 @@ class Assignment(TimeStampedModel):
                 condition=Q(archived_at__isnull=True, status__in=["assigned", "in_progress", "failed"]),
                 name="assignment_ladder_idx",
             ),
+            # The failure follow-up's nightly catch-up: active failed assignments by when they failed
+            # (escalation.workflows.failures), instead of a scan of every assignment.
+            models.Index(
+                fields=["failed_at"],
+                condition=Q(archived_at__isnull=True, status="failed"),
+                name="assignment_failed_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, DateField, Exists, OuterRef, Value, When
 from django.utils import timezone
 
@@ -239,6 +239,8 @@ def follow_up_exhausted(
     missed_rows = _missed_rows_by_attempt([a.pk for a in last_attempts.values()])
 
     messages, event_rows, deadlines = [], [], {}
+    # A batch's retake deadlines are a few dates: each is written out once (record_day is slow).
+    deadline_words: dict[dt.date, str] = {}
     for assignment in assignments:
         policy = policies[assignment.course_code]
         learner = assignment.learner
@@ -302,7 +304,7 @@ def follow_up_exhausted(
                 reason="All allowed attempts used without passing"
                 + (f"; missed: {', '.join(objectives)}" if objectives else "")
                 + (
-                    f". Retake deadline {record_day(assignment.retake_deadline)}."
+                    f". Retake deadline {_day_words(deadline_words, assignment.retake_deadline)}."
                     if assignment.retake_deadline
                     else "."
                 ),
@@ -326,12 +328,7 @@ def follow_up_exhausted(
         for pk in unset:
             by_deadline[deadlines[pk]].append(pk)
         if unset:
-            Assignment.objects.filter(pk__in=unset).update(
-                retake_deadline=Case(
-                    *(When(pk__in=pks, then=Value(deadline)) for deadline, pks in by_deadline.items()),
-                    output_field=DateField(),
-                )
-            )
+            _set_retake_deadlines(unset, deadlines, by_deadline)
         audit_record_many(
             actor=None,
             action=AuditEntry.Action.CHANGE,
@@ -361,6 +358,33 @@ def follow_up_exhausted(
         summary.add(new, events=recorded + booked, review_bookings=booked)
         summary.add_counts(notifications=booked)
     return new
+
+
+def _day_words(cache: dict[dt.date, str], day: dt.date) -> str:
+    if day not in cache:
+        cache[day] = record_day(day)
+    return cache[day]
+
+
+def _set_retake_deadlines(pks: list[int], deadlines: dict[int, dt.date], by_deadline: dict[dt.date, list[int]]) -> None:
+    """Each row's own deadline, in one UPDATE. On PostgreSQL the (id, deadline) pairs are two
+    arrays joined by id: a CASE of one id list per deadline is evaluated for every row, a quarter
+    of a second per 2,000 rows."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Assignment._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS a SET retake_deadline = r.deadline "
+                "FROM unnest(%s::bigint[], %s::date[]) AS r(id, deadline) WHERE a.id = r.id",
+                [pks, [deadlines[pk] for pk in pks]],
+            )
+        return
+    Assignment.objects.filter(pk__in=pks).update(
+        retake_deadline=Case(
+            *(When(pk__in=ids, then=Value(deadline)) for deadline, ids in by_deadline.items()),
+            output_field=DateField(),
+        )
+    )
 
 
 def run_failure_followup(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
