@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from assignments.course_reviews import selectors
 from assignments.course_reviews.selectors import RatingFigures
 from lms.permissions import admin_required
+from lms.scores import percent_text
 from reports.charts import GRID, LINE, _label, _svg, text_width
 
 
@@ -26,7 +27,7 @@ def rating_chart(figures: RatingFigures, *, title: str, width: int = 640, narrow
         (ngettext("%(n)d star", "%(n)d stars", value) % {"n": value}, count, share)
         for value, count, share in figures.distribution
     ]
-    summary = "; ".join(f"{label}: {count} ({share:.0f}%)" for label, count, share in rows)
+    summary = "; ".join(f"{label}: {_value(count, share)}" for label, count, share in rows)
     return mark_safe(  # noqa: S308 - every text node and attribute is escaped in _label and _svg
         _wide(rows, title=title, summary=summary, width=width)
         + _narrow(rows, title=title, summary=summary, width=narrow_width)
@@ -34,12 +35,13 @@ def rating_chart(figures: RatingFigures, *, title: str, width: int = 640, narrow
 
 
 def _value(count: int, share: float) -> str:
-    return f"{count} ({share:.0f}%)"
+    """ "2 (40%)"; "2 (40 %)" in French (the language's percent format, reports.charts)."""
+    return f"{count} ({percent_text(f'{share:.0f}')})"
 
 
 def _wide(rows, *, title: str, summary: str, width: int) -> str:
     bar_h, gap, label_w, top, size = 20, 6, 80, 6, 12
-    value_room = text_width("9999 (100%)", size) + 8
+    value_room = text_width(_value(9999, 100), size) + 8
     plot_w = width - label_w - value_room
     height = top + len(rows) * (bar_h + gap) + 4
     body = [f'<line x1="{label_w}" y1="{top}" x2="{label_w}" y2="{height - 4}" stroke="{GRID}" stroke-width="1"/>']
@@ -54,7 +56,7 @@ def _wide(rows, *, title: str, summary: str, width: int) -> str:
 
 def _narrow(rows, *, title: str, summary: str, width: int) -> str:
     size, bar_h, label_h, gap, top = 13, 14, 18, 8, 4
-    value_room = text_width("9999 (100%)", size) + 8
+    value_room = text_width(_value(9999, 100), size) + 8
     plot_w = width - value_room
     row_h = label_h + bar_h + gap
     height = top + len(rows) * row_h

@@ -105,3 +105,17 @@ def test_values_and_axis_ticks_follow_the_languages_percent_format(language, val
         ]
     for chart in bars:
         assert value in [shown_text(node) for node in chart.iter(f"{SVG}text")]
+
+
+@pytest.mark.parametrize(("language", "shown"), [("fr", "2 (67\u00a0%)"), ("en-gb", "2 (67%)")])
+def test_the_rating_chart_writes_its_shares_in_the_languages_percent_format(language, shown):
+    from django.utils import translation
+
+    from assignments.course_reviews.selectors import RatingFigures
+    from reports.course_reviews import rating_chart
+
+    with translation.override(language):
+        charts = svgs(rating_chart(RatingFigures(count=3, counts={5: 1, 4: 2}), title="Ratings"))
+    for chart in charts:
+        assert shown in [shown_text(node) for node in chart.iter(f"{SVG}text")]
+        assert shown in chart.get("aria-label")
