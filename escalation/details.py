@@ -94,14 +94,35 @@ def _review_booked(context: dict) -> str:
     return _("booked into %(session)s, %(when)s") % {"session": context["session"], "when": day(context["starts_at"])}
 
 
+def _step(level: int) -> str:
+    # One sentence per step, so each language can agree its ordinal with its word for "step".
+    steps = {
+        1: _("first escalation step"),
+        2: _("second escalation step"),
+        3: _("third escalation step"),
+        4: _("fourth escalation step"),
+        5: _("fifth escalation step"),
+        6: _("sixth escalation step"),
+        7: _("seventh escalation step"),
+        8: _("eighth escalation step"),
+        9: _("ninth escalation step"),
+        10: _("tenth escalation step"),
+    }
+    return steps.get(level) or _("escalation step %(level)d") % {"level": level}
+
+
 @_detail(Kind.OVERDUE, Kind.ESCALATION)
 def _overdue(context: dict) -> str:
     days = _int(context["days_overdue"])
     line = ngettext("%(n)d day overdue", "%(n)d days overdue", days) % {"n": days}
     level = _int(context["level"])
-    if level > 0:
-        line = _("%(line)s (escalation step %(level)d)") % {"line": line, "level": level}
-    return line
+    if level < 1:
+        return line
+    return _("%(line)s (%(step)s, the one for day %(day)d)") % {
+        "line": line,
+        "step": _step(level),
+        "day": _int(context["step_day"]),
+    }
 
 
 @_detail(Kind.WARNING_LETTER)

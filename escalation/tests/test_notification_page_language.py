@@ -63,9 +63,13 @@ def test_each_kinds_detail_line_reads_its_values_and_an_old_row_has_none():
     with translation.override("en-gb"):
         assert notification_detail(Kind.REMINDER, {"days_left": 1}) == "due in 1 day"
         assert notification_detail(Kind.ASSIGNED, {"due_date": "2026-03-09"}) == "assigned, due 9 Mar 2026"
-        assert notification_detail(Kind.OVERDUE, {"days_overdue": 15, "level": 2}) == (
-            "15 days overdue (escalation step 2)"
+        assert notification_detail(Kind.OVERDUE, {"days_overdue": 15, "level": 2, "step_day": 7}) == (
+            "15 days overdue (second escalation step, the one for day 7)"
         )
+        assert notification_detail(Kind.ESCALATION, {"days_overdue": 1, "level": 11, "step_day": 90}) == (
+            "1 day overdue (escalation step 11, the one for day 90)"
+        )
+        assert notification_detail(Kind.ESCALATION, {"days_overdue": 7, "level": 2}) is None
         assert notification_detail(Kind.WITHDRAWN, {"withdrawn_code": "assigned_in_error"}) == (
             "withdrawn: assigned in error"
         )
@@ -76,3 +80,6 @@ def test_each_kinds_detail_line_reads_its_values_and_an_old_row_has_none():
         assert notification_detail(Kind.INVITATION, {}) is None
     with translation.override("fr"):
         assert notification_detail(Kind.REMINDER, {"days_left": 3}) == "échéance dans 3\u00a0jours"
+        assert notification_detail(Kind.ESCALATION, {"days_overdue": 15, "level": 3, "step_day": 14}) == (
+            "15\u00a0jours de retard (troisième étape d’escalade, celle du jour 14)"
+        )

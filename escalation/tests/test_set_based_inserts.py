@@ -74,6 +74,7 @@ def test_ladder_writes_the_same_rows_as_before(org):
             "due_date": "2026-03-20",
             "days_overdue": 15,
             "level": level,
+            "step_day": days,
             "reason": f"15 days overdue ({ORDINAL[level]} escalation step, the one for day {days})",
             **extra,
         }

@@ -280,6 +280,9 @@ def _escalate(
         "due_date": IsoDate(F("deadline")),
         "days_overdue": F("days"),
         "level": Value(level),
+        # The step's day: the notifications page says "the one for day 14" in the reader's language
+        # (escalation.details), as the English record below does.
+        "step_day": Value(first_day(days)),
         "reason": Concat(
             Cast("days", CharField()),
             days_word("days"),
