@@ -34,3 +34,12 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Database connections (and their pool) are opened in each worker, never before the fork.
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+
+
+def when_ready(server):
+    """In the master, after the application is loaded and before the workers fork: what each
+    worker would otherwise do on its first requests (lms.warmup), done once for all of them."""
+    from lms.warmup import warm_up
+
+    took = warm_up()
+    server.log.info("warmed up: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in took.items()))

@@ -15,8 +15,9 @@ The profiles (bench/locustfile.py says what each simulated person does):
 
 - ``ramp``: learners (and 2 % team leaders) added at ``--spawn-rate`` a second up to ``--users``
   (default 2,000 at 5 a second), then held for ``--hold`` seconds, thinking 30-90 s between pages;
-- ``sync``: ``--sync-users`` learners (default 1,000) signed in within ``--sync-seconds`` (60) who
-  go straight to the same course's quiz, then think 30-90 s between answers.
+- ``sync``: ``--sync-users`` learners (default 1,000) arriving within ``--sync-seconds`` (60) from
+  an announcement's link to the same course: the login page, signing in (3-10 s to type), back to
+  the course, straight to its quiz (3-10 s to read), then 30-90 s between answers.
 
 It prints, per profile and per page: requests, failures, p50 / p95 / p99 latency (ms) and requests a
 second; overall the same; the server's CPU (percent of one core; gunicorn's processes, PostgreSQL's,
@@ -24,7 +25,8 @@ Redis and Locust's apart) and memory; and the knee: the number of people at whic
 10-second window first passed 500 ms (``none`` when it never did).
 
 Options: ``--profiles ramp,sync``, ``--users``, ``--spawn-rate``, ``--hold``, ``--sync-users``,
-``--sync-seconds``, ``--think MIN,MAX`` (seconds), ``--learners``/``--courses`` (the template's
+``--sync-seconds``, ``--think MIN,MAX`` (seconds between pages), ``--typing MIN,MAX`` (seconds to
+type a password or read a page before the next click, in the synchronised start's first steps), ``--learners``/``--courses`` (the template's
 size), ``--workers``/``--threads`` (override gunicorn.conf.py, to compare), ``--port``.
 ``--tiny`` is the test's version (lms/tests/test_load_bench.py): a 300-person organisation, 6 people
 for a few seconds, thinking 0.1-0.3 s; it must finish with no failure.
@@ -60,6 +62,7 @@ DEFAULT_BROKER = "redis://127.0.0.1:6379/10"
 PASSWORD = "load-bench-passphrase-2026"
 KNEE_MS = 500
 PAGES = (
+    "course from the email",
     "login page",
     "sign in",
     "home",
@@ -335,6 +338,8 @@ def run_profile(profile: str, url: str, people_file: str, work: str, args) -> di
         "LOAD_HOLD_SECONDS": str(args.hold),
         "LOAD_THINK_MIN": str(args.think[0]),
         "LOAD_THINK_MAX": str(args.think[1]),
+        "LOAD_TYPING_MIN": str(args.typing[0]),
+        "LOAD_TYPING_MAX": str(args.typing[1]),
         "LOAD_MANAGER_SHARE": str(args.manager_share),
     }
     prefix = str(Path(work) / profile)
@@ -436,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sync-users", type=int, default=1000)
     parser.add_argument("--sync-seconds", type=int, default=60)
     parser.add_argument("--think", default="30,90", help="Seconds between pages, MIN,MAX (default 30,90).")
+    parser.add_argument(
+        "--typing", default="3,10", help="Seconds to type a password or read before a click, MIN,MAX (3,10)."
+    )
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--courses", type=int, default=10)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's).")
@@ -446,9 +454,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tiny:
         args.learners, args.courses, args.users, args.sync_users = 300, 2, 6, 6
-        args.spawn_rate, args.sync_seconds, args.hold, args.think = 6, 2, 8, "0.1,0.3"
+        args.spawn_rate, args.sync_seconds, args.hold, args.think, args.typing = 6, 2, 8, "0.1,0.3", "0.1,0.2"
         args.workers, args.manager_share = args.workers or 1, 0.34
     args.think = tuple(float(value) for value in args.think.split(","))
+    args.typing = tuple(float(value) for value in args.typing.split(","))
     args.cache_url = os.environ.get("BENCH_LOAD_CACHE_URL", DEFAULT_CACHE)
     args.broker_url = os.environ.get("BENCH_LOAD_BROKER_URL", DEFAULT_BROKER)
     url = os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import time
 from itertools import count
@@ -31,6 +32,9 @@ USERS = int(os.environ.get("LOAD_USERS", "2000"))
 SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "5"))
 HOLD_SECONDS = int(os.environ.get("LOAD_HOLD_SECONDS", "180"))
 SPAWN_SECONDS = int(os.environ.get("LOAD_SPAWN_SECONDS", "60"))
+# Seconds a person takes to type a password or read a page before the next click, in the steps a
+# real person does without stopping to think (the synchronised start's sign-in and quiz start).
+TYPING = (float(os.environ.get("LOAD_TYPING_MIN", "3")), float(os.environ.get("LOAD_TYPING_MAX", "10")))
 THINK = (float(os.environ.get("LOAD_THINK_MIN", "30")), float(os.environ.get("LOAD_THINK_MAX", "90")))
 MANAGER_SHARE = float(os.environ.get("LOAD_MANAGER_SHARE", "0.02"))
 CORRECT = {int(pk) for pk in PEOPLE["correct_choices"]}
@@ -81,7 +85,7 @@ class Person(HttpUser):
         """GET ``url``, following redirects here (with the cookies), each hop named by its page."""
         for _hop in range(5):
             response = self.client.get(
-                url, name=name or page_name(url), headers=self.headers(), allow_redirects=False, **kwargs
+                url, name=name or page_name(url), headers=self.headers(), allow_redirects=False, timeout=60, **kwargs
             )
             if not response.is_redirect:
                 return response
@@ -90,7 +94,10 @@ class Person(HttpUser):
 
     def post(self, url: str, data: dict, name: str, referer: str, **kwargs):
         headers = {**self.headers(), "Referer": self.host.replace("http://", "https://") + referer}
-        response = self.client.post(url, data=data, name=name, headers=headers, allow_redirects=False, **kwargs)
+        # A person waits a minute at most (the browser's spinner), then gives up: a failure.
+        response = self.client.post(
+            url, data=data, name=name, headers=headers, allow_redirects=False, timeout=60, **kwargs
+        )
         if response.is_redirect:
             return self.get(urljoin(url, response.headers["Location"]))
         return response
@@ -99,47 +106,59 @@ class Person(HttpUser):
         match = CSRF.search(page.text)
         return match.group(1) if match else self.client.cookies.get("csrftoken", "")
 
-    def sign_in(self, email: str) -> bool:
-        page = self.get("/accounts/login/", "login page")
+    def sign_in(self, email: str, page=None):
+        """Sign in on ``page`` (the login page, by default fetched now); the page landed on, or
+        None when the sign-in failed."""
+        page = page if page is not None else self.get("/accounts/login/", "login page")
+        action = urlsplit(page.url)
+        target = action.path + (f"?{action.query}" if action.query else "")
+        time.sleep(random.uniform(*TYPING))  # typing the password
         response = self.post(
-            "/accounts/login/",
+            target,
             {"csrfmiddlewaretoken": self.csrf(page), "username": email, "password": PEOPLE["password"]},
             "sign in",
-            "/accounts/login/",
+            target,
         )
-        return response.ok and "/accounts/login/" not in response.url and "/login" not in response.url
+        signed_in = response.ok and "/accounts/login/" not in urlsplit(response.url).path
+        return response if signed_in else None
 
 
 class Learner(Person):
-    """A learner's journey through one assigned course, from sign-in to certificate."""
+    """A learner's journey through one assigned course, from sign-in to certificate. In the
+    synchronised start, the learner comes from the announcement's link to the course: signed out,
+    so through the login page, back to the course, and straight to its quiz."""
 
     weight = int(round((1 - MANAGER_SHARE) * 100))
-    go_straight_to_quiz = PROFILE == "sync"
 
     def on_start(self):
         learners = PEOPLE["sync_learners" if PROFILE == "sync" else "learners"]
         self.me = learners[next(_learners) % len(learners)]
-        self.signed_in = self.sign_in(self.me["email"])
+        self.from_email = PROFILE == "sync"
+        self.signed_in = self.from_email or self.sign_in(self.me["email"]) is not None
 
     @task
     def journey(self):
         if not self.signed_in:
-            self.signed_in = self.sign_in(self.me["email"])
+            self.signed_in = self.sign_in(self.me["email"]) is not None
             return
         course_url = f"/courses/learn/{self.me['assignment']}/"
-        if not self.go_straight_to_quiz:
-            self.get("/", "home")
-            self.wait()
-        course = self.get(course_url, "course")
-        modules = list(dict.fromkeys(MODULE.findall(course.text)))[:2]
-        if not self.go_straight_to_quiz:
+        if self.from_email:
+            self.from_email = False
+            login = self.get(course_url, "course from the email")  # -> the login page (next=course)
+            course = self.sign_in(self.me["email"], page=login)
+            if course is None:
+                self.signed_in = False
+                return
+            time.sleep(random.uniform(*TYPING))  # reading the course page before starting
+        else:
+            course = self.get(course_url, "course")
+            modules = list(dict.fromkeys(MODULE.findall(course.text)))[:2]
             for module_url in modules:
                 self.wait()
                 page = self.get(module_url, "module")
                 self.post(module_url, {"csrfmiddlewaretoken": self.csrf(page)}, "module done", module_url)
             self.wait()
             course = self.get(course_url, "course")
-        self.go_straight_to_quiz = False
         start = QUIZ_START.search(course.text)
         if not start:  # done already, or no tries left: read the history and sign off this course
             self.get("/assignments/history/", "history")
@@ -174,6 +193,7 @@ class Learner(Person):
         self.wait()
         self.get("/assignments/history/", "history")
         self.wait()
+        self.get("/", "home")
 
 
 class Manager(Person):
