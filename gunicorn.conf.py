@@ -34,6 +34,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Database connections (and their pool) are opened in each worker, never before the fork.
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+# gunicorn's control socket (gunicornc) lives at one path per user by default, so a second server on
+# the machine takes it over and removes it when it stops: off, as nothing here uses it.
+control_socket_disable = True
 
 
 def when_ready(server):

@@ -73,10 +73,15 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
 # Sessions read from the shared Redis cache (CACHE_URL) and written through to the database, so a
-# Redis restart signs nobody out; without CACHE_URL each process would keep its own cache, so
-# sessions stay in the database alone (issue 18: one query a page fewer).
+# Redis restart signs nobody out and, while Redis is down, sessions are read from the database
+# (lms.sessions); without CACHE_URL each process would keep its own cache, so sessions stay in the
+# database alone (issue 18: one query a page fewer). The cache gives up on an unreachable Redis
+# after a second instead of holding the request.
 if os.environ.get("CACHE_URL"):
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "lms.sessions"
+    CACHES["default"].setdefault("OPTIONS", {}).update(  # noqa: F405
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 
 # Django's connection pool (psycopg_pool) in each web process: a request borrows an open connection
 # instead of opening one (a new PostgreSQL backend costs a few milliseconds of both cores' time).

@@ -84,10 +84,12 @@ def certificate_pdf_stored(completion: Completion) -> bytes:
     """The certificate of ``completion`` as PDF bytes, rendered once and kept in the default storage
     (MEDIA_ROOT, or the private bucket in production: every app server sees the same files) under
     ``certificates/<completion id>/<SHA-256 of the certificate's HTML>.pdf``. Rendering a PDF takes
-    about a second of CPU (WeasyPrint), the HTML a few milliseconds: the HTML names the file, so a
-    change of what the certificate says (the learner's name or language, the course's title, the
-    template) renders a new one, and a download of an unchanged certificate reads the stored file
-    (issue 18). Two first downloads at once may both render; each stores its own identical file."""
+    about a second of CPU in a fresh process and 60 ms after (WeasyPrint), the HTML a few
+    milliseconds: the HTML names the file, so a change of what the certificate says (the learner's
+    name or language, the course's title, the template) renders a new one and removes the old ones
+    (a former name is not kept), and a download of an unchanged certificate reads the stored file
+    (issue 18). A stored file that is not a whole PDF (a write cut short) is rendered again. Two
+    first downloads at once may both render; the second's copy is removed, one file stays."""
     import hashlib
 
     from django.core.files.base import ContentFile
@@ -95,13 +97,28 @@ def certificate_pdf_stored(completion: Completion) -> bytes:
     from weasyprint import HTML
 
     html = certificate_html(completion)
-    name = f"certificates/{completion.pk}/{hashlib.sha256(html.encode()).hexdigest()}.pdf"
+    folder = f"certificates/{completion.pk}"
+    name = f"{folder}/{hashlib.sha256(html.encode()).hexdigest()}.pdf"
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as stored:
-            return stored.read()
+            pdf = stored.read()
+        if _is_whole_pdf(pdf):
+            return pdf
+        default_storage.delete(name)
     pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-    default_storage.save(name, ContentFile(pdf))
+    saved = default_storage.save(name, ContentFile(pdf))
+    if saved != name:  # another request stored it first: keep theirs, drop this copy
+        default_storage.delete(saved)
+    _, files = default_storage.listdir(folder)
+    for other in files:
+        if f"{folder}/{other}" != name:
+            default_storage.delete(f"{folder}/{other}")
     return pdf
+
+
+def _is_whole_pdf(data: bytes) -> bool:
+    # A PDF starts with its header and ends with the end-of-file marker (ISO 32000-1, 7.5.2 and 7.5.5).
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-1024:]
 
 
 def certificate_filename(completion: Completion) -> str:

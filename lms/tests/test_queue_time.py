@@ -47,6 +47,20 @@ def test_a_request_that_waited_too_long_gets_503_without_touching_the_database(c
     assert response["Cache-Control"] == "no-store"
     assert '<html lang="fr"' in response.content.decode()
     assert len(queries) == 0
+    # The security middlewares did not run: the answer carries their headers itself.
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_a_shed_request_is_one_warning_with_its_wait_not_an_error_line(client, settings, caplog):
+    settings.REQUEST_QUEUE_TIMEOUT = 15
+    with caplog.at_level("WARNING"):
+        client.get(reverse("login"), HTTP_X_REQUEST_START=f"t={time.time() - 42:.3f}")
+
+    assert [(r.name, r.levelname) for r in caplog.records] == [("lms.middleware", "WARNING")]
+    assert "shed GET /accounts/login/ after 42" in caplog.records[0].getMessage()
 
 
 @pytest.mark.django_db

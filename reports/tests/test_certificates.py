@@ -207,3 +207,30 @@ def test_a_certificate_is_rendered_once_and_again_only_when_what_it_says_changes
     assert "Renamed-Afterwards" in pdf_text(third.content)
     assert client.get(url).content == third.content
     assert len(renders) == 2
+
+
+def test_a_stored_certificate_cut_short_is_rendered_again_and_a_former_name_is_not_kept(client, completion, settings):
+    from pathlib import Path
+
+    client.force_login(completion.learner)
+    url = reverse("certificate_download", args=[completion.pk])
+    client.get(url)
+    folder = Path(settings.MEDIA_ROOT) / "certificates" / str(completion.pk)
+    (stored,) = folder.iterdir()
+    stored.write_bytes(b"%PDF-1.7 cut short")
+
+    again = client.get(url)
+    assert again.content.startswith(b"%PDF-") and b"%%EOF" in again.content[-1024:]
+    assert [p.name for p in folder.iterdir()] == [stored.name]
+    assert stored.read_bytes() == again.content
+
+    learner = completion.learner
+    learner.first_name = "Former-Name-Gone"
+    learner.save()
+    client.get(url)
+    learner.first_name = "Present"
+    learner.save()
+    client.get(url)
+    files = list(folder.iterdir())
+    assert len(files) == 1
+    assert "Former-Name-Gone" not in pdf_text(files[0].read_bytes())
