@@ -27,14 +27,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 from django.http import FileResponse, StreamingHttpResponse
 
 REPLICA = "replica"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,7 +60,7 @@ def read_connection(model):
 
 
 @contextlib.contextmanager
-def _entered(scope: _Scope) -> Iterator[None]:
+def _entered(scope: _Scope | None) -> Iterator[None]:
     token = _scope.set(scope)
     try:
         yield
@@ -65,11 +68,40 @@ def _entered(scope: _Scope) -> Iterator[None]:
         _scope.reset(token)
 
 
+# While the replica cannot be reached, reads stay on the primary for this many seconds before it is
+# tried again: a report that waited for the replica's connection timeout held a web thread (and,
+# with a few managers at once, every thread) for that long.
+REPLICA_RETRY_SECONDS = 30
+_down_until = 0.0
+
+
+def replica_available() -> bool:
+    """Whether the replica answers: a connection to it (from the pool) is made or checked; when that
+    fails the replica is left alone for REPLICA_RETRY_SECONDS and reads go to the primary."""
+    global _down_until
+    if time.monotonic() < _down_until:
+        return False
+    try:
+        connections[REPLICA].ensure_connection()
+    except DatabaseError:
+        _down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning("Replica unavailable: reports read the primary for %s s", REPLICA_RETRY_SECONDS, exc_info=True)
+        return False
+    return True
+
+
+def _scope_for_request() -> _Scope | None:
+    # No scope (reads on the primary) when there is no replica to read or it does not answer.
+    if not replica_configured() or not replica_available():
+        return None
+    return _Scope()
+
+
 @contextlib.contextmanager
 def reading_from_replica() -> Iterator[None]:
-    """Reads inside go to the replica (when there is one), until the scope writes or opens a
-    transaction on the primary. Writes go to the primary as everywhere."""
-    with _entered(_Scope()):
+    """Reads inside go to the replica (when there is one and it answers), until the scope writes or
+    opens a transaction on the primary. Writes go to the primary as everywhere."""
+    with _entered(_scope_for_request()):
         yield
 
 
@@ -88,7 +120,7 @@ def replica_reads(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        scope = _Scope()
+        scope = _scope_for_request()
         with _entered(scope):
             response = view(request, *args, **kwargs)
         # A file response is already written (a temporary file); a streamed CSV is produced while

@@ -138,7 +138,12 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     _replica = dj_database_url.parse(
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
     )
-    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    # A replica that does not answer within 2 s is left alone for a while (lms.replica_available).
+    _replica["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": 2,
+        **_replica.get("OPTIONS", {}),
+    }
     DATABASES["replica"] = _replica
 DATABASE_ROUTERS = ["lms.replica.ReplicaRouter"]
 # Several test processes (or developers) can share one PostgreSQL server.

@@ -95,5 +95,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         DATABASES[_alias].setdefault("OPTIONS", {})["pool"] = {  # noqa: F405
             "min_size": 1,
             "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "4")),
-            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            # The replica's reports go to the primary when it does not answer (lms.replica): wait 2 s.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")) if _alias == "default" else 2.0,
         }

@@ -61,3 +61,40 @@ def test_reads_in_the_scope_go_to_the_replica_until_it_writes_and_writes_go_to_t
     assert len(replica.captured_queries) == 3  # the first read, the read after the transaction, the check
     assert any(q["sql"].startswith('UPDATE "lms_department"') for q in primary.captured_queries)
     assert any(q["sql"].startswith('INSERT INTO "lms_user"') for q in primary.captured_queries)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, databases=["default", REPLICA])
+def test_a_replica_that_does_not_answer_is_left_alone_and_reports_read_the_primary(settings, monkeypatch):
+    """Outside eyes: with the replica down every report waited for its connection timeout holding a
+    web thread, and a few managers at once stalled every page."""
+    import time
+
+    from lms import replica as replica_module
+
+    settings.REPLICA_READS = True
+    sales = DepartmentFactory(name="Sales")
+    connection = connections[REPLICA]
+    connection.close()
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")  # nothing listens there
+    monkeypatch.setattr(replica_module, "_down_until", 0.0)
+    attempts = []
+    real = type(connection).ensure_connection
+    monkeypatch.setattr(
+        type(connection),
+        "ensure_connection",
+        lambda self: (attempts.append(1) if self.alias == REPLICA else None, real(self))[1],
+    )
+
+    started = time.monotonic()
+    with reading_from_replica():
+        assert Department.objects.get(pk=sales.pk).name == "Sales"  # from the primary
+    assert attempts, "the replica was tried"
+    tried = len(attempts)
+    for _ in range(3):
+        with reading_from_replica():
+            assert Department.objects.get(pk=sales.pk).name == "Sales"
+    assert len(attempts) == tried  # not tried again within REPLICA_RETRY_SECONDS
+    assert time.monotonic() - started < 5
+    monkeypatch.setattr(replica_module, "_down_until", 0.0)
+    connection.close()
