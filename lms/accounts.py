@@ -44,14 +44,18 @@ logger = logging.getLogger(__name__)
 
 
 def _count(key: str) -> int:
-    """Add one to the counter at ``key``, started with the window if it is new; the new count."""
+    """Add one to the counter at ``key``, started with the window if it is new; the new count. 0
+    while the cache cannot be reached (it answers None, lms.settings CACHES): nothing is counted,
+    the request is let through rather than refused (the reset email itself says nothing to a
+    stranger)."""
     window = settings.PASSWORD_RESET_LIMIT_WINDOW
     cache.add(key, 0, timeout=window)
     try:
-        return cache.incr(key)
+        count = cache.incr(key)
     except ValueError:  # expired between add and incr: this request opens a new window
         cache.set(key, 1, timeout=window)
         return 1
+    return count or 0
 
 
 def password_reset_allowed(*, request: HttpRequest, email: str) -> bool:

@@ -215,10 +215,19 @@ SSO_DOMAINS = [domain.lower() for domain in env_list("SSO_DOMAINS", [])]
 # when this is on. It follows DEBUG; the production settings default it to off. Turn it on only
 # for a trial on one machine, never in a real deployment (README "Webhooks").
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+# The shared cache in Redis through django-redis, which, while Redis cannot be reached (a second to
+# give up), answers as an empty cache and logs it instead of raising: sessions are then read from
+# the database (cached_db), and the rate limits count nothing until Redis is back, where Django's
+# own Redis backend made every signed-in page answer 500 (issue 18).
 if os.environ.get("CACHE_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+        }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 # Single sign-on (lms.sso; README "Connecting an identity provider"). OpenID Connect is on when
 # OIDC_RP_CLIENT_ID is set, SAML 2.0 when SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL is.

@@ -73,15 +73,11 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
 # Sessions read from the shared Redis cache (CACHE_URL) and written through to the database, so a
-# Redis restart signs nobody out and, while Redis is down, sessions are read from the database
-# (lms.sessions); without CACHE_URL each process would keep its own cache, so sessions stay in the
-# database alone (issue 18: one query a page fewer). The cache gives up on an unreachable Redis
-# after a second instead of holding the request.
+# Redis restart signs nobody out and, while Redis is down, sessions are read from the database (the
+# cache answers as empty: lms.settings CACHES); without CACHE_URL each process would keep its own
+# cache, so sessions stay in the database alone (issue 18: one query a page fewer).
 if os.environ.get("CACHE_URL"):
-    SESSION_ENGINE = "lms.sessions"
-    CACHES["default"].setdefault("OPTIONS", {}).update(  # noqa: F405
-        {"socket_connect_timeout": 1, "socket_timeout": 1}
-    )
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Django's connection pool (psycopg_pool) in each web process: a request borrows an open connection
 # instead of opening one (a new PostgreSQL backend costs a few milliseconds of both cores' time).
