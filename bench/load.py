@@ -343,6 +343,7 @@ def run_profile(profile: str, url: str, people_file: str, work: str, args) -> di
         "LOAD_MANAGER_SHARE": str(args.manager_share),
     }
     prefix = str(Path(work) / profile)
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     try:
         subprocess.run(
@@ -379,7 +380,14 @@ def run_profile(profile: str, url: str, people_file: str, work: str, args) -> di
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-    return {"profile": profile, "users": users, "prefix": prefix, "elapsed": elapsed, "cpu": sampler.summary()}
+    return {
+        "profile": profile,
+        "users": users,
+        "prefix": prefix,
+        "elapsed": elapsed,
+        "cpu": sampler.summary(),
+        "load_before": load_before,
+    }
 
 
 def _stats(prefix: str) -> list[dict]:
@@ -396,6 +404,14 @@ def knee(prefix: str) -> int | None:
             if float(row["95%"]) > KNEE_MS:
                 return int(row["User Count"])
     return None
+
+
+def _shed(prefix: str) -> int:
+    path = prefix + "_failures.csv"
+    if not os.path.exists(path):
+        return 0
+    with open(path, newline="") as handle:
+        return sum(int(row["Occurrences"]) for row in csv.DictReader(handle) if "503" in row["Error"])
 
 
 def report(result: dict) -> tuple[int, int]:
@@ -421,7 +437,14 @@ def report(result: dict) -> tuple[int, int]:
             f"{row['50%']:>7} | {row['95%']:>7} | {row['99%']:>7} | {float(row['Requests/s']):>6.1f}"
         )
     found = knee(result["prefix"])
-    print(f"knee (p95 of a 10 s window first over {KNEE_MS} ms): " + (f"{found:,} people" if found else "none"))
+    print(
+        f"knee: the p95 of a 10 s window first passed {KNEE_MS} ms at {found:,} of {result['users']:,} people"
+        if found
+        else f"knee: none, the p95 of every 10 s window stayed under {KNEE_MS} ms up to {result['users']:,} people"
+    )
+    shed = _shed(result["prefix"])
+    print(f"shed (503, waited over REQUEST_QUEUE_TIMEOUT): {shed:,} of the {failures:,} failures")
+    print(f"machine load average before the run: {result['load_before']:.2f} (over 0.5: something else was running)")
     for group, (mean, peak, rss) in result["cpu"].items():
         print(f"{group:<9} CPU mean {mean:5.0f} % / peak {peak:5.0f} % of one core; memory peak {rss:7.0f} MiB")
     failures_file = result["prefix"] + "_failures.csv"
@@ -476,6 +499,10 @@ def main(argv: list[str] | None = None) -> int:
             failed += failures
         with nightly._admin(url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{nightly._name(url)}" WITH (FORCE)')
+        print(
+            f"\nKept for the next run: the prepared database {ready_name(url)} and the seeded template it was "
+            "copied from (drop them with dropdb when done)."
+        )
     return 1 if args.tiny and failed else 0
 
 
