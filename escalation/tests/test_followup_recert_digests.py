@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assignments.models import Assignment, Attempt, AttemptAnswer
 from assignments.signals import attempt_failed, attempts_exhausted
@@ -211,6 +213,24 @@ def test_daily_digest_is_one_message_per_team_leader_with_excused_apart(team, co
     assert checkin.context["count"] == 1
     assert summary["managers"] == 1  # the director has no assignments below directly
     assert run_checkins_and_digests(as_of=at(DAY, 5))["notifications"] == 0
+
+
+def test_digests_run_again_the_same_day_read_no_lists(team, course, policy):
+    _, lead, people = team
+    tuesday = DAY + dt.timedelta(days=1)
+    assign(people[0], course, due=tuesday - dt.timedelta(days=2))
+    assign(people[1], course, due=tuesday + dt.timedelta(days=3))
+    ExemptionFactory(learner=people[1], starts_on=DAY, reason="sick_leave")
+    first = run_checkins_and_digests(as_of=at(tuesday))
+    assert first["notifications"] == 1 and first["managers"] == 1
+
+    with CaptureQueriesContext(connection) as queries:
+        again = run_checkins_and_digests(as_of=at(tuesday, 5))
+
+    assert again["notifications"] == 0 and again["managers"] == 1
+    # Only the counts read assignments: the excused and the outstanding lists are not read again.
+    assert len([q for q in queries if "assignments_assignment" in q["sql"]]) == 1
+    assert Notification.objects.filter(kind="digest", recipient=lead).count() == 1
 
 
 def test_run_nightly_twice_for_the_same_day_inserts_and_sends_nothing_the_second_time(team, course, policy, capsys):
