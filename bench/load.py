@@ -38,6 +38,7 @@ BENCH_LOAD_BROKER_URL Celery's (default redis://127.0.0.1:6379/10; one worker pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -414,6 +415,24 @@ def _shed(prefix: str) -> int:
         return sum(int(row["Occurrences"]) for row in csv.DictReader(handle) if "503" in row["Error"])
 
 
+def curve(prefix: str, every: int = 60) -> list[tuple[int, int, float, str, str]]:
+    """Every ``every`` seconds of the run: (seconds, people, requests/s, p50, p95) of Locust's
+    10-second window then."""
+    rows = []
+    with open(prefix + "_stats_history.csv", newline="") as handle:
+        history = [row for row in csv.DictReader(handle) if row["Name"] == "Aggregated"]
+    if not history:
+        return rows
+    start = int(history[0]["Timestamp"])
+    next_at = 0
+    for row in history:
+        at = int(row["Timestamp"]) - start
+        if at >= next_at:
+            rows.append((at, int(row["User Count"]), float(row["Requests/s"]), row["50%"], row["95%"]))
+            next_at = at + every
+    return rows
+
+
 def report(result: dict) -> tuple[int, int]:
     rows = _stats(result["prefix"])
     order = {name: i for i, name in enumerate(PAGES)}
@@ -441,6 +460,13 @@ def report(result: dict) -> tuple[int, int]:
         f"knee: the p95 of a 10 s window first passed {KNEE_MS} ms at {found:,} of {result['users']:,} people"
         if found
         else f"knee: none, the p95 of every 10 s window stayed under {KNEE_MS} ms up to {result['users']:,} people"
+    )
+    print(
+        "the curve (Locust's 10 s window, each minute): "
+        + "; ".join(
+            f"{at} s {people:,} people {rate:.0f} req/s p50 {p50} p95 {p95} ms"
+            for at, people, rate, p50, p95 in curve(result["prefix"])
+        )
     )
     shed = _shed(result["prefix"])
     print(f"shed (503, waited over REQUEST_QUEUE_TIMEOUT): {shed:,} of the {failures:,} failures")
@@ -487,7 +513,15 @@ def main(argv: list[str] | None = None) -> int:
     if not url.startswith("postgres"):
         print("The load bench runs on PostgreSQL: set BENCH_LOAD_DATABASE_URL=postgres://...", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="lms-load-") as work:
+    # Locust's CSV files (per page, the 10 s windows, failures) and the server's logs are kept in
+    # bench/results/load-<time>/ (git-ignored) for a closer look; the tiny test's in a temporary one.
+    if args.tiny:
+        holder = tempfile.TemporaryDirectory(prefix="lms-load-")
+    else:
+        kept = ROOT / "bench" / "results" / time.strftime("load-%Y%m%d-%H%M%S")
+        kept.mkdir(parents=True, exist_ok=True)
+        holder = contextlib.nullcontext(str(kept))
+    with holder as work:
         people = ready_template(url, args)
         people_file = str(Path(work) / "people.json")
         Path(people_file).write_text(json.dumps(people))
