@@ -14,7 +14,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Worker processes (gunicorn's own WEB_CONCURRENCY), each with GUNICORN_THREADS threads: threads
 # overlap one request's database waits with another's Python work, processes use the cores.
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Shedding what cannot be served in time: connections waiting to be accepted are bounded (the
 # kernel refuses more at once, which a load balancer sends elsewhere), and a worker that has not

@@ -273,7 +273,20 @@ def server_env(url: str, cache_url: str, port: int, static_root: str, args) -> d
         env["WEB_CONCURRENCY"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
+    if args.worker_class:
+        env["GUNICORN_WORKER_CLASS"] = args.worker_class
     return env
+
+
+def gunicorn_settings(env: dict[str, str]) -> str:
+    """gunicorn.conf.py's workers, worker class and threads under ``env``, in words."""
+    import runpy
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, env):
+        config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    threads = f" of {config['threads']} threads" if config["worker_class"] == "gthread" else ""
+    return f"gunicorn {config['workers']} {config['worker_class']} workers{threads}"
 
 
 def start_worker(env: dict[str, str], work: Path) -> subprocess.Popen:
@@ -324,6 +337,7 @@ def run_profile(profile: str, url: str, people_file: str, work: str, args) -> di
     for redis_url in (args.cache_url, args.broker_url):
         subprocess.run(["redis-cli", "-u", redis_url, "FLUSHDB"], check=False, stdout=subprocess.DEVNULL)
     env = server_env(url, args.cache_url, args.port, str(Path(work) / "static"), args)
+    server_config = gunicorn_settings(env)
     server = start_server(env, args.port, str(Path(work) / "static"))
     worker = start_worker(env, Path(work))
     sampler = Sampler(server.pid, worker.pid)
@@ -388,6 +402,7 @@ def run_profile(profile: str, url: str, people_file: str, work: str, args) -> di
         "elapsed": elapsed,
         "cpu": sampler.summary(),
         "load_before": load_before,
+        "server": server_config,
     }
 
 
@@ -440,7 +455,7 @@ def report(result: dict) -> tuple[int, int]:
     print()
     print(
         f"Profile {result['profile']}: {result['users']:,} people, {result['elapsed']:.0f} s "
-        f"({os.cpu_count()} cores; server, database and Locust on this machine)"
+        f"({result['server']}; {os.cpu_count()} cores; server, database and Locust on this machine)"
     )
     header = f"{'page':<18} | {'requests':>8} | {'failures':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | {'req/s':>6}"
     print(header)
@@ -497,6 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--courses", type=int, default=10)
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's).")
     parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's).")
+    parser.add_argument(
+        "--worker-class", help="gunicorn's worker class, sync or gthread (default: gunicorn.conf.py's)."
+    )
     parser.add_argument("--manager-share", type=float, default=0.02, help="Share of team leaders in ramp (0.02).")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--tiny", action="store_true", help="The test's version: a few people for a few seconds.")

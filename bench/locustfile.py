@@ -67,8 +67,16 @@ def page_name(url: str) -> str:
 
 def _stamp() -> dict[str, str]:
     # What the TLS reverse proxy in front of gunicorn adds (README "Production"): the scheme the
-    # browser used and when the request arrived.
-    return {"X-Forwarded-Proto": "https", "X-Request-Start": f"t={int(time.time() * 1_000_000)}"}
+    # browser used and when the request arrived; and, as nginx talks to its upstream by default
+    # (HTTP/1.0, no keep-alive), one connection a request. Reusing kept-alive connections after
+    # 30-90 s of thought raced gunicorn closing them ("Remote end closed connection without
+    # response" on a POST, which a client does not retry): a failure of the simulation, not of the
+    # server, which a proxy in front never meets.
+    return {
+        "X-Forwarded-Proto": "https",
+        "X-Request-Start": f"t={int(time.time() * 1_000_000)}",
+        "Connection": "close",
+    }
 
 
 class Person(HttpUser):
@@ -134,6 +142,7 @@ class Learner(Person):
         learners = PEOPLE["sync_learners" if PROFILE == "sync" else "learners"]
         self.me = learners[next(_learners) % len(learners)]
         self.from_email = PROFILE == "sync"
+        self.first_journey = True
         self.signed_in = self.from_email or self.sign_in(self.me["email"]) is not None
 
     @task
@@ -142,6 +151,9 @@ class Learner(Person):
             self.signed_in = self.sign_in(self.me["email"]) is not None
             return
         course_url = f"/courses/learn/{self.me['assignment']}/"
+        if self.first_journey and not self.from_email:
+            self.wait()  # reading the home page the sign-in landed on before the first click
+        self.first_journey = False
         if self.from_email:
             self.from_email = False
             login = self.get(course_url, "course from the email")  # -> the login page (next=course)
