@@ -30,6 +30,16 @@ LIST_LIMIT = 60
 AT_RISK_DAYS = 7
 # The digest names people whose deadline is within this many days (or passed, or who failed).
 LIST_DAYS = 14
+# Who and what a digest line names: the learner's manager, the learner, the course, its state.
+ROW_COLUMNS = (
+    "learner__manager_id",
+    "learner_id",
+    "learner__first_name",
+    "learner__last_name",
+    "course__title",
+    "course_code",
+    "status",
+)
 
 
 def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
@@ -78,19 +88,7 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
         # Read whole, not through a cursor: PostgreSQL plans a cursor for its first rows, and
         # walked every active assignment in due-date order for the few excused learners (seconds,
         # where fetching them by learner and sorting takes a tenth of one).
-        rows = list(
-            base.filter(learner_id__in=list(excused))
-            .values_list(
-                "learner__manager_id",
-                "learner_id",
-                "learner__first_name",
-                "learner__last_name",
-                "course__title",
-                "course_code",
-                "status",
-            )
-            .order_by("due_date", "pk")
-        )
+        rows = list(base.filter(learner_id__in=list(excused)).values_list(*ROW_COLUMNS).order_by("due_date", "pk"))
         for manager_id, learner_id, first, last, title, code, status in rows:
             team = teams.get(manager_id)
             if team is None or not is_excused(excused, learner_id, code):
@@ -104,17 +102,7 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
     listed = (
         base.exclude(status=Assignment.Status.COMPLETED)
         .filter(Q(status=Assignment.Status.FAILED) | Q(due_date__lte=soon) | Q(retake_deadline__lte=soon))
-        .values_list(
-            "learner__manager_id",
-            "learner_id",
-            "learner__first_name",
-            "learner__last_name",
-            "course__title",
-            "course_code",
-            "status",
-            "due_date",
-            "retake_deadline",
-        )
+        .values_list(*ROW_COLUMNS, "due_date", "retake_deadline")
         .order_by("learner__manager_id", "due_date")
     )
     for manager_id, learner_id, first, last, title, code, status, due, retake in listed.iterator(chunk_size=5000):
