@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 
 from assignments.course_reviews.models import RATINGS, CourseReview
@@ -54,10 +54,12 @@ def questions_for_review(*, course_id: int) -> QuerySet[Question]:
 
 
 def learner_completions_with_reviews(*, learner) -> QuerySet[Completion]:
-    """The learner's completions, newest first, each with its review when there is one (one query)."""
+    """The learner's completions, newest first, each with its review when there is one and
+    ``attempt_language``, the language its attempt was taken in (one query)."""
     return (
         Completion.objects.filter(learner_id=learner.pk)
         .select_related("course", "course_review")
+        .annotate(attempt_language=F("attempt__language"))
         .order_by("-completed_at", "-pk")
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from assignments.models import Assignment, AssignmentRule, Attempt, Completion, Exemption, ImportJob
@@ -106,6 +106,8 @@ def learner_history(*, learner: User, today: dt.date | None = None) -> dict:
     completions = (
         Completion.objects.filter(learner=learner)
         .select_related("course", "assignment", "learner")
+        # The language of the course texts its attempt was taken in (what its certificate says).
+        .annotate(attempt_language=F("attempt__language"))
         .order_by("-completed_at")
     )
     exemptions = Exemption.objects.filter(learner=learner).select_related("approved_by").order_by("-starts_on")

@@ -201,6 +201,26 @@ def test_the_home_names_each_course_in_the_language_the_learner_takes_it_in(clie
     assert "ES Ladder safety <span" in page
 
 
+def test_the_training_history_names_each_course_as_the_home_page_does(client):
+    # Outside eyes: the history page named a course taken in Spanish in English.
+    spanish = spanish_course(title="Fire safety")
+    english_only = make_course(title="Manual handling")
+    learner = UserFactory(locale="es")
+    AssignmentFactory(course=spanish, learner=learner)
+    AssignmentFactory(course=english_only, learner=learner)
+    passed = spanish_course(title="Ladder safety")
+    taken = AssignmentFactory(course=passed, learner=learner)
+    attempt = attempt_start(assignment=taken, quiz=passed.final_quiz, language="es")
+    attempt_submit(attempt=attempt, answers=answers_for(attempt))
+    client_for(client, learner)
+
+    page = client.get("/assignments/history/").content.decode()
+
+    assert "ES Fire safety" in page and "ES Ladder safety" in page
+    assert "Manual handling" in page
+    assert ">Fire safety" not in page and ">Ladder safety" not in page
+
+
 @pytest.mark.parametrize("size", [1, 4])
 def test_the_home_reads_the_cards_languages_in_a_fixed_number_of_queries(client, size, django_assert_num_queries):
     learner = UserFactory(locale="es")
