@@ -43,11 +43,14 @@ def binary_problem(data: bytes, *, expected: str = "CSV") -> str | None:
     return None
 
 
-def read_text_upload(upload, *, expected: str = "CSV", max_bytes: int | None = None) -> bytes:
+def read_text_upload(
+    upload, *, expected: str = "CSV", max_bytes: int | None = None, check_binary: bool = True
+) -> bytes:
     """The bytes of an uploaded text file, refused (ValidationError) when too large or binary.
 
     Reads at most ``max_bytes + 1`` bytes whatever the declared size, so a lying client cannot make
-    us read more.
+    us read more. ``check_binary=False`` leaves the binary check to a reader that decodes first
+    (UTF-16 text, marked by its byte order mark, is full of NUL bytes).
     """
     limit = settings.UPLOAD_MAX_BYTES if max_bytes is None else max_bytes
     too_large = ValidationError(
@@ -63,7 +66,7 @@ def read_text_upload(upload, *, expected: str = "CSV", max_bytes: int | None = N
         raise too_large
     if not data:
         raise ValidationError(_("The file is empty."), code="empty")
-    problem = binary_problem(data, expected=expected)
+    problem = binary_problem(data, expected=expected) if check_binary else None
     if problem:
         raise ValidationError(problem, code="binary")
     upload.seek(0)

@@ -180,7 +180,9 @@ def import_file(request, pk: int):
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
         try:
-            data = read_text_upload(form.cleaned_data["file"], expected="XLIFF or CSV")
+            # The import decodes a byte order mark (UTF-16 from spreadsheets and CAT tools) before
+            # its own binary check, which names XLIFF or CSV as the file claims to be.
+            data = read_text_upload(form.cleaned_data["file"], check_binary=False)
             summary = importing.translations_import(course=course, language=language, data=data, by=request.user)
         except ValidationError as error:
             problems = error.messages

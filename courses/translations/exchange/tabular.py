@@ -16,6 +16,13 @@ from lms.languages import language_code
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def csv_problem(error: csv.Error) -> str:
+    """What Python's csv module refused, in the reader's language (its own messages are English)."""
+    if str(error).startswith("field larger than field limit"):
+        return _("a field is longer than %(limit)s characters") % {"limit": csv.field_size_limit()}
+    return _("it is not well-formed CSV (a quotation mark or a line break out of place)")
+
+
 def csv_columns(course: Course, language: str) -> list[str]:
     return ["id", "label", "source_digest", f"source ({course.language})", f"translation ({language})"]
 
@@ -70,7 +77,7 @@ def parse_csv(data: bytes, *, course: Course, language: str) -> tuple[list[Unit]
     except StopIteration:
         return [], [_("The file is empty: the first line must be the header row.")]
     except csv.Error as error:
-        return [], [_("Line 1 (the header row) cannot be read: %(error)s") % {"error": error}]
+        return [], [_("Line 1 (the header row) cannot be read: %(error)s") % {"error": csv_problem(error)}]
     names = [name.strip().lower() for name in header]
     problems = []
     missing = [name for name in ("id", "source_digest") if name not in names]
@@ -106,7 +113,7 @@ def parse_csv(data: bytes, *, course: Course, language: str) -> tuple[list[Unit]
         except StopIteration:
             break
         except csv.Error as error:
-            problems.append(_("Line %(line)d cannot be read: %(error)s") % {"line": line, "error": error})
+            problems.append(_("Line %(line)d cannot be read: %(error)s") % {"line": line, "error": csv_problem(error)})
             break
         line_end = reader.line_num
         if not any(value.strip() for value in values):

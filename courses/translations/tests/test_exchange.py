@@ -560,3 +560,20 @@ def test_an_import_takes_the_same_number_of_queries_whatever_the_number_of_texts
 
     assert counts[0] == counts[1]
     assert counts[1] <= 30
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fr", "un champ dépasse 131072 caractères"), ("de", "ein Feld ist länger als")]
+)
+def test_a_csv_the_csv_module_refuses_is_explained_in_the_readers_language(course, admin, language, expected):
+    # Outside eyes: Python's own English ("field larger than field limit (131072)") ended a French line.
+    from django.utils import translation
+
+    header = tabular.export_csv(course, "fr").split(b"\n", 1)[0].lstrip(codecs.BOM_UTF8)
+    data = header + b"\n" + b"x" * 200_000 + b"\n"
+    with translation.override(language), pytest.raises(ValidationError) as refused:
+        importing.translations_import(course=course, language="fr", data=data, by=admin)
+
+    text = " ".join(refused.value.messages)
+    assert expected in text and "field larger" not in text
+    assert TextTranslation.objects.count() == 0

@@ -300,3 +300,29 @@ def test_the_status_page_reads_a_fixed_number_of_queries_whatever_the_course_siz
         admin_client.get(status_url(large, "de"))
 
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_with_its_byte_order_mark_is_imported_through_the_page(admin_client, course, encoding):
+    # Outside eyes: the page's upload check refused UTF-16 as binary before the importer, which
+    # reads it, ever saw the file.
+    import codecs
+
+    text = fill_csv(tabular.export_csv(course, "fr")).decode("utf-8")
+    bom = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF16_BE
+    url = reverse("authoring_translations_import", args=[course.pk])
+
+    response = admin_client.post(
+        url, {"language": "fr", "file": upload(bom + text.encode(encoding), "unicode.csv")}, follow=True
+    )
+
+    assert "French translations imported:" in response.content.decode()
+    assert TextTranslation.objects.filter(language="fr").count() == len(source_texts(course))
+
+
+def test_a_binary_file_is_still_refused_by_the_page_and_nothing_is_written(admin_client, course):
+    url = reverse("authoring_translations_import", args=[course.pk])
+    response = admin_client.post(url, {"language": "fr", "file": upload(b"id,text\x00\x01\x02", "odd.csv")})
+
+    assert "binary data" in " ".join(response.context["problems"])
+    assert TextTranslation.objects.count() == 0
