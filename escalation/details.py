@@ -77,10 +77,9 @@ def _reminder(context: dict) -> str:
 
 @_detail(Kind.ATTEMPT_FAILED, Kind.MANAGER_ATTEMPT_FAILED)
 def _attempt_failed(context: dict) -> str:
-    return _("attempt %(n)d failed (%(score)s)") % {
-        "n": _int(context["attempt"]),
-        "score": percent_text(context["score"]) or _raise(),
-    }
+    return _("attempt %(n)d failed (%(score)s)") % dict(
+        n=_int(context["attempt"]), score=percent_text(context["score"]) or _raise()
+    )
 
 
 @_detail(Kind.ATTEMPTS_EXHAUSTED, Kind.MANAGER_ATTEMPTS_EXHAUSTED)
@@ -152,10 +151,9 @@ def _checkin(context: dict) -> str:
 
 @_detail(Kind.COURSE_PASSED)
 def _passed(context: dict) -> str:
-    score = percent_text(context["score"])
-    if not score:
+    if not percent_text(context["score"]):
         return _("passed; certificate issued")
-    return _("passed with %(score)s; certificate issued") % {"score": score}
+    return _("passed with %(score)s; certificate issued") % dict(score=percent_text(context["score"]))
 
 
 @_detail(Kind.WITHDRAWN)

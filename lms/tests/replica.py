@@ -23,10 +23,12 @@ def copy_primary_to_replica() -> None:
     primary.close()
     replica.close()
     with primary._nodb_cursor() as cursor:
-        # A connection left behind by a thread of an earlier test would refuse the copy.
+        # A connection left behind by a thread of an earlier test would refuse the copy (on the
+        # source) or the drop (on the target: seen in a full run, "being accessed by other users").
         cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [source],
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname IN (%s, %s) AND pid <> pg_backend_pid()",
+            [source, target],
         )
         cursor.execute(f'DROP DATABASE IF EXISTS "{target}"')
         cursor.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')

@@ -109,7 +109,10 @@ def test_production_serves_hashed_static_files_through_whitenoise_behind_gunicor
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     middleware = result["middleware"]
-    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 1  # right after SecurityMiddleware
+    # Right after SecurityMiddleware (only the shedding of requests that waited too long comes first).
+    security = middleware.index("django.middleware.security.SecurityMiddleware")
+    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == security + 1
+    assert middleware[0] == "lms.middleware.QueueTimeMiddleware"
     assert result["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert result["debug"] is False and result["ssl"] is True and result["hsts"] >= 365 * 24 * 3600
     assert result["csp"] is True
