@@ -15,20 +15,16 @@ def my_training_section(request):
         learner_completion_history,
         learner_today,
     )
-    from assignments.selectors.player import LANGUAGE_SESSION_KEY, content_languages
-    from courses.translations.selectors import overlay_courses
+    from assignments.selectors.player import LANGUAGE_SESSION_KEY, name_courses_in_learner_languages
 
     today = learner_today(request.user)
     assignments = attach_final_outcomes(list(learner_active_assignments(learner=request.user, today=today)))
     history = list(learner_completion_history(learner=request.user, today=today))
-    # Each card names its course in the language the learner takes it in (what the course page
-    # shows); each completion in the language its attempt was taken in (what its certificate says).
-    languages = content_languages(
-        assignments=assignments, locale=request.user.locale, chosen=request.session.get(LANGUAGE_SESSION_KEY, {})
-    )
-    overlay_courses(
-        [(assignment.course, languages[assignment.pk]) for assignment in assignments]
-        + [(completion.course, completion.attempt_language) for completion in history]
+    name_courses_in_learner_languages(
+        assignments=assignments,
+        completions=history,
+        locale=request.user.locale,
+        chosen=request.session.get(LANGUAGE_SESSION_KEY, {}),
     )
     return {
         "title": _("My training"),

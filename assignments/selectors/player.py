@@ -15,7 +15,13 @@ from django.shortcuts import get_object_or_404
 
 from assignments.models import Assignment, Attempt, AttemptAnswer, Completion, ModuleProgress, SavedAnswer
 from courses.models import Choice, LearningResource, Module, Question, Quiz
-from courses.translations.selectors import Overlay, available_languages, available_languages_many, language_for
+from courses.translations.selectors import (
+    Overlay,
+    available_languages,
+    available_languages_many,
+    language_for,
+    overlay_courses,
+)
 
 
 def assignment_get_for_learner(*, user, pk: int) -> Assignment:
@@ -272,3 +278,15 @@ def content_languages(*, assignments: list[Assignment], locale: str | None, chos
         )[0]
         for assignment in assignments
     }
+
+
+def name_courses_in_learner_languages(*, assignments, completions, locale: str | None, chosen: dict[str, str]) -> None:
+    """Show each assignment's course in the language the learner takes it in (``content_languages``,
+    what the course page shows) and each completion's in the language its attempt was taken in
+    (``attempt_language``, what its certificate says), in place: the home page and the training
+    history name courses alike. One query for the titles, a fixed few for the languages."""
+    languages = content_languages(assignments=assignments, locale=locale, chosen=chosen)
+    overlay_courses(
+        [(assignment.course, languages[assignment.pk]) for assignment in assignments]
+        + [(completion.course, completion.attempt_language) for completion in completions]
+    )

@@ -311,19 +311,15 @@ def learner_detail(request, pk: int):
 
 @login_required
 def my_history(request):
-    from assignments.selectors.player import LANGUAGE_SESSION_KEY, content_languages
-    from courses.translations.selectors import overlay_courses
+    from assignments.selectors.player import LANGUAGE_SESSION_KEY, name_courses_in_learner_languages
 
     history = selectors.learner_history(learner=request.user)
     assignments, completions = list(history["assignments"]), list(history["completions"])
-    # As on the home page: each assignment names its course in the language the learner takes it in,
-    # each completion in the language its attempt was taken in (what its certificate says).
-    languages = content_languages(
-        assignments=assignments, locale=request.user.locale, chosen=request.session.get(LANGUAGE_SESSION_KEY, {})
-    )
-    overlay_courses(
-        [(assignment.course, languages[assignment.pk]) for assignment in assignments]
-        + [(completion.course, completion.attempt_language) for completion in completions]
+    name_courses_in_learner_languages(
+        assignments=assignments,
+        completions=completions,
+        locale=request.user.locale,
+        chosen=request.session.get(LANGUAGE_SESSION_KEY, {}),
     )
     return render(
         request, "assignments/my_history.html", {**history, "assignments": assignments, "completions": completions}
