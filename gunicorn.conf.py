@@ -29,7 +29,7 @@ keepalive = 5
 # reuse ("Remote end closed connection": 4 failed requests in the 2,000-learner run with 5,000) and
 # the workers' memory stayed flat (about 300 MiB each) over the load bench.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0")) // 10
+max_requests_jitter = max_requests // 10
 # The heartbeat file on memory, not disk (a busy disk must not make gunicorn think a worker hung).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # The application is imported once, before the workers are forked: less memory, faster restarts.
