@@ -29,14 +29,18 @@ TEAM_SNAPSHOT_MIN_PEOPLE = 500
 
 def team_counts(*, day: dt.date, excused: Excused, min_people: int | None = None) -> list[dict]:
     """For every manager with at least ``min_people`` (default ``TEAM_SNAPSHOT_MIN_PEOPLE``) people
-    below: counts per course code and state
-    of everyone below, and of the valid certificates expiring within 30, 60 and 90 days.
+    below at any depth: counts per course code and state of everyone below, and of the valid
+    certificates expiring within 30, 60 and 90 days, as rows of ``manager_id``, ``course_code``,
+    ``state``, ``n``, ``e30``, ``e60``, ``e90``.
 
-    One query in two steps. First today's state-annotated assignments (the organisation report's own
-    queryset, so the figures cannot drift from the live ones) are counted per direct manager, course
-    and state. Then a recursive walk pairs each large chain's manager (``big``) with themselves and
-    every manager below them, and the counts are summed per large chain. Written in SQL around the
-    ORM's query because the ORM cannot join a recursive CTE."""
+    Two statements. The large chains are found by walking up from the managers only (people below a
+    manager = their direct reports plus those of every manager below them), not from every person.
+    Today's state-annotated assignments (the organisation report's own queryset, so the figures
+    cannot drift from the live ones) are counted per direct manager, course and state, and the
+    counts summed per large chain. Joining each assignment to every chain above it instead works
+    out the state of each once per chain (twice as many rows, 3.8 s against 1.6 at 1,000,000
+    assignments). Written in SQL around the ORM's query because the ORM cannot join a recursive
+    CTE."""
     windows = {
         f"e{days}": Count(
             "pk", filter=Q(report_expires_on__gte=day, report_expires_on__lte=day + dt.timedelta(days=days))
@@ -55,23 +59,40 @@ def team_counts(*, day: dt.date, excused: Excused, min_people: int | None = None
     compliant = sorted(COMPLIANT_STATES)
     # Certificates expiring soon count only while valid (compliant or in the renewal window), as on the page.
     sums = ", ".join(f"CAST(SUM(CASE WHEN s.state IN (%s, %s) THEN s.{name} ELSE 0 END) AS BIGINT)" for name in windows)
-    sql = (
-        f"WITH RECURSIVE up(ancestor, person, depth) AS ("
-        f"SELECT manager_id, id, 1 FROM {table} WHERE manager_id IS NOT NULL "
-        f"UNION ALL SELECT u.manager_id, up.person, up.depth + 1 FROM up JOIN {table} u ON u.id = up.ancestor "
+    # The large chains' managers, as (chain's manager, a manager in it) pairs: about 10,000 rows at
+    # 100,000 people. Read first and handed to the count as arrays, whose size the planner sees (it
+    # guesses a recursive CTE's rows by the million). Walking up from every person instead of from
+    # the managers alone took a second.
+    walk = (
+        "WITH RECURSIVE "
+        f"direct(id, n) AS (SELECT manager_id, COUNT(*) FROM {table} WHERE manager_id IS NOT NULL GROUP BY manager_id), "
+        f"managers(id, manager_id, n) AS (SELECT u.id, u.manager_id, d.n FROM {table} u JOIN direct d ON d.id = u.id), "
+        "up(ancestor, manager, depth) AS ("
+        "SELECT manager_id, id, 1 FROM managers WHERE manager_id IS NOT NULL "
+        f"UNION ALL SELECT u.manager_id, up.manager, up.depth + 1 FROM up JOIN {table} u ON u.id = up.ancestor "
         f"WHERE u.manager_id IS NOT NULL AND up.depth < {MAX_CHAIN_DEPTH}), "
-        f"big(ancestor) AS (SELECT ancestor FROM up GROUP BY ancestor HAVING COUNT(*) >= %s), "
-        f"pairs(ancestor, manager) AS (SELECT ancestor, ancestor FROM big "
-        f"UNION ALL SELECT up.ancestor, up.person FROM up JOIN big ON big.ancestor = up.ancestor) "
-        f"SELECT pairs.ancestor, s.course_code, s.state, CAST(SUM(s.n) AS BIGINT), {sums} "
-        f"FROM ({inner}) s JOIN pairs ON pairs.manager = s.learner__manager_id "
-        f"GROUP BY pairs.ancestor, s.course_code, s.state"
+        "big(ancestor) AS (SELECT ancestor FROM (SELECT id AS ancestor, n FROM managers "
+        "UNION ALL SELECT up.ancestor, m.n FROM up JOIN managers m ON m.id = up.manager) below "
+        "GROUP BY ancestor HAVING SUM(n) >= %s) "
+        "SELECT ancestor, ancestor AS manager FROM big UNION SELECT up.ancestor, up.manager FROM up JOIN big ON big.ancestor = up.ancestor"
     )
-    params = [
-        TEAM_SNAPSHOT_MIN_PEOPLE if min_people is None else min_people,
-        *(compliant * len(windows)),
-        *inner_params,
-    ]
+    threshold = TEAM_SNAPSHOT_MIN_PEOPLE if min_people is None else min_people
+    count = (
+        f"SELECT pairs.ancestor, s.course_code, s.state, CAST(SUM(s.n) AS BIGINT), {sums} FROM ({inner}) s "
+        "JOIN {pairs} ON pairs.manager = s.learner__manager_id GROUP BY pairs.ancestor, s.course_code, s.state"
+    )
+    params = [*(compliant * len(windows)), *inner_params]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(walk, [threshold])
+            pairs = cursor.fetchall()
+        if not pairs:
+            return []
+        sql = count.replace("{pairs}", "unnest(%s::bigint[], %s::bigint[]) AS pairs(ancestor, manager)")
+        params += [[ancestor for ancestor, _manager in pairs], [manager for _ancestor, manager in pairs]]
+    else:  # SQLite (a first run): the walk joined as it is
+        sql = count.replace("{pairs}", f"({walk}) pairs")
+        params.append(threshold)
     keys = ["manager_id", "course_code", "state", "n", *windows]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
