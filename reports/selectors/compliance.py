@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, CharField, Count, DateField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from assignments.models import Assignment
+from assignments.models import Assignment, Completion
 from courses.models import Course
 from lms.models import Department
 from reports.selectors.state import (
@@ -167,6 +167,35 @@ def drill_down(*, scope: Scope, day: dt.date, history: bool = False, state: str 
 # The lapse forecast --------------------------------------------------------------------------
 
 
+def _forecast_parts(*, scope: Scope, day: dt.date) -> tuple[QuerySet[Assignment], Q, Q]:
+    """The forecast's base queryset (required today, state inputs annotated, excused people left
+    out, ``lapse_kind`` and ``lapses_on``) and its two disjoint conditions: a valid completion that
+    expires within the horizon, and an open assignment that falls due in it (with no completion:
+    the caller adds that condition)."""
+    horizon = day + dt.timedelta(days=max(FORECAST_WINDOWS))
+    excused = excused_for(day)
+    qs = with_report_state(scope.filter(active_assignments(day=day)), day=day, excused=excused)
+    expiring = Q(report_completion_id__isnull=False, report_expires_on__gte=day, report_expires_on__lte=horizon)
+    # Falling due, but for "and no completion", which each caller says its own way.
+    open_due = Q(due_date__gte=day, due_date__lte=horizon) & ~Q(
+        status__in=[Assignment.Status.COMPLETED, Assignment.Status.FAILED]
+    )
+    base = qs.exclude(excused.q()).annotate(
+        lapse_kind=Case(
+            When(report_completion_id__isnull=False, then=Value("expiry")),
+            default=Value("due_date"),
+            output_field=CharField(),
+        ),
+        # The last compliant day: the expiry date, or the due date.
+        lapses_on=Case(
+            When(report_completion_id__isnull=False, then=F("report_expires_on")),
+            default=F("due_date"),
+            output_field=DateField(),
+        ),
+    )
+    return base, expiring, open_due
+
+
 def forecast_queryset(*, scope: Scope, day: dt.date) -> QuerySet[Assignment]:
     """Assignments that become non-compliant within 90 days if nothing happens: a valid completion
     that expires, or an open assignment that falls due. Exempt people are left out (excused).
@@ -175,36 +204,46 @@ def forecast_queryset(*, scope: Scope, day: dt.date) -> QuerySet[Assignment]:
     after ``day`` is valid (compliant or expiring); an assignment due on or after ``day`` with no
     completion, not failed and not excused is due. The filters then cut the million rows down in
     the scans instead of working out every row's state."""
-    horizon = day + dt.timedelta(days=max(FORECAST_WINDOWS))
-    excused = excused_for(day)
-    qs = with_report_state(scope.filter(active_assignments(day=day)), day=day, excused=excused)
-    expiring = Q(report_completion_id__isnull=False, report_expires_on__gte=day, report_expires_on__lte=horizon)
-    falling_due = Q(report_completion_id__isnull=True, due_date__gte=day, due_date__lte=horizon) & ~Q(
-        status__in=[Assignment.Status.COMPLETED, Assignment.Status.FAILED]
-    )
-    return (
-        qs.filter(expiring | falling_due)
-        .exclude(excused.q())
-        .annotate(
-            lapse_kind=Case(
-                When(report_completion_id__isnull=False, then=Value("expiry")),
-                default=Value("due_date"),
-                output_field=CharField(),
-            ),
-            # The last compliant day: the expiry date, or the due date.
-            lapses_on=Case(
-                When(report_completion_id__isnull=False, then=F("report_expires_on")),
-                default=F("due_date"),
-                output_field=DateField(),
-            ),
-        )
-    )
+    base, expiring, open_due = _forecast_parts(scope=scope, day=day)
+    return _lapsing(base, expiring, open_due)
+
+
+def _lapsing(base: QuerySet[Assignment], expiring: Q, open_due: Q) -> QuerySet[Assignment]:
+    return base.filter(expiring | (Q(report_completion_id__isnull=True) & open_due))
+
+
+def _forecast_people(base: QuerySet[Assignment], expiring: Q, open_due: Q, *, day: dt.date, limit: int) -> list[dict]:
+    """The first ``limit`` rows of ``forecast_queryset`` by last compliant day, then last name
+    (one query).
+
+    The candidates are two lists of at most ``limit`` rows, merged and sorted in SQL: the soonest
+    expiring certificates (in expiry order: ``completion_expiry_idx``) and the soonest falling
+    due (in due-date order: ``assignment_active_due_idx``). Ordered on the plain column of its
+    kind, each list reads the first days of the horizon only, where ordering on ``lapses_on`` (a
+    CASE over both) sorts every assignment lapsing within 90 days. The two kinds are disjoint
+    (with a completion or without), so the first ``limit`` of both are among the candidates."""
+    fields = [f for f in ROW_FIELDS if f != "state"]
+    columns = [*fields, "lapses_on", "lapse_kind"]
+    certificates = base.filter(expiring).order_by("report_expires_on", "learner__last_name", "pk")
+    # "No completion" as NOT EXISTS (the same rows as the join's ``report_completion_id IS NULL``,
+    # one completion at most per assignment): PostgreSQL estimates an anti-join from the tables'
+    # statistics, and so reads the due dates in index order; on the outer join's IS NULL it
+    # guessed one row and sorted every open assignment of the horizon.
+    no_completion = ~Exists(Completion.objects.filter(assignment_id=OuterRef("pk")))
+    open_ones = base.filter(open_due, no_completion).order_by("due_date", "learner__last_name", "pk")
+    first = certificates.values("pk")[:limit].union(open_ones.values("pk")[:limit], all=True)
+    people = list(base.filter(pk__in=first).values(*columns).order_by("lapses_on", "learner__last_name", "pk")[:limit])
+    for row in people:
+        row["days_left"] = (row["lapses_on"] - day).days
+        row["reason"] = row.pop("lapse_kind")
+    return people
 
 
 def forecast(*, scope: Scope, day: dt.date, limit: int = 100) -> dict:
     """Per department, how many assignments lapse within 30, 60 and 90 days (cumulative), and the
     first ``limit`` people in date order (two queries plus department names)."""
-    qs = forecast_queryset(scope=scope, day=day)
+    base, expiring, open_due = _forecast_parts(scope=scope, day=day)
+    qs = _lapsing(base, expiring, open_due)
     buckets = {
         f"d{days}": Count("pk", filter=Q(lapses_on__lte=day + dt.timedelta(days=days))) for days in FORECAST_WINDOWS
     }
@@ -230,13 +269,7 @@ def forecast(*, scope: Scope, day: dt.date, limit: int = 100) -> dict:
             totals[key] += row[key]
         departments.append(entry)
     departments.sort(key=lambda d: (-d["d30"], -d["d90"], d["label"].lower()))
-    fields = [f for f in ROW_FIELDS if f != "state"]
-    people = list(
-        qs.values(*fields, "lapses_on", "lapse_kind").order_by("lapses_on", "learner__last_name", "pk")[:limit]
-    )
-    for row in people:
-        row["days_left"] = (row["lapses_on"] - day).days
-        row["reason"] = row.pop("lapse_kind")
+    people = _forecast_people(base, expiring, open_due, day=day, limit=limit)
     return {"departments": departments, "totals": totals, "people": people, "windows": FORECAST_WINDOWS}
 
 
