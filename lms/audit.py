@@ -186,21 +186,40 @@ def audit_record_many(
     at: dt.datetime | None = None,
 ) -> int:
     """Write one audit row per (object id, changes) in ``entries``, one INSERT per batch."""
+    rows = [
+        AuditEntry(**row)
+        for row in audit_rows(actor=actor, action=action, obj_label=obj_label, entries=entries, reason=reason, at=at)
+    ]
+    bulk_insert(rows)
+    return len(rows)
+
+
+def audit_rows(
+    *,
+    actor,
+    action: str,
+    obj_label: str,
+    entries: Iterable[tuple[Any, Changes | None]],
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The rows ``audit_record_many`` writes, as plain field -> value dicts (JSON values: changes
+    cleaned, ``at`` a datetime), for a job that inserts them in a statement of its own
+    (escalation.workflows.failures, by the ten thousand a night)."""
     if action not in AuditEntry.Action.values:
         raise ValueError(f"Unknown audit action {action!r}")
     stamp = at or timezone.now()
     actor_id = _actor_id(actor)
-    rows = [
-        AuditEntry(
-            actor_id=actor_id,
-            at=stamp,
-            action=action,
-            object_type=obj_label,
-            object_id=str(obj_id),
-            changes=_clean_changes(changes),
-            reason=_reason(reason),
-        )
+    label = _reason(reason)
+    return [
+        {
+            "actor_id": actor_id,
+            "at": stamp,
+            "action": action,
+            "object_type": obj_label,
+            "object_id": str(obj_id),
+            "changes": _clean_changes(changes),
+            "reason": label,
+        }
         for obj_id, changes in entries
     ]
-    bulk_insert(rows)
-    return len(rows)
