@@ -1,0 +1,32 @@
+"""``AnyOf``: a column matched against a list of values as one array parameter.
+
+``filter(pk__in=ids)`` writes one placeholder per value. With psycopg's client-side binding (Django's
+default) PostgreSQL then parses a statement of tens of thousands of constants: matching 20,000 ids
+took ~300 ms that way against ~90 ms as ``id = ANY(%s::bigint[])`` with the same ids in one array
+(measured at 1,000,000 assignments, issue 19). The nightly workflows hand each claimed batch of up
+to 50,000 assignments to several statements in a row, so they pay that on every one.
+
+Use it as a filter expression: ``Assignment.objects.filter(AnyOf(F("pk"), ids))``. On other
+databases (SQLite, the embedded default) it is Django's own ``IN``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Lookup
+from django.db.models.lookups import In
+
+
+class AnyOf(Lookup):
+    """``lhs = ANY(array of rhs)`` on PostgreSQL, ``lhs IN (rhs...)`` elsewhere. ``rhs`` is a list
+    of plain values of the column's type (ids, dates, strings); an empty list matches nothing."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        values = list(self.rhs)
+        if connection.vendor != "postgresql":
+            return In(self.lhs, values).as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        db_type = self.lhs.output_field.cast_db_type(connection)
+        return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, values]

@@ -1,0 +1,35 @@
+"""lms.lookups.AnyOf: the same rows as ``__in``, with the values as one array parameter."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from lms.lookups import AnyOf
+from lms.models import User
+from lms.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_any_of_matches_what_in_matches_with_one_parameter():
+    people = UserFactory.create_batch(4)
+    wanted = [people[0].pk, people[2].pk, 10**12]
+    with CaptureQueriesContext(connection) as queries:
+        found = sorted(User.objects.filter(AnyOf(F("pk"), wanted)).values_list("pk", flat=True))
+    assert found == sorted(User.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    assert found == sorted([people[0].pk, people[2].pk])
+    if connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"]
+        assert queries[0]["sql"].count(str(people[2].pk)) == 1
+
+
+def test_any_of_an_empty_list_matches_nothing_and_works_in_updates_and_on_other_columns():
+    person = UserFactory(first_name="Ana")
+    assert not User.objects.filter(AnyOf(F("pk"), [])).exists()
+    assert User.objects.filter(AnyOf(F("first_name"), ["Ana", "Bo"])).get() == person
+    assert User.objects.filter(AnyOf(F("pk"), [person.pk])).update(last_name="Lima") == 1
+    person.refresh_from_db()
+    assert person.last_name == "Lima"
