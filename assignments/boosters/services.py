@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core import signing
@@ -76,6 +77,23 @@ def answer_token(*, delivery_id: int, choice_id: int) -> str:
 
 def answer_path(*, delivery_id: int, choice_id: int) -> str:
     return reverse("boosters:answer_link", args=[answer_token(delivery_id=delivery_id, choice_id=choice_id)])
+
+
+_TOKEN_SLOT = "--token--"
+
+
+def answer_paths() -> Callable[[int, int], str]:
+    """``answer_path`` for many links (the nightly run writes thousands): one signer and one
+    reversal of the URL for all of them, where a signer and a ``reverse`` per link were most of the
+    run's Python. The same links: a token is URL-safe base64 with ':' and '.', which ``reverse``
+    leaves as they are, and it is signed as ``signing.dumps`` signs."""
+    signer = signing.TimestampSigner(salt=LINK_SALT)
+    before, after = reverse("boosters:answer_link", args=[_TOKEN_SLOT]).split(_TOKEN_SLOT)
+
+    def path(delivery_id: int, choice_id: int) -> str:
+        return before + signer.sign_object({"d": delivery_id, "c": choice_id}, compress=True) + after
+
+    return path
 
 
 def read_answer_token(token: str) -> tuple[int, int]:

@@ -197,6 +197,31 @@ def test_imported_and_earned_completions_fall_due_by_their_own_course_window_in_
     assert run_recertification(as_of=at(dt.date(2026, 2, 20))).get("reassigned", 0) == 0
 
 
+def test_each_learner_falls_due_on_their_own_local_day_in_one_read_for_every_day(team, policy):
+    """At 02:00 in London it is still the day before in New York: the window there ends a day
+    earlier, and the new assignment starts on the learner's own day. Both days are read at once."""
+    _, lead, (ann, *_) = team
+    dan = UserFactory(manager=lead, email="dan@example.com", timezone="America/New_York")
+    eve = UserFactory(manager=lead, email="eve@example.com", timezone="America/New_York")
+    course = make_course(questions=1, recertification_months=12, recertification_window_days=30)
+    for learner, expires_on in ((ann, dt.date(2026, 2, 20)), (dan, dt.date(2026, 2, 20)), (eve, dt.date(2026, 2, 19))):
+        old = assign(learner, course, due=dt.date(2025, 3, 1), assigned_on=dt.date(2025, 2, 1), status="completed")
+        CompletionFactory(
+            learner=learner, course=course, assignment=old, completed_at=at(dt.date(2025, 2, 20)), expires_on=expires_on
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        first = run_recertification(as_of=at(dt.date(2026, 1, 21)))
+
+    assert first["reassigned"] == 2
+    new = {a.learner_id: a for a in Assignment.objects.filter(archived_at__isnull=True, source="recertification")}
+    assert set(new) == {ann.pk, eve.pk}  # dan's window (his 20 Jan + 30 days) ends on the 19th
+    assert (new[ann.pk].assigned_on, new[eve.pk].assigned_on) == (dt.date(2026, 1, 21), dt.date(2026, 1, 20))
+    completion_reads = [q for q in queries.captured_queries if 'FROM "assignments_completion"' in q["sql"]]
+    assert len(completion_reads) == 2  # anniversaries and imported completions, for both days at once
+    assert run_recertification(as_of=at(dt.date(2026, 1, 22)))["reassigned"] == 1  # dan's turn
+
+
 def test_daily_digest_is_one_message_per_team_leader_with_excused_apart(team, course, policy):
     director, lead, people = team
     assign(people[0], course, due=DAY + dt.timedelta(days=3), status=Assignment.Status.COMPLETED)

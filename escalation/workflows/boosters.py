@@ -5,8 +5,8 @@ Two passes, both set-based and batched:
 1. **Enrol.** Completions of a course whose booster programme is active, recent enough to have a
    step still to come, by an active learner whose assignment is not archived, and with no booster
    row yet: one *pending* row for their first step not yet past, dated on the learner's local day
-   (``assignments.boosters.services`` has the rule). One anti-join query per programme, one insert
-   per batch.
+   (``assignments.boosters.services`` has the rule). One anti-join query for every programme (each
+   reaching back as far as its own schedule), one insert per batch.
 2. **Claim and queue.** Pending rows whose local day has begun (``due_at <= as_of``: a learner in
    Sydney is due at their midnight, hours before one in London), read through the partial index
    ``booster_delivery_claim_idx`` in batches, locked with SKIP LOCKED. In the batch's one
@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -34,14 +37,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from assignments.boosters.models import BoosterChoice, BoosterDelivery, BoosterProgramme, local_day_start, step_due_on
-from assignments.boosters.services import answer_path, pick_question, zone
+from assignments.boosters.services import answer_paths, pick_question, zone
 from assignments.models import Completion
 from courses.translations.selectors import digest, translations_by_language, whole_translation
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import excused_on, is_excused
 from escalation.workflows.common import Summary, chunks, full_name
-from lms.bulk import bulk_update
+from lms.bulk import bulk_insert, bulk_update
 
 CATCHUP_DAYS = 3
 BATCH = 2000
@@ -74,32 +77,38 @@ def run_boosters(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
 
 
 def _enrol(programmes: dict[int, BoosterProgramme], *, as_of: dt.datetime, summary: Summary) -> None:
-    for programme in programmes.values():
-        schedule = list(programme.schedule_days)
-        # A day of margin either side of the local days of every time zone.
-        since = as_of - dt.timedelta(days=schedule[-1] + 2)
-        rows = (
-            Completion.objects.filter(
-                course_code=programme.course_code,
-                # A completion is recorded when it happens (or later, when imported): the bound on
-                # created_at lets completion_recorded_idx skip the years of older evidence.
-                created_at__gte=since,
-                completed_at__gte=since,
-                completed_at__lte=as_of,
-                assignment__isnull=False,
-                assignment__archived_at__isnull=True,
-                learner__is_active=True,
-            )
-            .exclude(Exists(BoosterDelivery.objects.filter(completion_id=OuterRef("pk"))))
-            .values_list("pk", "learner_id", "completed_at", "learner__timezone")
-            .order_by("pk")
+    # One read for every programme (a programme per course code): each reached back as far as its
+    # schedule, with a day of margin either side of the local days of every time zone.
+    by_code = {p.course_code: p for p in programmes.values()}
+    reach = {code: as_of - dt.timedelta(days=p.schedule_days[-1] + 2) for code, p in by_code.items()}
+    in_reach = Q()
+    for code, since in reach.items():
+        in_reach |= Q(course_code=code, completed_at__gte=since)
+    rows = (
+        Completion.objects.filter(
+            in_reach,
+            # A completion is recorded when it happens (or later, when imported): the bound on
+            # created_at lets completion_recorded_idx skip the years of older evidence.
+            created_at__gte=min(reach.values()),
+            completed_at__lte=as_of,
+            assignment__isnull=False,
+            assignment__archived_at__isnull=True,
+            learner__is_active=True,
         )
-        for batch in chunks(rows.iterator(chunk_size=BATCH), BATCH):
+        .exclude(Exists(BoosterDelivery.objects.filter(completion_id=OuterRef("pk"))))
+        .values_list("course_code", "pk", "learner_id", "completed_at", "learner__timezone")
+        # Programme by programme (course code), each one's completions in the order they were recorded.
+        .order_by("course_code", "pk")
+    )
+    days = _LocalDays(as_of)
+    for code, group in groupby(rows.iterator(chunk_size=BATCH), key=itemgetter(0)):
+        programme = by_code[code]
+        schedule = list(programme.schedule_days)
+        for batch in chunks(group, BATCH):
             new = []
-            for completion_id, learner_id, completed_at, timezone_name in batch:
-                tz = zone(timezone_name)
-                completed_on = timezone.localdate(completed_at, timezone=tz)
-                today = timezone.localdate(as_of, timezone=tz)
+            for _code, completion_id, learner_id, completed_at, timezone_name in batch:
+                tz, today = days.zone(timezone_name)
+                completed_on = completed_at.astimezone(tz).date()
                 for step in range(1, len(schedule) + 1):
                     due_on = step_due_on(completed_on, schedule, step)
                     if due_on >= today:
@@ -110,12 +119,34 @@ def _enrol(programmes: dict[int, BoosterProgramme], *, as_of: dt.datetime, summa
                                 learner_id=learner_id,
                                 step=step,
                                 due_on=due_on,
-                                due_at=local_day_start(due_on, tz),
+                                due_at=days.start(due_on, timezone_name),
                             )
                         )
                         break
-            BoosterDelivery.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+            bulk_insert(new, ignore_conflicts=True)
             summary.add_counts(notifications=0, enrolled=len(new))
+
+
+class _LocalDays:
+    """Per time zone name (a few for thousands of learners): its zone and the learner's day at
+    ``as_of``; per (day, zone): the instant that day starts."""
+
+    def __init__(self, as_of: dt.datetime):
+        self.as_of = as_of
+        self._zones: dict[str, tuple[dt.tzinfo, dt.date]] = {}
+        self._starts: dict[tuple[dt.date, str], dt.datetime] = {}
+
+    def zone(self, name: str) -> tuple[dt.tzinfo, dt.date]:
+        if name not in self._zones:
+            tz = zone(name)
+            self._zones[name] = (tz, timezone.localdate(self.as_of, timezone=tz))
+        return self._zones[name]
+
+    def start(self, day: dt.date, name: str) -> dt.datetime:
+        key = (day, name)
+        if key not in self._starts:
+            self._starts[key] = local_day_start(day, self.zone(name)[0])
+        return self._starts[key]
 
 
 # --- 2. claim and queue --------------------------------------------------------------------
@@ -142,19 +173,44 @@ def _claim_and_queue(programmes: dict[int, BoosterProgramme], *, as_of: dt.datet
     candidates = BoosterDelivery.objects.filter(
         status=Status.PENDING, due_at__lte=as_of, programme_id__in=list(programmes)
     ).order_by("due_at", "pk")
-    questions = _questions(programmes)
-    excused_by_day: dict[dt.date, dict[int, set[str]]] = {}
-    served: set[int] = set()  # learners queued a booster in this run
-    postponed_ids: set[int] = set()
+    run = _Run(programmes=programmes, questions=_questions(programmes), as_of=as_of, summary=summary)
     while True:
         with transaction.atomic():
-            qs = candidates.exclude(pk__in=postponed_ids) if postponed_ids else candidates
+            qs = candidates.exclude(pk__in=run.postponed_ids) if run.postponed_ids else candidates
             if connection.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True, of=("self",))
             batch = list(qs.values_list(*_FIELDS)[:BATCH])
             if not batch:
                 return
-            _queue_batch(batch, programmes, questions, excused_by_day, served, postponed_ids, as_of, summary)
+            _queue_batch(batch, run)
+
+
+@dataclass
+class _Run:
+    """What the batches of one run share: the programmes and their questions, and what the run
+    has learnt so far (exemptions per day, learners already served, rows postponed)."""
+
+    programmes: dict[int, BoosterProgramme]
+    questions: dict[int, dict]
+    as_of: dt.datetime
+    summary: Summary
+    excused_by_day: dict[dt.date, dict[int, set[str]]] = field(default_factory=dict)
+    served: set[int] = field(default_factory=set)  # learners queued a booster in this run
+    postponed_ids: set[int] = field(default_factory=set)
+    # (programme, question, locale) -> what _in_language gives: a handful for thousands of rows.
+    wording: dict[tuple[int, int, str | None], tuple[str, list, str]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.days = _LocalDays(self.as_of)
+        self.link = answer_paths()
+        self.schedules = {pk: list(p.schedule_days) for pk, p in self.programmes.items()}
+
+    def in_language(self, programme_id: int, question_id: int, locale: str | None) -> tuple[str, list, str]:
+        key = (programme_id, question_id, locale)
+        if key not in self.wording:
+            course = self.programmes[programme_id].course
+            self.wording[key] = _in_language(self.questions[programme_id], question_id, course, locale)
+        return self.wording[key]
 
 
 def _questions(programmes: dict[int, BoosterProgramme]) -> dict[int, dict]:
@@ -223,7 +279,8 @@ def _in_language(bank: dict, question_id: int, course, locale: str | None) -> tu
     return main
 
 
-def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed_ids, as_of, summary) -> None:
+def _queue_batch(batch, run: _Run) -> None:
+    as_of = run.as_of
     completion_ids = {row[2] for row in batch}
     history: dict[int, list[tuple[int, int, bool | None]]] = {}
     for completion_id, step, question_id, correct in BoosterDelivery.objects.filter(
@@ -251,39 +308,37 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
         archived_at,
         locale,
     ) in batch:
-        programme = programmes[programme_id]
-        schedule = list(programme.schedule_days)
-        tz = zone(timezone_name)
-        today = timezone.localdate(as_of, timezone=tz)
+        programme = run.programmes[programme_id]
+        tz, today = run.days.zone(timezone_name)
         row = BoosterDelivery(pk=pk, due_on=due_on, step=step)
         follow_on = True
         if not is_active:
             row.status, row.skip_reason, follow_on = Status.SKIPPED, Skip.LEFT, False
         elif assignment_id is None or archived_at is not None:
             row.status, row.skip_reason, follow_on = Status.SKIPPED, Skip.ARCHIVED, False
-        elif is_excused(_excused(excused_by_day, today), learner_id, programme.course_code):
+        elif is_excused(_excused(run.excused_by_day, today), learner_id, programme.course_code):
             row.status, row.skip_reason = Status.SKIPPED, Skip.EXEMPT
         elif due_on < today - dt.timedelta(days=CATCHUP_DAYS):
             row.status, row.skip_reason = Status.SKIPPED, Skip.LATE
-        elif learner_id in served:
+        elif learner_id in run.served:
             # One booster a day: this one waits for the learner's next day.
             row.status = Status.PENDING
             row.due_on = today + dt.timedelta(days=1)
-            row.due_at = local_day_start(row.due_on, tz)
-            postponed_ids.add(pk)
+            row.due_at = run.days.start(row.due_on, timezone_name)
+            run.postponed_ids.add(pk)
             counts["postponed"] += 1
             updates.append(row)
             continue
         else:
-            bank = questions[programme_id]
+            bank = run.questions[programme_id]
             picked = pick_question(history=history.get(completion_id, []), question_ids=bank["order"])
             if picked is None:
                 row.status, row.skip_reason = Status.SKIPPED, Skip.NO_QUESTION
             else:
                 question_id, again = picked
                 row.status, row.question_id, row.is_repeat, row.queued_at = Status.QUEUED, question_id, again, as_of
-                served.add(learner_id)
-                question_text, choices, course_title = _in_language(bank, question_id, programme.course, locale)
+                run.served.add(learner_id)
+                question_text, choices, course_title = run.in_language(programme_id, question_id, locale)
                 messages.append(
                     Outgoing(
                         recipient_id=learner_id,
@@ -297,10 +352,7 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
                             "question": question_text,
                             "again": again,
                             "step": step,
-                            "choices": [
-                                {"text": text, "path": answer_path(delivery_id=pk, choice_id=choice_id)}
-                                for choice_id, text in choices
-                            ],
+                            "choices": [{"text": text, "path": run.link(pk, choice_id)} for choice_id, text in choices],
                             "reason": "Booster question",
                         },
                     )
@@ -308,8 +360,8 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
         counts["queued" if row.status == Status.QUEUED else "skipped"] += 1
         updates.append(row)
         if follow_on:
-            completed_on = timezone.localdate(completed_at, timezone=tz)
-            next_on = step_due_on(completed_on, schedule, step + 1)
+            completed_on = completed_at.astimezone(tz).date()
+            next_on = step_due_on(completed_on, run.schedules[programme_id], step + 1)
             if next_on is not None:
                 next_on = max(next_on, today + dt.timedelta(days=1))
                 next_rows.append(
@@ -319,7 +371,7 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
                         learner_id=learner_id,
                         step=step + 1,
                         due_on=next_on,
-                        due_at=local_day_start(next_on, tz),
+                        due_at=run.days.start(next_on, timezone_name),
                     )
                 )
     # lms.bulk.bulk_update: one statement joined to a JSON document per batch, stamping updated_at;
@@ -330,10 +382,10 @@ def _queue_batch(batch, programmes, questions, excused_by_day, served, postponed
     waiting = [r for r in updates if r.status == Status.PENDING]
     if waiting:
         bulk_update(waiting, ["due_on", "due_at"])
-    if next_rows:
-        BoosterDelivery.objects.bulk_create(next_rows, batch_size=BATCH, ignore_conflicts=True)
+    # lms.bulk.bulk_insert likewise: one JSON document, not a placeholder per value.
+    bulk_insert(next_rows, ignore_conflicts=True)
     new = enqueue(messages)
-    summary.add(new, **counts)
+    run.summary.add(new, **counts)
 
 
 def _excused(cache: dict[dt.date, dict[int, set[str]]], day: dt.date) -> dict[int, set[str]]:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import cache
 from itertools import groupby
+from operator import itemgetter
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from assignments.models import Assignment, Completion
@@ -33,6 +35,7 @@ from escalation.notices import assignment_notice_queue
 from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import timezones_by_local_date
 from escalation.workflows.common import Summary, chunks, full_name
+from lms.bulk import bulk_insert
 from lms.dates import add_days, record_day
 
 
@@ -45,60 +48,63 @@ def _current_courses() -> dict[str, Course]:
 
 
 def run_recertification(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
-    """One read per local date for the anniversaries and one for imported completions, across
-    every course (the completion's expiry index picks the few that fall due), then the writes in
-    batches per course."""
+    """One read for the anniversaries and one for imported completions, across every local date
+    and course (the completion's expiry index picks the few that fall due), then the writes in
+    batches per local date and course."""
     summary = Summary("recertification", dry_run)
     current = {code: c for code, c in _current_courses().items() if c.recertification_months}
     if not current:
         _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
         return summary
-    for today, zones in timezones_by_local_date(as_of).items():
-        horizons = {code: add_days(today, c.recertification_window_days) for code, c in current.items()}
-        in_window = Q()
-        for code, horizon in horizons.items():
-            in_window |= Q(course_code=code, expires_on__lte=horizon)
-        falling_due = Completion.objects.filter(
-            in_window,
-            # A plain range for the expiry index; the per-course horizons above decide.
-            expires_on__lte=max(horizons.values()),
-            learner__is_active=True,
-            learner__timezone__in=zones,
-        )
-        fields = ("assignment_id", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
-        # Anniversaries: the completion of an active, completed assignment (one per assignment).
-        due_rows = falling_due.filter(
-            assignment__archived_at__isnull=True,
-            assignment__status=Assignment.Status.COMPLETED,
-        ).values_list("course_code", *fields)
-        later = Completion.objects.filter(
-            learner_id=OuterRef("learner_id"),
-            course_code=OuterRef("course_code"),
-            completed_at__gt=OuterRef("completed_at"),
-        )
-        active = Assignment.objects.filter(
-            learner_id=OuterRef("learner_id"), course_code=OuterRef("course_code"), archived_at__isnull=True
-        )
-        # Completions imported from another system (no assignment here), not renewed since.
-        imported = (
-            falling_due.filter(assignment__isnull=True)
-            .exclude(Exists(later))
-            .exclude(Exists(active))
-            .values_list("course_code", *fields)
-        )
-        for rows in (due_rows, imported):
-            for code, batch in _by_course(rows.order_by("course_code", "pk").iterator(chunk_size=2000)):
-                # Imported completions have no old assignment to archive: the first element is None.
-                _reassign(batch, course=current[code], today=today, as_of=as_of, dry_run=dry_run, summary=summary)
+    dates = timezones_by_local_date(as_of)
+    if not dates:  # no active learner
+        _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
+        return summary
+    in_window = Q()
+    local_day = []
+    for index, (today, zones) in enumerate(dates.items()):
+        per_course = Q()
+        for code, course in current.items():
+            per_course |= Q(course_code=code, expires_on__lte=add_days(today, course.recertification_window_days))
+        in_window |= Q(per_course, learner__timezone__in=zones)
+        local_day.append(When(learner__timezone__in=zones, then=Value(index)))
+    falling_due = Completion.objects.filter(
+        in_window,
+        # A plain range for the expiry index; the per-date, per-course horizons above decide.
+        expires_on__lte=max(add_days(max(dates), c.recertification_window_days) for c in current.values()),
+        learner__is_active=True,
+    ).annotate(local_day=Case(*local_day, output_field=IntegerField()))
+    fields = ("assignment_id", "learner_id", "expires_on", "learner__first_name", "learner__last_name")
+    # Anniversaries: the completion of an active, completed assignment (one per assignment).
+    due_rows = falling_due.filter(
+        assignment__archived_at__isnull=True,
+        assignment__status=Assignment.Status.COMPLETED,
+    )
+    later = Completion.objects.filter(
+        learner_id=OuterRef("learner_id"),
+        course_code=OuterRef("course_code"),
+        completed_at__gt=OuterRef("completed_at"),
+    )
+    active = Assignment.objects.filter(
+        learner_id=OuterRef("learner_id"), course_code=OuterRef("course_code"), archived_at__isnull=True
+    )
+    # Completions imported from another system (no assignment here), not renewed since.
+    imported = falling_due.filter(assignment__isnull=True).exclude(Exists(later)).exclude(Exists(active))
+    days = list(dates)
+    for rows in (due_rows, imported):
+        rows = rows.values_list("local_day", "course_code", *fields).order_by("local_day", "course_code", "pk")
+        for (index, code), batch in _by_day_and_course(rows.iterator(chunk_size=2000)):
+            # Imported completions have no old assignment to archive: the first element is None.
+            _reassign(batch, course=current[code], today=days[index], as_of=as_of, dry_run=dry_run, summary=summary)
     _clean_slates(as_of=as_of, dry_run=dry_run, summary=summary)
     return summary
 
 
-def _by_course(rows) -> Iterator[tuple[str, list[tuple]]]:
-    """(course code, up to CHUNK rows without the code) from rows ordered by course code."""
-    for code, group in groupby(rows, key=lambda row: row[0]):
-        for batch in chunks(row[1:] for row in group):
-            yield code, batch
+def _by_day_and_course(rows) -> Iterator[tuple[tuple[int, str], list[tuple]]]:
+    """((local day, course code), up to CHUNK rows without them) from rows ordered by both."""
+    for key, group in groupby(rows, key=itemgetter(0, 1)):
+        for batch in chunks(row[2:] for row in group):
+            yield key, batch
 
 
 def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_run: bool, summary: Summary) -> None:
@@ -140,13 +146,25 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
         if dry_run:
             summary.add([], would_reassign=len(new_assignments))
             return
-        created = Assignment.objects.bulk_create(new_assignments, batch_size=2000)
+        # lms.bulk.bulk_insert sends the batch as one JSON document (bulk_create compiled a placeholder
+        # per value, some 30,000 a batch); the ids are read back through the one active assignment
+        # each learner has of the course (assignment_one_active_per_learner_course).
+        bulk_insert(new_assignments)
+        ids = dict(
+            Assignment.objects.filter(
+                course_code=course.code,
+                archived_at__isnull=True,
+                learner_id__in=[a.learner_id for a in new_assignments],
+            ).values_list("learner_id", "pk")
+        )
+        for assignment in new_assignments:
+            assignment.pk = ids[assignment.learner_id]
+        created = new_assignments
         assignments_audit_created(assignments=created, actor=None, at=as_of, reason="Recertification")
+        day = cache(record_day)  # a few dates for the whole batch
         event_rows, messages = [], []
         for (old_id, learner_id, expires_on, first, last), assignment in zip(batch, created, strict=True):
-            reason = (
-                f"Certificate expires on {record_day(expires_on)}: re-assigned, due {record_day(assignment.due_date)}."
-            )
+            reason = f"Certificate expires on {day(expires_on)}: re-assigned, due {day(assignment.due_date)}."
             if old_id is not None:
                 event_rows.append(
                     events.event_row(

@@ -9,9 +9,18 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assignments.boosters.models import BoosterDelivery
-from assignments.boosters.services import booster_answer, pick_question, programme_save
+from assignments.boosters.services import (
+    answer_path,
+    answer_paths,
+    booster_answer,
+    pick_question,
+    programme_save,
+    read_answer_token,
+)
 from assignments.boosters.tests.factories import complete, make_programme
 from assignments.models import Assignment
 from courses.tests.factories import ExemptionFactory, make_course
@@ -118,6 +127,32 @@ def test_one_booster_a_day_per_learner_the_other_waits_a_day(course):
     assert run(dt.date(2026, 3, 4), hour=14)["queued"] == 0  # later the same day: still one
     assert run(dt.date(2026, 3, 5))["queued"] == 1
     assert Notification.objects.filter(kind="booster").count() == 2
+
+
+def test_the_completions_of_every_programme_are_enrolled_in_one_read(course):
+    other = make_course(questions=1, title="First aid")
+    make_programme(course, schedule=[2, 7])
+    make_programme(other, schedule=[5], from_quiz=1, written=0)
+    complete(UserFactory(), course, at=DONE)
+    complete(UserFactory(), other, at=DONE)
+
+    with CaptureQueriesContext(connection) as queries:
+        summary = run(dt.date(2026, 3, 5))
+
+    assert summary["enrolled"] == 2
+    assert sum('FROM "assignments_completion"' in q["sql"] for q in queries.captured_queries) == 1
+    # Step 1 of the first programme fell on the 4th, before the run: it starts at step 2.
+    assert set(BoosterDelivery.objects.values_list("programme__course_code", "step", "due_on")) == {
+        (course.code, 2, dt.date(2026, 3, 9)),
+        (other.code, 1, dt.date(2026, 3, 7)),
+    }
+
+
+def test_the_links_of_a_batch_are_the_links_answer_path_makes():
+    with time_machine.travel(night(dt.date(2026, 3, 4)), tick=False):
+        link = answer_paths()
+        assert link(12, 34) == answer_path(delivery_id=12, choice_id=34)
+        assert read_answer_token(link(12, 34).split("/")[-2]) == (12, 34)
 
 
 def test_a_dry_run_counts_and_changes_nothing(course):
