@@ -87,7 +87,10 @@ BIG_TABLES = (
 # (none: shown, not judged). The boosters' enrolment reads the completions recorded in the last 62
 # days by completion_recorded_idx (each seeded completion is recorded when it was completed).
 EXPECTED_PLANS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "due_reminders": ("assignments_assignment", ("assignment_active_due_idx", "assignment_ladder_idx")),
+    "due_reminders": (
+        "assignments_assignment",
+        ("assignment_reminder_idx", "assignment_active_due_idx", "assignment_ladder_idx"),
+    ),
     "overdue_ladder": ("assignments_assignment", ("assignment_ladder_idx",)),
     "recertification": ("assignments_completion", ("completion_expiry_idx",)),
     "boosters": ("assignments_completion", ("completion_recorded_idx",)),
