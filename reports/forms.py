@@ -57,6 +57,22 @@ class ReportFilterForm(forms.Form):
         return described
 
 
+class ForecastFilterForm(ReportFilterForm):
+    """The lapse forecast's filters: course and department. The forecast is about who lapses, so a
+    state filter would have nothing to choose from (it was shown and ignored)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["state"]
+
+    def described(self) -> list[tuple[str, str]]:
+        return [
+            (str(self.fields[name].label), str(dict(self.fields[name].choices).get(value, value)))
+            for name in ("course", "department")
+            if (value := self.value(name))
+        ]
+
+
 class TeamFilterForm(ReportFilterForm):
     """``whole_chain``: where a manager lands with no ``scope`` asked for. Someone who manages
     managers lands on everyone below them (their direct reports alone may learn nothing); a team

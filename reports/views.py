@@ -34,7 +34,7 @@ from reports.certificates import (
 )
 from reports.documents import compliance_document, course_chart, forecast_document, item_document
 from reports.exports import FORMATS, export_response
-from reports.forms import ItemAnalysisForm, OrganisationFilterForm, ReportFilterForm, TeamFilterForm
+from reports.forms import ForecastFilterForm, ItemAnalysisForm, OrganisationFilterForm, TeamFilterForm
 from reports.retention import retention_document, retention_figures
 from reports.selectors import ReportState, Scope
 from reports.selectors.retention import MIN_BOOSTER_ANSWERS, booster_items
@@ -365,8 +365,8 @@ def organisation_retention_export(request, fmt: str):
     return export_response(document, fmt)
 
 
-def _forecast_scope(request) -> tuple[ReportFilterForm, Scope]:
-    form = ReportFilterForm(
+def _forecast_scope(request) -> tuple[ForecastFilterForm, Scope]:
+    form = ForecastFilterForm(
         request.GET or None,
         courses=selectors.filter_courses(),
         departments=selectors.filter_departments(),

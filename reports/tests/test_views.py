@@ -210,6 +210,14 @@ def test_forecast_page(client, org):
     assert reverse("person_detail", args=[org.p[1].pk]) + "?tab=record" in response.content.decode()
 
 
+def test_the_forecast_offers_no_state_filter_it_would_ignore(client, org):
+    # Outside eyes: the forecast showed the reports' State filter and ignored it (same rows for any state).
+    response = get(client, org.admin, "reports_forecast", state="overdue")
+    page = response.content.decode()
+    assert 'name="state"' not in page and 'name="course"' in page and 'name="department"' in page
+    assert response.context["totals"] == get(client, org.admin, "reports_forecast").context["totals"]
+
+
 def _grow_team(lead, course, n):
     for _ in range(n):
         AssignmentFactory(
