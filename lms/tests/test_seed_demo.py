@@ -60,6 +60,19 @@ def test_the_demo_is_lived_in_seeded_in_seconds_and_once():
     assert points[0]["day"] <= timezone.localdate() - dt.timedelta(weeks=10)
     assert len({p["percent"] for p in points}) > 1
 
+    # a simulated night's stored counts are the report's as of that day (outside eyes, issue 19:
+    # the nights counted assignments seeded after them)
+    from reports.models import ComplianceSnapshot
+    from reports.selectors import STATES, Scope, organisation
+
+    last_week = timezone.localdate() - dt.timedelta(days=8)
+    stored = {state: 0 for state in STATES}
+    for snapshot in ComplianceSnapshot.objects.filter(day=last_week):
+        for state in STATES:
+            stored[state] += getattr(snapshot, state)
+    rebuilt = organisation(scope=Scope(), day=last_week, history=True).total.counts
+    assert stored == {state: rebuilt.get(state, 0) for state in STATES} and sum(stored.values()) > 0
+
     # item analysis reads first attempts at the final: every question answered, some wrongly
     finals = [i for i in item_analysis(course_code="ABC-201") if i.question.quiz.kind == "final"]
     assert finals and all(item.responses > 0 for item in finals)
