@@ -176,3 +176,49 @@ def bulk_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
                 f"WHERE t.{quote(pk.column)} = r.{quote(pk.column)}",
                 [json.dumps(rows, separators=(",", ":"))],
             )
+
+
+def _json_value(value):
+    """JSON for the dates and times of plain rows (``insert_new_rows``)."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def insert_new_rows(model: type[models.Model], rows: list[dict], *, returning: str, **constants) -> list:
+    """PostgreSQL: insert ``rows`` (column -> value, the same columns in each) into ``model``'s
+    table as one JSON document, skipping those that break a unique constraint (``ON CONFLICT DO
+    NOTHING``); returns the ``returning`` column of the rows inserted, in order. Every other column
+    is ``constants``' value for its field, else the field's default (``auto_now`` fields: now),
+    as ``bulk_create`` fills them. For a job that writes thousands of rows it builds as plain dicts
+    and needs to know which were new (escalation.workflows.failures: outbox, case file, audit)."""
+    conn = connections[router.db_for_write(model)]
+    quote = conn.ops.quote_name
+    given = set(rows[0])
+    now = timezone.now()
+    targets, selected, record, params = [], [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        column = quote(field.column)
+        targets.append(column)
+        if field.column in given:
+            selected.append(f"r.{column}")
+            record.append(f"{column} {field.db_type(conn)}")
+            continue
+        if field.name in constants:
+            value = constants[field.name]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        else:
+            value = field.get_default()
+        selected.append(f"%s::{field.db_type(conn)}")
+        params.append(field.get_db_prep_save(value, conn))
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "
+            f"SELECT {', '.join(selected)} FROM jsonb_to_recordset(%s::jsonb) AS r({', '.join(record)}) "
+            f"ON CONFLICT DO NOTHING RETURNING {quote(model._meta.get_field(returning).column)}",
+            [*params, json.dumps(rows, separators=(",", ":"), default=_json_value)],
+        )
+        return [value for (value,) in cursor.fetchall()]

@@ -11,7 +11,7 @@ The catch-up reads plain rows, not model instances (the assignments whose attemp
 with their learner's name and manager in the query that finds them), reads each policy, course and
 course translation once per run, and on PostgreSQL writes a batch's outbox rows and case-file
 events as one JSON document each, ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` the keys
-(``_insert_new``): the new rows are known without first reading the keys already there. A batch is
+(``lms.bulk.insert_new_rows``): the new rows are known without first reading the keys already there. A batch is
 one transaction (messages, retake deadlines, their audit rows, events), as before. Elsewhere
 (SQLite) the same rows go through escalation.outbox.enqueue and escalation.events.record.
 """
@@ -19,10 +19,9 @@ one transaction (messages, retake deadlines, their audit rows, events), as befor
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 
-from django.db import connection, connections, models, router, transaction
+from django.db import connection, transaction
 from django.db.models import Case, DateField, Exists, OuterRef, Value, When
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import policy_for_course
 from escalation.workflows.common import Summary, chunks, full_name
 from lms.audit import audit_record_many, audit_rows, label_of
+from lms.bulk import insert_new_rows
 from lms.dates import record_day
 from lms.models import AuditEntry
 from lms.scores import score_text
@@ -479,7 +479,7 @@ def _audit_deadlines(entries: list[tuple[int, dict]], *, at: dt.datetime) -> Non
     if not entries or connection.vendor != "postgresql":
         audit_record_many(**audit)
         return
-    _insert_new(AuditEntry, audit_rows(**audit), returning="object_id")
+    insert_new_rows(AuditEntry, audit_rows(**audit), returning="object_id")
 
 
 def _enqueue(messages: list[Outgoing], *, dry_run: bool) -> list[Outgoing]:
@@ -488,7 +488,7 @@ def _enqueue(messages: list[Outgoing], *, dry_run: bool) -> list[Outgoing]:
     if not messages or dry_run or connection.vendor != "postgresql":
         return enqueue(messages, dry_run=dry_run)
     inserted = set(
-        _insert_new(
+        insert_new_rows(
             Notification,
             [
                 {
@@ -517,51 +517,7 @@ def _record(event_rows: list[dict], *, count: bool) -> int:
     in one statement, which counts the new rows whether or not ``count`` asks."""
     if not event_rows or connection.vendor != "postgresql":
         return events.record([events.event_row(**row) for row in event_rows], count=count)
-    return len(_insert_new(EscalationEvent, event_rows, returning="dedupe_key"))
-
-
-def _json_value(value):
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def _insert_new(model: type[models.Model], rows: list[dict], *, returning: str, **constants) -> list:
-    """PostgreSQL: insert ``rows`` (column -> value, the same columns in each) into ``model``'s
-    table as one JSON document, skipping those that break a unique constraint (``ON CONFLICT DO
-    NOTHING``); returns the ``returning`` column of the rows inserted, in order. Every other column
-    is ``constants``' value for its field, else the field's default (``auto_now`` fields: now),
-    as ``bulk_create`` fills them."""
-    conn = connections[router.db_for_write(model)]
-    quote = conn.ops.quote_name
-    given = set(rows[0])
-    now = timezone.now()
-    targets, selected, record, params = [], [], [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        column = quote(field.column)
-        targets.append(column)
-        if field.column in given:
-            selected.append(f"r.{column}")
-            record.append(f"{column} {field.db_type(conn)}")
-            continue
-        if field.name in constants:
-            value = constants[field.name]
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = now
-        else:
-            value = field.get_default()
-        selected.append(f"%s::{field.db_type(conn)}")
-        params.append(field.get_db_prep_save(value, conn))
-    with conn.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "
-            f"SELECT {', '.join(selected)} FROM jsonb_to_recordset(%s::jsonb) AS r({', '.join(record)}) "
-            f"ON CONFLICT DO NOTHING RETURNING {quote(model._meta.get_field(returning).column)}",
-            [*params, json.dumps(rows, separators=(",", ":"), default=_json_value)],
-        )
-        return [value for (value,) in cursor.fetchall()]
+    return len(insert_new_rows(EscalationEvent, event_rows, returning="dedupe_key"))
 
 
 def run_failure_followup(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
