@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from courses.tests.factories import AssignmentFactory
 from lms.tests.factories import UserFactory
+from reports import selectors
 from reports.tests.conftest import D, assign, at, days
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +209,26 @@ def test_forecast_page(client, org):
     assert response.context["totals"]["d90"] == 3
     assert "p2@example.com" not in response.content.decode()  # names, not emails, with links
     assert reverse("person_detail", args=[org.p[1].pk]) + "?tab=record" in response.content.decode()
+
+
+def test_the_forecast_caption_says_whether_the_list_is_everyone(client, org, monkeypatch):
+    # Outside eyes: "The first 3 person-courses" read as though more were left out when none were.
+    page = get(client, org.admin, "reports_forecast").content.decode()
+    assert "Everyone lapsing within 90 days: 3 person-courses" in page
+    # and when the page lists fewer than lapse, it says how many do and where to find them all
+    real = selectors.forecast
+    monkeypatch.setattr(selectors, "forecast", lambda **kwargs: real(**{**kwargs, "limit": 2}))
+    page = get(client, org.admin, "reports_forecast").content.decode()
+    assert "The soonest 2 of 3 lapsing within 90 days; the exports list everyone" in page
+
+
+def test_a_date_that_does_not_parse_stays_in_the_box_as_typed(client, org):
+    # Outside eyes: a date box cannot show "2026-02-30", so the bad value vanished beside its error.
+    page = get(client, org.admin, "reports_organisation", as_of="2026-02-30").content.decode()
+    assert 'type="text" name="as_of" id="id_as_of" class="form-control is-invalid" value="2026-02-30"' in page
+    assert 'aria-invalid="true" aria-describedby="id_as_of-help id_as_of-error"' in page
+    assert 'id="id_as_of-error"' in page
+    assert 'type="date" name="as_of"' in get(client, org.admin, "reports_organisation").content.decode()
 
 
 def test_the_forecast_offers_no_state_filter_it_would_ignore(client, org):
