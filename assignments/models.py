@@ -304,8 +304,9 @@ class Completion(models.Model):
     course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, related_name="completions")
     course_code = models.CharField(max_length=40, editable=False)
     course_version = models.PositiveIntegerField()
+    # Indexed by completion_assignment_idx (Meta), which covers what the reports read of it.
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="completions"
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="completions", db_index=False
     )
     attempt = models.OneToOneField(Attempt, null=True, blank=True, on_delete=models.PROTECT, related_name="completion")
     completed_at = models.DateTimeField(_("completed at"))
@@ -337,6 +338,15 @@ class Completion(models.Model):
             ),
         ]
         indexes = [
+            # The foreign key's index, carrying what the compliance state reads of a completion
+            # (assignments.state.with_completion: id, expiry, completion time), so the reports' join of
+            # every assignment to its completion reads this index alone (an index-only scan, 28 MB at
+            # 600,000 completions) instead of the index and the table (13 + 96 MB): the organisation
+            # report and the forecast (issue 19). Completions are never updated, so their pages stay
+            # all-visible once vacuumed. reports/tests/test_report_queries.py pins the columns.
+            models.Index(
+                fields=["assignment"], include=["id", "expires_on", "completed_at"], name="completion_assignment_idx"
+            ),
             models.Index(fields=["learner", "course_code", "-completed_at"], name="completion_learner_code_idx"),
             # Recertification job: completions by expiry date.
             models.Index(fields=["expires_on"], condition=Q(expires_on__isnull=False), name="completion_expiry_idx"),
