@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection
-from django.db.models import F, Value
+from django.db import connection, transaction
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Cast, Concat, JSONObject
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -376,3 +377,125 @@ def test_candidates_claimed_in_several_batches_are_each_written_once(org, workfl
     kind = Notification.Kind.OVERDUE if workflow == "ladder" else Notification.Kind.REMINDER
     assert Notification.objects.filter(kind=kind, assignment__course=course).count() == 5
     assert first["notifications"] > 0 and second["notifications"] == 0
+
+
+def test_a_step_telling_every_role_writes_its_outbox_rows_in_one_insert_role_after_role(org):
+    """One INSERT per step for every recipient (issue 19): the rows come in the order one INSERT
+    per role wrote them (ids role after role, each role's in assignment order), which is the
+    order the dispatcher lists a recipient's items in."""
+    a, b = org["a"], org["b"]
+    with CaptureQueriesContext(connection) as queries:
+        run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
+
+    inserts = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "escalation_notification"')
+    ]
+    assert len(inserts) == 3  # one per step (days 1, 7 and 14), whatever the roles
+    first, second = sorted((a.pk, b.pk))
+    step = Notification.objects.filter(dedupe_key__contains=":14:") | Notification.objects.filter(
+        dedupe_key__startswith="letter:"
+    )
+    in_id_order = list(step.order_by("pk").values_list("dedupe_key", flat=True))
+    role_then_assignment = [
+        f"overdue:{pk}:{TAG}:14:{role}"
+        for role in ("learner", "manager", "managers_manager", "compliance_officer")
+        for pk in (first, second)
+    ] + [f"letter:WL-{pk}-14-{TAG}:{who}" for who in ("learner", "manager") for pk in (first, second)]
+    told = set(in_id_order)
+    assert in_id_order == [key for key in role_then_assignment if key in told]
+    assert len(in_id_order) == 9  # the loner has no manager, manager's manager or letter copy
+
+
+def test_insert_variants_writes_what_one_insert_per_variant_wrote(org):
+    """insert_variants_from_select against insert_from_select run variant by variant on the same
+    candidates: the same rows in the same order; the keys of the new rows returned; nothing
+    twice; a dry run lists what would be new and writes nothing."""
+    from escalation.workflows.sql import insert_from_select, insert_variants_from_select
+
+    candidates = Assignment.objects.filter(pk__in=[org["a"].pk, org["b"].pk]).order_by()
+    now = timezone.now()
+
+    def message(kind: str, recipient, suffix: str) -> dict:
+        return {
+            "n_recipient": recipient,
+            "n_kind": Value(kind),
+            "n_assignment": F("pk"),
+            "n_dedupe_key": Concat(Value(f"{suffix}:"), Cast("pk", CharField())),
+            "n_context": JSONObject(course=F("course__title"), manager=F("learner__manager__first_name")),
+            "n_status": Value("pending"),
+            "n_send_after": Value(now),
+            "n_tries": Value(0),
+            "n_last_error": Value(""),
+            "n_claim_token": Value(""),
+            "n_created_at": Value(now),
+            "n_updated_at": Value(now),
+        }
+
+    variants = [
+        (None, message("overdue", F("learner_id"), "learner")),
+        (Q(learner__manager__isnull=False), message("escalation", F("learner__manager_id"), "manager")),
+        (Q(learner__manager__manager__isnull=False), message("escalation", F("learner__manager__manager_id"), "top")),
+    ]
+    unique = ("dedupe_key", "n_dedupe_key")
+
+    def written() -> list[tuple]:
+        return list(
+            Notification.objects.order_by("pk").values_list(
+                "recipient_id", "kind", "assignment_id", "dedupe_key", "context"
+            )
+        )
+
+    with transaction.atomic():
+        for condition, values in variants:
+            rows = candidates.filter(condition) if condition is not None else candidates
+            insert_from_select(Notification, rows.annotate(**values), NOTIFICATION_COLUMNS, unique=unique)
+        one_per_variant = written()
+        transaction.set_rollback(True)
+
+    preview = insert_variants_from_select(
+        Notification, candidates, NOTIFICATION_COLUMNS, variants, unique=unique, dry_run=True
+    )
+    assert not Notification.objects.exists()
+    new = insert_variants_from_select(Notification, candidates, NOTIFICATION_COLUMNS, variants, unique=unique)
+
+    assert written() == one_per_variant and len(one_per_variant) == 4  # Sam: learner, lead, director; Lee
+    assert sorted(new) == sorted(preview) == sorted(key for *_, key, _ in one_per_variant)
+    assert insert_variants_from_select(Notification, candidates, NOTIFICATION_COLUMNS, variants, unique=unique) == []
+    assert insert_variants_from_select(Notification, candidates, NOTIFICATION_COLUMNS, [], unique=unique) == []
+
+
+def test_the_ladders_queries_are_exactly_these(org):
+    """A first run 15 days late, every step at once, one local date: the policy, the time zones
+    and exemptions once; then per step one transaction: the claim (a locking SELECT, the markers'
+    UPDATE), the preview's sample, one outbox INSERT for every recipient, the letters and their
+    case-file events on day 14, the step's own events. The same for any number of assignments
+    (test_query_count_is_the_same_for_2_and_30_assignments)."""
+    with CaptureQueriesContext(connection) as queries:
+        run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
+
+    def kind(sql: str) -> str:
+        words = sql.replace('"', "").split()
+        if words[0] != "SELECT":
+            return " ".join(words[:3]) if words[0] in ("INSERT", "UPDATE") else words[0]
+        return f"SELECT {words[words.index('FROM') + 1]}"
+
+    claim = [
+        "SAVEPOINT",
+        "SELECT assignments_assignment",
+        "UPDATE assignments_assignment SET",
+        "SELECT assignments_assignment",
+    ]
+    outbox, events = "INSERT INTO escalation_notification", "INSERT INTO escalation_escalationevent"
+    letters = "INSERT INTO escalation_warningletter"
+    assert [kind(q["sql"]) for q in queries.captured_queries] == [
+        "SELECT escalation_escalationpolicy",
+        "SELECT escalation_escalationstep",
+        "SELECT lms_user",
+        "SELECT assignments_exemption",
+        *claim, outbox, events, "RELEASE",  # day 1
+        *claim, outbox, events, "RELEASE",  # day 7
+        *claim, outbox, letters, events, events, "RELEASE",  # day 14: the letters, their events, the step's
+    ]  # fmt: skip
+    if connection.features.has_select_for_update_skip_locked:
+        claims = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+        assert len(claims) == 3 and all("SKIP LOCKED" in sql for sql in claims)

@@ -15,10 +15,12 @@ key carries the deadline, so the steps fire again for the new deadline and never
 
 Claim, then write: for each local date, policy and step, the candidates are claimed in batches by
 setting the assignment's ``ladder_days`` marker (an index on it keeps the steps already taken out
-of every later read), and the batch's rows are written set-based in the same transaction: one
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` per kind of row, so no row is built in Python
-(a night after a backlog writes hundreds of thousands). The dedupe keys still make every insert
-idempotent should a marker ever be reset.
+of every later read), and the batch's rows are written set-based in the same transaction with
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, so no row is built in Python (a night after a
+backlog writes hundreds of thousands): the step's outbox rows for every recipient in one statement
+that reads the batch once (role after role, each in assignment order, as one statement per role
+wrote them), its warning letters and case-file events one statement per kind. The dedupe keys
+still make every insert idempotent should a marker ever be reset.
 """
 
 from __future__ import annotations
@@ -42,7 +44,15 @@ from django.utils import timezone
 from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
 from escalation.workflows.common import Summary, claim_and_write, full_name
-from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, JSONBool, days_word, insert_from_select
+from escalation.workflows.sql import (
+    DayMonthYear,
+    DaysBetween,
+    IsoDate,
+    JSONBool,
+    days_word,
+    insert_from_select,
+    insert_variants_from_select,
+)
 from lms.dates import add_days, record_day
 
 NOTIFICATION_COLUMNS = {
@@ -77,6 +87,8 @@ LETTER_COLUMNS = {
     "w_new_deadline": "new_deadline",
     "w_manager": "manager",
 }
+# How the outbox key of a warning letter to the learner ends (a copy's ends in "manager").
+LEARNERS_LETTER = "learner"
 SAMPLE_FIELDS = (
     "pk",
     "learner_id",
@@ -313,21 +325,16 @@ def _escalate(
             "n_updated_at": Value(now),
         }
 
-    # What goes out, as (is the learner's letter, rows, annotations).
-    outgoing: list[tuple[bool, QuerySet, dict]] = []
+    # What goes out, role by role: (condition on the row, or None for every row; annotations).
+    outgoing: list[tuple[Q | None, dict]] = []
     if step.notify_learner:
         outgoing.append(
-            (
-                False,
-                candidates,
-                message(Notification.Kind.OVERDUE, F("learner_id"), Concat(key, Value("learner")), context),
-            )
+            (None, message(Notification.Kind.OVERDUE, F("learner_id"), Concat(key, Value("learner")), context))
         )
     for role, recipient, condition in _once_per_person(roles):
         outgoing.append(
             (
-                False,
-                candidates.filter(condition),
+                condition,
                 message(
                     Notification.Kind.ESCALATION, recipient, Concat(key, Value(role)), {**context, "role": Value(role)}
                 ),
@@ -337,20 +344,18 @@ def _escalate(
     if step.warning_letter:
         outgoing.append(
             (
-                True,
-                candidates,
+                None,
                 message(
                     Notification.Kind.WARNING_LETTER,
                     F("learner_id"),
-                    Concat(letter_key, Value("learner")),
+                    Concat(letter_key, Value(LEARNERS_LETTER)),
                     letter_context,
                 ),
             )
         )
         outgoing.append(
             (
-                False,
-                candidates.filter(learner__manager__isnull=False),
+                Q(learner__manager__isnull=False),
                 message(
                     Notification.Kind.WARNING_LETTER,
                     F("learner__manager_id"),
@@ -370,7 +375,7 @@ def _escalate(
     ):
         return  # nothing to do for this step
 
-    notifications, learner_letters = enqueue(outgoing, dry_run=dry_run)
+    notifications, learner_letters = enqueue(outgoing, candidates=candidates, dry_run=dry_run)
 
     events = 0
     if step.warning_letter:
@@ -451,23 +456,25 @@ def _escalate(
     )
 
 
-def enqueue(outgoing: list[tuple[bool, QuerySet, dict]], *, dry_run: bool = False) -> tuple[int, int]:
-    """Write a step's outbox rows, one INSERT ... SELECT per kind and recipient role: (new rows,
-    new warning letters to learners). Named after ``escalation.outbox.enqueue``, whose place it
-    takes here (lms/tests/test_faults.py kills a run right after this first write)."""
-    notifications = learner_letters = 0
-    for is_learner_letter, rows, columns in outgoing:
-        count = insert_from_select(
-            Notification,
-            rows.annotate(**columns),
-            NOTIFICATION_COLUMNS,
-            unique=("dedupe_key", "n_dedupe_key"),
-            dry_run=dry_run,
-        )
-        notifications += count
-        if is_learner_letter:
-            learner_letters = count
-    return notifications, learner_letters
+def enqueue(outgoing: list[tuple[Q | None, dict]], *, candidates: QuerySet, dry_run: bool = False) -> tuple[int, int]:
+    """Write a step's outbox rows: (new rows, new warning letters to learners). ``outgoing`` is
+    one (condition, annotations) per kind and recipient role, written in that order, each role's
+    rows in assignment order (``insert_variants_from_select``): one INSERT that reads the claimed
+    batch once, where one INSERT per role read it (and joined its people and courses) again for
+    each. The dispatcher lists a recipient's rows of one kind by id, so their order is kept.
+    Named after ``escalation.outbox.enqueue``, whose place it takes here (lms/tests/test_faults.py
+    kills a run right after this first write)."""
+    keys = insert_variants_from_select(
+        Notification,
+        candidates,
+        NOTIFICATION_COLUMNS,
+        outgoing,
+        unique=("dedupe_key", "n_dedupe_key"),
+        dry_run=dry_run,
+    )
+    letter_to_learner = f":{LEARNERS_LETTER}"
+    learner_letters = sum(1 for key in keys if key.startswith("letter:") and key.endswith(letter_to_learner))
+    return len(keys), learner_letters
 
 
 def _sample(

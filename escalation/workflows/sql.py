@@ -20,6 +20,7 @@ from django.db.models import (
     IntegerField,
     Model,
     OuterRef,
+    Q,
     QuerySet,
     Value,
     When,
@@ -149,3 +150,75 @@ def insert_from_select(
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return max(cursor.rowcount, 0)
+
+
+def insert_variants_from_select(
+    model: type[Model],
+    qs: QuerySet,
+    columns: dict[str, str],
+    variants: Sequence[tuple[Q | None, dict]],
+    *,
+    unique: tuple[str, str],
+    order_by: Sequence[str] = ("pk",),
+    dry_run: bool = False,
+) -> list:
+    """Insert, for each variant ``(condition, annotations)`` in turn, the rows of
+    ``qs.filter(condition).annotate(**annotations)``: the rows ``insert_from_select`` would write
+    variant by variant, in the same order (variant, then ``order_by``), in one statement that reads
+    ``qs`` once. Return the ``unique`` values of the rows that were new (a dry run: that would be
+    new; it inserts nothing).
+
+    ``qs`` is read once into a materialised common table expression holding every variant's
+    columns (``v<i>_<name>``) and whether its condition holds (``v<i>_ok``); one ``SELECT`` per
+    variant reads that table, ``UNION ALL`` in variant order. A condition is evaluated as a
+    ``CASE`` over the row (Django makes its joins outer), so a row that fails one variant's
+    condition still serves the others. The order rests, as ``insert_from_select``'s does on its
+    subquery's ``ORDER BY``, on the scans of one stored table being appended in turn
+    (tests/test_set_based_inserts.py checks it). SQLite needs 3.35 (``MATERIALIZED``, ``RETURNING``).
+    """
+    if not variants:
+        return []
+    names = list(columns)
+    field, annotation = unique
+    annotations = {}
+    for index, (condition, values) in enumerate(variants):
+        if set(values) != set(names):
+            raise ValueError(f"variant {index} gives {sorted(values)}, not the insert columns {names}")
+        for name in names:
+            annotations[f"v{index}_{name}"] = values[name]
+        if condition is not None:
+            annotations[f"v{index}_ok"] = Case(
+                When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+    selected = list(annotations)
+    qs = qs.annotate(**annotations).order_by(*order_by).values_list(*selected)
+    sql, params = _compiled(qs, selected)
+    connection = connections[qs.db]
+    quote = connection.ops.quote_name
+    branches = []
+    for index, (condition, _values) in enumerate(variants):
+        listed = ", ".join(f"{quote(f'v{index}_{name}')} AS {quote(name)}" for name in names)
+        where = f" WHERE {quote(f'v{index}_ok')}" if condition is not None else ""
+        branches.append(f"SELECT {listed} FROM batch{where}")
+    batch = f"WITH batch AS MATERIALIZED ({sql})"
+    union = " UNION ALL ".join(branches)
+    table = quote(model._meta.db_table)
+    column = quote(model._meta.get_field(field).column)
+    if dry_run:
+        statement = (
+            f"{batch} SELECT candidates.{quote(annotation)} FROM ({union}) AS candidates"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} AS existing"
+            f" WHERE existing.{column} = candidates.{quote(annotation)})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            return [value for (value,) in cursor.fetchall()]
+    targets = ", ".join(quote(model._meta.get_field(f).column) for f in columns.values())
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT.
+    statement = (
+        f"INSERT INTO {table} ({targets}) {batch} SELECT * FROM ({union}) AS candidates"
+        f" WHERE true ON CONFLICT DO NOTHING RETURNING {column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return [value for (value,) in cursor.fetchall()]
