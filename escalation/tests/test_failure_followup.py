@@ -150,3 +150,20 @@ def test_the_catch_up_reads_and_writes_in_the_same_number_of_queries_for_two_or_
     # policies and the course's translations (available languages, the Spanish overlay), which the
     # other reuses. On SQLite, each write also reads the keys already there first.
     assert run_over(2) == run_over(5) == (29 if connection.vendor == "postgresql" else 34)
+
+
+def test_attempts_used_up_without_an_attempt_on_record_read_no_answers(team, policy):
+    """An assignment failed with no submitted attempt here (marked failed by hand or imported) is
+    still followed up, and no answers are read for it: the answers' read takes the attempts' ids
+    as one array, and with none there is no query at all, as with Django's empty ``IN``."""
+    _, lead, people = team
+    course = make_course(questions=1, modules=1)
+    assignment = assign(people[0], course, due=DAY, status=Assignment.Status.FAILED, failed_at=FAILED_AT)
+
+    with CaptureQueriesContext(connection) as queries:
+        summary = run_failure_followup(as_of=at(DAY))
+
+    assert summary["notifications"] == 2  # the learner and the manager
+    told = Notification.objects.get(recipient=people[0], kind=Notification.Kind.ATTEMPTS_EXHAUSTED)
+    assert (told.assignment_id, told.context["attempts"], told.context["missed"]) == (assignment.pk, 0, [])
+    assert not [q for q in queries.captured_queries if "assignments_attemptanswer" in q["sql"]]

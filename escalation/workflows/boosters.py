@@ -33,7 +33,7 @@ from operator import itemgetter
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from assignments.boosters.models import BoosterChoice, BoosterDelivery, BoosterProgramme, local_day_start, step_due_on
@@ -45,6 +45,7 @@ from escalation.outbox import Outgoing, enqueue
 from escalation.selectors import excused_on, is_excused
 from escalation.workflows.common import Summary, chunks, full_name
 from lms.bulk import bulk_insert, bulk_update
+from lms.lookups import AnyOf
 
 CATCHUP_DAYS = 3
 BATCH = 2000
@@ -101,7 +102,10 @@ def _enrol(programmes: dict[int, BoosterProgramme], *, as_of: dt.datetime, summa
         .order_by("course_code", "pk")
     )
     days = _LocalDays(as_of)
-    for code, group in groupby(rows.iterator(chunk_size=BATCH), key=itemgetter(0)):
+    # Read whole (a few thousand rows a night), not through a cursor: PostgreSQL planned the
+    # cursor's query as a hash join against every active assignment (a full scan of the table),
+    # where whole it looks up the assignment of each completion in reach not yet enrolled.
+    for code, group in groupby(list(rows), key=itemgetter(0)):
         programme = by_code[code]
         schedule = list(programme.schedule_days)
         for batch in chunks(group, BATCH):
@@ -284,7 +288,7 @@ def _queue_batch(batch, run: _Run) -> None:
     completion_ids = {row[2] for row in batch}
     history: dict[int, list[tuple[int, int, bool | None]]] = {}
     for completion_id, step, question_id, correct in BoosterDelivery.objects.filter(
-        completion_id__in=completion_ids, status=Status.QUEUED
+        AnyOf(F("completion_id"), list(completion_ids)), status=Status.QUEUED
     ).values_list("completion_id", "step", "question_id", "correct"):
         history.setdefault(completion_id, []).append((step, question_id, correct))
 
