@@ -499,3 +499,32 @@ def test_the_ladders_queries_are_exactly_these(org):
     if connection.features.has_select_for_update_skip_locked:
         claims = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
         assert len(claims) == 3 and all("SKIP LOCKED" in sql for sql in claims)
+
+
+def test_reminders_claim_every_band_at_once_and_write_band_after_band(org):
+    """One claim for every band of a local date (issue 19): each assignment marked with its own
+    band, the rows written band after band, each band's in assignment order."""
+    EscalationPolicy.objects.filter(course_code="").update(reminder_days=[14, 7, 1])
+    course = org["course"]
+    later = [assign(UserFactory(), course, due=DUE + dt.timedelta(days=days)) for days in (12, 5, 13, 6)]
+    with CaptureQueriesContext(connection) as queries:
+        summary = run_due_reminders(as_of=at(DUE - dt.timedelta(days=1)))
+
+    claims = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "reminded_days" in q["sql"]
+    ]
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert (len(claims), len(updates)) == (1, 1)
+    everyone = [org["a"], org["b"], *later]
+    bands = {
+        pk: band
+        for pk, band in Assignment.objects.filter(pk__in=[x.pk for x in everyone]).values_list("pk", "reminded_days")
+    }
+    assert bands == {org["a"].pk: 1, org["b"].pk: 1, later[0].pk: 14, later[1].pk: 7, later[2].pk: 14, later[3].pk: 7}
+    in_id_order = list(Notification.objects.order_by("pk").values_list("assignment_id", "dedupe_key"))
+    expected = sorted(((band, pk) for pk, band in bands.items()))
+    assert [(pk, key.rsplit(":", 1)[1]) for pk, key in in_id_order] == [(pk, str(band)) for band, pk in expected]
+    assert summary["notifications"] == summary["events"] == 6
+    assert [sample["reason"] for sample in summary["samples"]] == [
+        "due in 1 day", "due in 1 day", "due in 6 days", "due in 7 days", "due in 13 days", "due in 14 days"
+    ]  # fmt: skip

@@ -24,11 +24,12 @@ def claim_batch_size() -> int:
     return 50_000 if connection.vendor == "postgresql" else 5_000
 
 
-def claim(candidates: QuerySet, *, size: int, **marker) -> list[int]:
+def claim(candidates: QuerySet, *, size: int, fields: tuple[str, ...] = (), **marker) -> list:
     """Claim up to ``size`` candidates by setting their progress marker; call inside the
     transaction that writes their messages and events, so that both commit or neither does. Rows
     another run holds are skipped (SKIP LOCKED) and are no longer candidates once it commits: two
-    runs at once never write the same step twice."""
+    runs at once never write the same step twice. Returns their ids in order, or with ``fields``
+    (pk, *fields) tuples; the marker may be an expression of the row (a CASE)."""
     # Locked in primary-key order, sorted rather than read along the primary key: with "ORDER BY
     # id LIMIT n" the planner, expecting many candidates (it cannot see that nearly every open
     # assignment without a marker is past the step already or excused), walked the whole table in
@@ -36,10 +37,11 @@ def claim(candidates: QuerySet, *, size: int, **marker) -> list[int]:
     claimed = list(
         candidates.select_for_update(skip_locked=True, of=("self",))
         .order_by(F("pk") + 0)
-        .values_list("pk", flat=True)[:size]
+        .values_list("pk", *fields, flat=not fields)[:size]
     )
     if claimed:
-        Assignment.objects.filter(AnyOf(F("pk"), claimed)).update(**marker)
+        ids = [row[0] for row in claimed] if fields else claimed
+        Assignment.objects.filter(AnyOf(F("pk"), ids)).update(**marker)
     return claimed
 
 

@@ -7,22 +7,32 @@ setting the assignment's ``reminded_days`` marker in the transaction that writes
 key per assignment, due date and band keeps the insert idempotent). When the due date moves, a
 database trigger clears the marker (migration assignments 0006): the reminders start again for the
 new date, each band that is still ahead sent once.
+
+A night claims every band's candidates of a local date and policy at once, each marked with its
+own band (one read of the reminder index and of the rows it points at, where a read per band
+visited mostly the same table pages again), then writes band after band, each band's rows in
+assignment order, as when each band was claimed on its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 
-from django.db.models import CharField, F, JSONField, Q, QuerySet, Value
+from django.db import transaction
+from django.db.models import Case, CharField, F, JSONField, PositiveSmallIntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, JSONObject, Replace, Trim
 from django.utils import timezone
 
 from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
-from escalation.workflows.common import Summary, claim_and_write, full_name
+from escalation.workflows import common
+from escalation.workflows.common import Summary, full_name
 from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, days_word, insert_from_select
+from lms.lookups import AnyOf
 
 SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
 
@@ -34,30 +44,50 @@ def run_due_reminders(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     for today, zones in timezones_by_local_date(as_of).items():
         excused = excused_on(today)
         for scope in scopes:
-            low = 0
+            # Each band's due dates, nearest first: with [7, 1], 0 to 1 day away and 2 to 7.
+            bands, low = [], 0
             for band in sorted(set(scope.policy.reminder_days)):
-                candidates = (
-                    open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused)
-                    .filter(
-                        status__in=[Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS],
-                        due_date__gte=today + dt.timedelta(days=low),
-                        due_date__lte=today + dt.timedelta(days=band),
-                    )
-                    # A nearer reminder sent already makes this one pointless; this one sent, done.
-                    .filter(Q(reminded_days__isnull=True) | Q(reminded_days__gt=band))
-                    .order_by()
-                )
+                bands.append((band, today + dt.timedelta(days=low), today + dt.timedelta(days=band)))
                 low = band + 1
-                options = {"band": band, "as_of": as_of, "now": now, "summary": summary}
-                if dry_run:
-                    _remind(_rows(candidates, today), dry_run=True, **options)
-                    continue
-                claim_and_write(
-                    candidates,
-                    lambda batch, today=today, options=options: _remind(_rows(batch, today), dry_run=False, **options),
-                    reminded_days=band,
-                )
+            if not bands:
+                continue
+            open_ = open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused).filter(
+                status__in=[Assignment.Status.ASSIGNED, Assignment.Status.IN_PROGRESS]
+            )
+            # A nearer reminder sent already makes this one pointless; this one sent, done.
+            due = {
+                band: Q(due_date__gte=first, due_date__lte=last)
+                & (Q(reminded_days__isnull=True) | Q(reminded_days__gt=band))
+                for band, first, last in bands
+            }
+            options = {"as_of": as_of, "now": now, "summary": summary}
+            if dry_run:
+                for band, _first, _last in bands:
+                    _remind(_rows(open_.filter(due[band]).order_by(), today), band=band, dry_run=True, **options)
+                continue
+            _claim_and_remind(open_.filter(reduce(or_, due.values())).order_by(), bands, today, options)
     return summary
+
+
+def _claim_and_remind(candidates: QuerySet, bands: list[tuple[int, dt.date, dt.date]], today: dt.date, options):
+    """Claim the candidates of every band at once, each marked with its own band (the nearest band
+    whose last day its due date is on or before), and write them band after band (module
+    docstring)."""
+    marker = Case(
+        *[When(due_date__lte=last, then=Value(band)) for band, _first, last in bands],
+        output_field=PositiveSmallIntegerField(),
+    )
+    size = common.claim_batch_size()
+    while True:
+        with transaction.atomic():
+            claimed = common.claim(candidates, size=size, fields=("due_date",), reminded_days=marker)
+            for band, first, last in bands:
+                ids = [pk for pk, due_date in claimed if first <= due_date <= last]
+                if ids:
+                    batch = Assignment.objects.filter(AnyOf(F("pk"), ids))
+                    _remind(_rows(batch, today), band=band, dry_run=False, **options)
+        if len(claimed) < size:
+            return
 
 
 def _rows(qs: QuerySet, today: dt.date) -> QuerySet:
