@@ -191,6 +191,7 @@ def test_ladder_writes_the_same_rows_as_before(org):
             {"reference": f"WL-{b.pk}-14-{TAG}"},
         ),
     }
+    assert Assignment.objects.get(pk=a.pk).ladder_days == Assignment.objects.get(pk=b.pk).ladder_days == 14
     assert set(EscalationEvent.objects.filter(kind="escalated").values_list("occurred_at", flat=True)) == {
         at(DUE + dt.timedelta(days=15))
     }
@@ -466,10 +467,10 @@ def test_insert_variants_writes_what_one_insert_per_variant_wrote(org):
 
 def test_the_ladders_queries_are_exactly_these(org):
     """A first run 15 days late, every step at once, one local date: the policy, the time zones
-    and exemptions once; then per step one transaction: the claim (a locking SELECT, the markers'
-    UPDATE), the preview's sample, one outbox INSERT for every recipient, the letters and their
-    case-file events on day 14, the step's own events. The same for any number of assignments
-    (test_query_count_is_the_same_for_2_and_30_assignments)."""
+    and exemptions once; then one transaction: the claim of every step's candidates (a locking
+    SELECT, the markers' UPDATE), and per step the preview's sample, one outbox INSERT for every
+    recipient, the letters and their case-file events on day 14, the step's events. The same for
+    any number of assignments (test_query_count_is_the_same_for_2_and_30_assignments)."""
     with CaptureQueriesContext(connection) as queries:
         run_overdue_ladder(as_of=at(DUE + dt.timedelta(days=15)))
 
@@ -479,26 +480,23 @@ def test_the_ladders_queries_are_exactly_these(org):
             return " ".join(words[:3]) if words[0] in ("INSERT", "UPDATE") else words[0]
         return f"SELECT {words[words.index('FROM') + 1]}"
 
-    claim = [
-        "SAVEPOINT",
-        "SELECT assignments_assignment",
-        "UPDATE assignments_assignment SET",
-        "SELECT assignments_assignment",
-    ]
-    outbox, events = "INSERT INTO escalation_notification", "INSERT INTO escalation_escalationevent"
-    letters = "INSERT INTO escalation_warningletter"
+    claim = ["SAVEPOINT", "SELECT assignments_assignment", "UPDATE assignments_assignment SET"]
+    sample, outbox = "SELECT assignments_assignment", "INSERT INTO escalation_notification"
+    events, letters = "INSERT INTO escalation_escalationevent", "INSERT INTO escalation_warningletter"
     assert [kind(q["sql"]) for q in queries.captured_queries] == [
         "SELECT escalation_escalationpolicy",
         "SELECT escalation_escalationstep",
         "SELECT lms_user",
         "SELECT assignments_exemption",
-        *claim, outbox, events, "RELEASE",  # day 1
-        *claim, outbox, events, "RELEASE",  # day 7
-        *claim, outbox, letters, events, events, "RELEASE",  # day 14: the letters, their events, the step's
+        *claim,
+        sample, outbox, events,  # day 1
+        sample, outbox, events,  # day 7
+        sample, outbox, letters, events, events,  # day 14: the letters, their events, the step's
+        "RELEASE",
     ]  # fmt: skip
     if connection.features.has_select_for_update_skip_locked:
         claims = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
-        assert len(claims) == 3 and all("SKIP LOCKED" in sql for sql in claims)
+        assert len(claims) == 1 and "SKIP LOCKED" in claims[0]
 
 
 def test_reminders_claim_every_band_at_once_and_write_band_after_band(org):
@@ -528,3 +526,23 @@ def test_reminders_claim_every_band_at_once_and_write_band_after_band(org):
     assert [sample["reason"] for sample in summary["samples"]] == [
         "due in 1 day", "due in 1 day", "due in 6 days", "due in 7 days", "due in 13 days", "due in 14 days"
     ]  # fmt: skip
+
+
+def test_the_ladder_claims_every_step_at_once_and_takes_each_for_the_assignments_it_is_due_for(org):
+    """One claim for every step of a local date (issue 19): an assignment that took day 1 last
+    week gets day 7 only, one a day late gets day 1 only, one whose retake deadline is ahead gets
+    nothing; each is marked with the last step its deadline reached."""
+    course = org["course"]
+    night = DUE + dt.timedelta(days=7)
+    Assignment.objects.filter(pk=org["a"].pk).update(ladder_days=1)  # day 1 taken a week ago
+    Assignment.objects.filter(pk=org["b"].pk).update(due_date=night - dt.timedelta(days=1))
+    retaking = assign(UserFactory(), course, due=DUE, retake_deadline=night + dt.timedelta(days=3))
+    with CaptureQueriesContext(connection) as queries:
+        summary = run_overdue_ladder(as_of=at(night))
+
+    assert sum(q["sql"].startswith("UPDATE") for q in queries.captured_queries) == 1
+    markers = dict(Assignment.objects.values_list("pk", "ladder_days"))
+    assert (markers[org["a"].pk], markers[org["b"].pk], markers[retaking.pk]) == (7, 1, None)
+    steps = set(EscalationEvent.objects.filter(kind="escalated").values_list("assignment_id", "level"))
+    assert steps == {(org["a"].pk, 2), (org["b"].pk, 1)}
+    assert summary["escalated"] == 2

@@ -45,19 +45,25 @@ def claim(candidates: QuerySet, *, size: int, fields: tuple[str, ...] = (), **ma
     return claimed
 
 
-def claim_and_write(candidates: QuerySet, write: Callable[[QuerySet], None], **marker) -> None:
-    """Claim the candidates batch by batch (``claim``) and hand each batch's assignments to
-    ``write`` in the same transaction, until none are left."""
+def claim_and_write(
+    candidates: QuerySet, write: Callable[[list[tuple]], None], *, fields: tuple[str, ...], **marker
+) -> None:
+    """Claim the candidates batch by batch (``claim``) and hand each batch's rows, (pk, *fields)
+    as they were before the claim, to ``write`` in the same transaction, until none are left."""
     size = claim_batch_size()
     while True:
         with transaction.atomic():
-            claimed = claim(candidates, size=size, **marker)
+            claimed = claim(candidates, size=size, fields=fields, **marker)
             if claimed:
-                # The batch as one array parameter, not 50,000 (lms.lookups.AnyOf): every
-                # statement of the write reads it again.
-                write(Assignment.objects.filter(AnyOf(F("pk"), claimed)))
+                write(claimed)
         if len(claimed) < size:
             return
+
+
+def assignments(ids: list[int]) -> QuerySet:
+    """The claimed assignments: their ids as one array parameter, not 50,000 (lms.lookups.AnyOf),
+    for every statement of a batch's write reads them again."""
+    return Assignment.objects.filter(AnyOf(F("pk"), ids))
 
 
 def full_name(first: str | None, last: str | None) -> str:

@@ -13,9 +13,12 @@ Progress belongs to a deadline, not to the assignment: when the due date or reta
 ``reminded_days``; migration assignments 0006), and every dedupe key, letter reference and case-file
 key carries the deadline, so the steps fire again for the new deadline and never twice for one.
 
-Claim, then write: for each local date, policy and step, the candidates are claimed in batches by
-setting the assignment's ``ladder_days`` marker (an index on it keeps the steps already taken out
-of every later read), and the batch's rows are written set-based in the same transaction with
+Claim, then write: for each local date and policy, the candidates of every step are claimed at
+once, in batches, by setting the assignment's ``ladder_days`` marker to the last step its deadline
+has reached (an index on it keeps the steps already taken out of every later read; one read for
+all the steps, where a read per step visited mostly the same table pages again); then each step,
+in order, is taken for the claimed assignments it is due for (a missed night catches up several),
+and its rows are written set-based in the same transaction with
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, so no row is built in Python (a night after a
 backlog writes hundreds of thousands): the step's outbox rows for every recipient in one statement
 that reads the batch once (role after role, each in assignment order, as one statement per role
@@ -26,6 +29,8 @@ still make every insert idempotent should a marker ever be reset.
 from __future__ import annotations
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 
 from django.db.models import (
     Case,
@@ -33,6 +38,7 @@ from django.db.models import (
     DateField,
     F,
     JSONField,
+    PositiveSmallIntegerField,
     Q,
     QuerySet,
     Value,
@@ -43,7 +49,7 @@ from django.utils import timezone
 
 from escalation.models import EscalationEvent, Notification, WarningLetter
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
-from escalation.workflows.common import Summary, claim_and_write, full_name
+from escalation.workflows.common import Summary, assignments, claim_and_write, full_name
 from escalation.workflows.sql import (
     DayMonthYear,
     DaysBetween,
@@ -109,29 +115,64 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     for today, zones in timezones_by_local_date(as_of).items():
         excused = excused_on(today)
         for scope in scopes:
-            for level, step in enumerate(scope.steps, start=1):
-                cutoff = today - dt.timedelta(days=first_day(step.days_overdue))
-                candidates = (
-                    open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused)
-                    # Steps already taken are skipped through the ladder index: a quiet night
-                    # reads only what is new, however long the case files grow.
-                    .filter(Q(ladder_days__isnull=True) | Q(ladder_days__lt=step.days_overdue))
-                    .filter(due_date__lte=cutoff)
-                    .filter(Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))
-                    .order_by()
-                )
-                options = {"scope": scope, "step": step, "level": level, "today": today, "as_of": as_of, "now": now}
-                if dry_run:
-                    _escalate(_rows(candidates, today), dry_run=True, summary=summary, **options)
-                    continue
-                claim_and_write(
-                    candidates,
-                    lambda batch, today=today, options=options: _escalate(
-                        _rows(batch, today), dry_run=False, summary=summary, **options
-                    ),
-                    ladder_days=step.days_overdue,
-                )
+            if not scope.steps:
+                continue
+            open_ = open_assignments(day=today, timezone_names=zones, scope=scope, excused=excused)
+            due = {step.pk: _due(step, today) for step in scope.steps}
+            if dry_run:
+                for level, step in enumerate(scope.steps, start=1):
+                    options = {"scope": scope, "step": step, "level": level, "today": today, "as_of": as_of}
+                    candidates = open_.filter(due[step.pk]).order_by()
+                    _escalate(_rows(candidates, today), dry_run=True, summary=summary, now=now, **options)
+                continue
+            candidates = open_.filter(reduce(or_, due.values())).order_by()
+            _claim_and_escalate(candidates, scope=scope, today=today, as_of=as_of, now=now, summary=summary)
     return summary
+
+
+def _due(step, today: dt.date) -> Q:
+    """The assignments a step is due for on ``today``: not taken yet (the ladder index keeps the
+    steps already taken out of the read: a quiet night reads only what is new, however long the
+    case files grow), and the deadline (due date, or a later retake deadline) that many days past."""
+    cutoff = today - dt.timedelta(days=first_day(step.days_overdue))
+    return (
+        (Q(ladder_days__isnull=True) | Q(ladder_days__lt=step.days_overdue))
+        & Q(due_date__lte=cutoff)
+        & (Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))
+    )
+
+
+def _claim_and_escalate(candidates: QuerySet, *, scope, today: dt.date, as_of, now, summary: Summary) -> None:
+    """Claim the candidates of every step of a local date and policy at once, each marked with
+    the last step its deadline has reached, then take the steps in order, each for the claimed
+    assignments it is due for (a missed night catches up several), as when each step was claimed
+    on its own (module docstring)."""
+    cutoffs = [(step, today - dt.timedelta(days=first_day(step.days_overdue))) for step in scope.steps]
+    reached = Case(
+        *[
+            When(
+                Q(due_date__lte=cutoff) & (Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff)),
+                then=Value(step.days_overdue),
+            )
+            for step, cutoff in sorted(cutoffs, key=lambda item: item[0].days_overdue, reverse=True)
+        ],
+        output_field=PositiveSmallIntegerField(),
+    )
+
+    def write(claimed: list[tuple]) -> None:
+        for level, (step, cutoff) in enumerate(cutoffs, start=1):
+            ids = [
+                pk
+                for pk, taken, due_date, retake in claimed
+                if (taken is None or taken < step.days_overdue)
+                and due_date <= cutoff
+                and (retake is None or retake <= cutoff)
+            ]
+            if ids:
+                options = {"scope": scope, "step": step, "level": level, "today": today, "as_of": as_of}
+                _escalate(_rows(assignments(ids), today), dry_run=False, summary=summary, now=now, **options)
+
+    claim_and_write(candidates, write, fields=("ladder_days", "due_date", "retake_deadline"), ladder_days=reached)
 
 
 def first_day(days_overdue: int) -> int:
