@@ -20,7 +20,6 @@ import datetime as dt
 from functools import reduce
 from operator import or_
 
-from django.db import transaction
 from django.db.models import Case, CharField, F, JSONField, PositiveSmallIntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, JSONObject, Replace, Trim
 from django.utils import timezone
@@ -28,11 +27,9 @@ from django.utils import timezone
 from assignments.models import Assignment
 from escalation.models import EscalationEvent, Notification
 from escalation.selectors import excused_on, open_assignments, policy_scopes, timezones_by_local_date
-from escalation.workflows import common
-from escalation.workflows.common import Summary, full_name
+from escalation.workflows.common import Summary, assignments, claim_and_write, full_name
 from escalation.workflows.overdue import EVENT_COLUMNS, NOTIFICATION_COLUMNS
 from escalation.workflows.sql import DayMonthYear, DaysBetween, IsoDate, days_word, insert_from_select
-from lms.lookups import AnyOf
 
 SAMPLE_FIELDS = ("learner_id", "learner__first_name", "learner__last_name", "course__title", "days_left")
 
@@ -77,17 +74,14 @@ def _claim_and_remind(candidates: QuerySet, bands: list[tuple[int, dt.date, dt.d
         *[When(due_date__lte=last, then=Value(band)) for band, _first, last in bands],
         output_field=PositiveSmallIntegerField(),
     )
-    size = common.claim_batch_size()
-    while True:
-        with transaction.atomic():
-            claimed = common.claim(candidates, size=size, fields=("due_date",), reminded_days=marker)
-            for band, first, last in bands:
-                ids = [pk for pk, due_date in claimed if first <= due_date <= last]
-                if ids:
-                    batch = Assignment.objects.filter(AnyOf(F("pk"), ids))
-                    _remind(_rows(batch, today), band=band, dry_run=False, **options)
-        if len(claimed) < size:
-            return
+
+    def write(claimed: list[tuple]) -> None:
+        for band, first, last in bands:
+            ids = [pk for pk, due_date in claimed if first <= due_date <= last]
+            if ids:
+                _remind(_rows(assignments(ids), today), band=band, dry_run=False, **options)
+
+    claim_and_write(candidates, write, fields=("due_date",), reminded_days=marker)
 
 
 def _rows(qs: QuerySet, today: dt.date) -> QuerySet:
