@@ -12,7 +12,9 @@ night) plans from figures that include what was just written, instead of waiting
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,8 +99,22 @@ def register_workflow(name: str, run: Workflow, *, before: str = "dispatch", lab
 def run_workflow(name: str, func: Workflow, *, as_of: dt.datetime, dry_run: bool = False) -> dict:
     """One workflow's run and its summary; after a real run, ``ANALYZE`` of the tables it wrote
     many rows into (``lms.table_statistics``). The bench times workflows through this too."""
-    with fresh_statistics(enabled=not dry_run):
+    with fresh_statistics(enabled=not dry_run), long_lived_objects_frozen():
         return dict(func(as_of=as_of, dry_run=dry_run and name in LEAVES_THE_DATABASE))
+
+
+@contextmanager
+def long_lived_objects_frozen() -> Iterator[None]:
+    """Python's cyclic garbage collector leaves alone the objects that exist when a workflow starts
+    (Django, its apps, the URL configuration: ~185,000 objects) until it ends (``gc.freeze``,
+    CPython 3.7+); what the workflow makes is still collected. Workflows that build many objects
+    set off full collections that walked them all: at 1,000,000 assignments 6 a steady night,
+    0.57 s, against 0.03 s frozen (issue 19). Not nested: only ``run_workflow`` freezes."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 # Called before (done=False) and after (done=True) each workflow, inside the run (for a dry run,
