@@ -59,6 +59,11 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             is_active=True, pk__in=User.objects.filter(is_active=True).values("manager_id")
         ).values_list("pk", "timezone", "first_name")
     }
+    if _all_queued({pk: {"today": local_date(as_of, zone)} for pk, (zone, _first) in sorted(managers.items())}):
+        # The same day again, where every manager has a digest (the usual case: everyone has
+        # required training): nothing would be new, and not even the counts are read.
+        summary["managers"] = len(managers)
+        return summary
     teams: dict[int, dict] = {}
     # Counts per manager in one grouped query; the excused are moved out of them below.
     counts = (
@@ -87,8 +92,9 @@ def run_checkins_and_digests(*, as_of: dt.datetime, dry_run: bool = False) -> Su
             "at_risk_people": set(),
         }
     if _all_queued(teams):
-        # The same day again: every digest is in the outbox already, so nothing would be new; the
-        # lists (the biggest reads) are not read again.
+        # The same day again, where some manager's team has nothing to count (so no digest): every
+        # digest is in the outbox already, so nothing would be new; the lists (the biggest reads)
+        # are not read again.
         summary["managers"] = len(teams)
         return summary
     if excused:
