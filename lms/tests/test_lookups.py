@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from lms.lookups import AnyOf
+from lms.lookups import AnyOf, AnyOfUncounted
 from lms.models import User
 from lms.tests.factories import UserFactory
 
@@ -33,3 +33,21 @@ def test_any_of_an_empty_list_matches_nothing_and_works_in_updates_and_on_other_
     assert User.objects.filter(AnyOf(F("pk"), [person.pk])).update(last_name="Lima") == 1
     person.refresh_from_db()
     assert person.last_name == "Lima"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's planner")
+def test_any_of_uncounted_matches_the_same_rows_and_is_read_by_primary_key_however_many():
+    people = UserFactory.create_batch(3)
+    many = [people[0].pk, people[1].pk, *range(10**9, 10**9 + 20_000)]
+    found = sorted(User.objects.filter(AnyOfUncounted(F("pk"), many)).values_list("pk", flat=True))
+    assert found == sorted([people[0].pk, people[1].pk])
+    with connection.cursor() as cursor:
+        sql, params = User.objects.filter(AnyOfUncounted(F("pk"), many)).query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        uncounted = "\n".join(row[0] for row in cursor.fetchall())
+        sql, params = User.objects.filter(AnyOf(F("pk"), many)).query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        counted = "\n".join(row[0] for row in cursor.fetchall())
+    # the values reach the planner as the result of an InitPlan, not as a constant it can count
+    assert "InitPlan" in uncounted and "= ANY ($0)" in uncounted and "InitPlan" not in counted
+    assert User.objects.filter(AnyOfUncounted(F("pk"), [])).update(last_name="x") == 0
