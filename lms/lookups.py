@@ -12,26 +12,31 @@ databases (SQLite, the embedded default) it is Django's own ``IN``.
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Lookup
 from django.db.models.lookups import In
 
 
 class AnyOf(Lookup):
     """``lhs = ANY(array of rhs)`` on PostgreSQL, ``lhs IN (rhs...)`` elsewhere. ``rhs`` is a list
-    of plain values of the column's type (ids, dates, strings); an empty list matches nothing."""
+    of plain values of the column's type (ids, dates, strings); an empty list matches nothing and,
+    as with ``__in``, sends no query (``EmptyResultSet``: a read is empty, an update changes 0)."""
+
+    # The array as the statement writes it, of the column's type.
+    array = "%s::{db_type}[]"
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         values = list(self.rhs)
+        if not values:
+            raise EmptyResultSet
         if connection.vendor != "postgresql":
             return In(self.lhs, values).as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         db_type = self.lhs.output_field.cast_db_type(connection)
-        return f"{lhs} = ANY({self.array % {'db_type': db_type}})", [*lhs_params, values]
-
-    array = "%%s::%(db_type)s[]"
+        return f"{lhs} = ANY({self.array.format(db_type=db_type)})", [*lhs_params, values]
 
 
 class AnyOfUncounted(AnyOf):
@@ -43,4 +48,4 @@ class AnyOfUncounted(AnyOf):
     497-536 ms (issue 19)."""
 
     lookup_name = "any_of_uncounted"
-    array = "ARRAY(SELECT unnest(%%s::%(db_type)s[]))"
+    array = "ARRAY(SELECT unnest(%s::{db_type}[]))"

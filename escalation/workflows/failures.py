@@ -46,8 +46,6 @@ CATCH_UP = dt.timedelta(days=14)
 
 def _missed_rows_by_attempt(attempt_ids: list[int]) -> dict[int, list[tuple]]:
     missed: dict[int, list[tuple]] = defaultdict(list)
-    if not attempt_ids:
-        return missed  # no query (an empty array would still be one)
     rows = AttemptAnswer.objects.filter(AnyOf(F("attempt_id"), list(attempt_ids)), is_correct=False).values_list(
         "attempt_id",
         "question_id",

@@ -130,16 +130,21 @@ def run_overdue_ladder(*, as_of: dt.datetime, dry_run: bool = False) -> Summary:
     return summary
 
 
+def _cutoff(step, today: dt.date) -> dt.date:
+    """The latest deadline a step is due for on ``today``."""
+    return today - dt.timedelta(days=first_day(step.days_overdue))
+
+
+def _deadline_passed(cutoff: dt.date) -> Q:
+    """The deadline (the due date, or a later retake deadline) on or before ``cutoff``."""
+    return Q(due_date__lte=cutoff) & (Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))
+
+
 def _due(step, today: dt.date) -> Q:
     """The assignments a step is due for on ``today``: not taken yet (the ladder index keeps the
     steps already taken out of the read: a quiet night reads only what is new, however long the
-    case files grow), and the deadline (due date, or a later retake deadline) that many days past."""
-    cutoff = today - dt.timedelta(days=first_day(step.days_overdue))
-    return (
-        (Q(ladder_days__isnull=True) | Q(ladder_days__lt=step.days_overdue))
-        & Q(due_date__lte=cutoff)
-        & (Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff))
-    )
+    case files grow), and the deadline that many days past."""
+    return (Q(ladder_days__isnull=True) | Q(ladder_days__lt=step.days_overdue)) & _deadline_passed(_cutoff(step, today))
 
 
 def _claim_and_escalate(candidates: QuerySet, *, scope, today: dt.date, as_of, now, summary: Summary) -> None:
@@ -147,13 +152,10 @@ def _claim_and_escalate(candidates: QuerySet, *, scope, today: dt.date, as_of, n
     the last step its deadline has reached, then take the steps in order, each for the claimed
     assignments it is due for (a missed night catches up several), as when each step was claimed
     on its own (module docstring)."""
-    cutoffs = [(step, today - dt.timedelta(days=first_day(step.days_overdue))) for step in scope.steps]
+    cutoffs = [(step, _cutoff(step, today)) for step in scope.steps]
     reached = Case(
         *[
-            When(
-                Q(due_date__lte=cutoff) & (Q(retake_deadline__isnull=True) | Q(retake_deadline__lte=cutoff)),
-                then=Value(step.days_overdue),
-            )
+            When(_deadline_passed(cutoff), then=Value(step.days_overdue))
             for step, cutoff in sorted(cutoffs, key=lambda item: item[0].days_overdue, reverse=True)
         ],
         output_field=PositiveSmallIntegerField(),

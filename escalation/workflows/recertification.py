@@ -123,12 +123,11 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
                 .values_list("pk", flat=True)
             )
             batch = [row for row in batch if row[0] is None or row[0] in claimed]
-            if claimed:  # no query for none (an empty array would still be one)
-                Assignment.objects.filter(AnyOf(F("pk"), sorted(claimed))).update(
-                    archived_at=as_of,
-                    archived_reason=Assignment.ArchiveReason.RECERTIFICATION,
-                    archive_note="Re-assigned before the certificate expires.",
-                )
+            Assignment.objects.filter(AnyOf(F("pk"), sorted(claimed))).update(
+                archived_at=as_of,
+                archived_reason=Assignment.ArchiveReason.RECERTIFICATION,
+                archive_note="Re-assigned before the certificate expires.",
+            )
             assignments_audit_archived(
                 ids=sorted(claimed),
                 reason=Assignment.ArchiveReason.RECERTIFICATION,
@@ -156,15 +155,13 @@ def _reassign(batch, *, course: Course, today: dt.date, as_of: dt.datetime, dry_
         # per value, some 30,000 a batch); the ids are read back through the one active assignment
         # each learner has of the course (assignment_one_active_per_learner_course).
         bulk_insert(new_assignments)
-        ids = {}
-        if new_assignments:  # no query for none (an empty array would still be one)
-            ids = dict(
-                Assignment.objects.filter(
-                    AnyOf(F("learner_id"), [a.learner_id for a in new_assignments]),
-                    course_code=course.code,
-                    archived_at__isnull=True,
-                ).values_list("learner_id", "pk")
-            )
+        ids = dict(
+            Assignment.objects.filter(
+                AnyOf(F("learner_id"), [a.learner_id for a in new_assignments]),
+                course_code=course.code,
+                archived_at__isnull=True,
+            ).values_list("learner_id", "pk")
+        )
         for assignment in new_assignments:
             assignment.pk = ids[assignment.learner_id]
         created = new_assignments

@@ -51,3 +51,12 @@ def test_any_of_uncounted_matches_the_same_rows_and_is_read_by_primary_key_howev
     # the values reach the planner as the result of an InitPlan, not as a constant it can count
     assert "InitPlan" in uncounted and "= ANY ($0)" in uncounted and "InitPlan" not in counted
     assert User.objects.filter(AnyOfUncounted(F("pk"), [])).update(last_name="x") == 0
+
+
+def test_an_empty_list_sends_no_query_as_with_in(django_assert_num_queries):
+    UserFactory()
+    with django_assert_num_queries(0):
+        assert list(User.objects.filter(AnyOf(F("pk"), []))) == []
+        assert User.objects.filter(AnyOfUncounted(F("pk"), [])).update(last_name="x") == 0
+    # negated, nothing is excluded
+    assert User.objects.exclude(AnyOf(F("pk"), [])).count() == User.objects.count()
