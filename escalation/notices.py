@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assignments.models import Assignment
 from courses.models import Course
+from courses.translations.selectors import translated
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue, enqueue_and_dispatch_soon
 from lms.dates import record_day
@@ -134,10 +135,15 @@ def withdrawn_notice_queue(*, assignment_ids: list[int], reason: str) -> int:
 def course_passed_notice_queue(*, completion) -> int:
     """Tell the learner they passed and their certificate is issued: once per completion earned
     here by a passed attempt. A completion recorded or imported from another system is history
-    the learner already knows of, and imports send no email themselves."""
+    the learner already knows of, and imports send no email themselves. The course is named as
+    the certificate names it, in the language the attempt was taken in (one query when that is a
+    translation)."""
     if completion.attempt_id is None or not completion.learner.is_active:
         return 0
     learner = completion.learner
+    course = completion.course
+    language = completion.attempt.language
+    title = translated(course, "title", language) if language and language != course.language else course.title
     message = Outgoing(
         recipient_id=learner.pk,
         kind=Notification.Kind.COURSE_PASSED,
@@ -146,7 +152,7 @@ def course_passed_notice_queue(*, completion) -> int:
         context={
             "learner": learner.get_full_name(),
             "first_name": learner.first_name,
-            "course": completion.course.title,
+            "course": title,
             "course_code": completion.course_code,
             "score": str(completion.score) if completion.score is not None else "",
             "certificate_number": completion.certificate_number,

@@ -33,13 +33,11 @@ def binary_problem(data: bytes, *, expected: str = "CSV") -> str | None:
     for signature, name in SIGNATURES:
         if head.startswith(signature):
             return _(
-                "This file is a %(format)s file, not a %(expected)s text file. Save it as %(expected)s "
+                "This file is a %(format)s file, not %(expected)s text. Save it as %(expected)s "
                 "(for a spreadsheet: “CSV UTF-8”) and upload that."
             ) % {"format": name, "expected": expected}
     if b"\x00" in data:
-        return _("This file contains binary data (NUL bytes), so it is not a %(expected)s text file.") % {
-            "expected": expected
-        }
+        return _("This file contains binary data (NUL bytes), so it is not %(expected)s text.") % {"expected": expected}
     return None
 
 

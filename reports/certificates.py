@@ -158,14 +158,17 @@ def certificate_verify(*, code: str, today: dt.date | None = None) -> Verificati
     Certificates stay unguessable: the lookup needs the verification code (130 random bits), or a
     certificate number that carries its first 16 characters (``number_carries_code``). A number
     that does not (imported history, old numbers, a sequential guess) is unknown here, exactly as a
-    number that does not exist, so the page tells a guesser nothing. One query."""
+    number that does not exist, so the page tells a guesser nothing. The course is named as the
+    certificate names it, in the language its attempt was taken in (``certificate_context``), so
+    the verifier reads the title printed on the paper in front of them. One query; two when that
+    language is a translation."""
     text = verification_text(code)
     today = today or timezone.localdate()
     if not re.fullmatch(VERIFICATION_CODE_PATTERN, text):
         return Verification(status="unknown", today=today)
     codes = {text, normalise_code(text)}
     numbers = {text.upper()}
-    candidates = Completion.objects.select_related("learner", "course").filter(
+    candidates = Completion.objects.select_related("learner", "course", "attempt").filter(
         Q(verification_code__in=codes) | Q(certificate_number__in=numbers)
     )[:3]
     completion = next(
@@ -181,6 +184,7 @@ def certificate_verify(*, code: str, today: dt.date | None = None) -> Verificati
     )
     if completion is None:
         return Verification(status="unknown", today=today)
+    overlay_courses([(completion.course, completion.attempt.language if completion.attempt_id else "")])
     if completion.expires_on is not None and completion.expires_on < today:
         return Verification(status="expired", completion=completion, today=today)
     return Verification(status="valid", completion=completion, today=today)

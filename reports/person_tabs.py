@@ -6,6 +6,7 @@ file. One template, ``reports/learner_record.html``, draws the open one."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lms import person_page
@@ -16,7 +17,8 @@ from reports.forms import AsOfForm
 def _record(request, person, tab: str) -> dict:
     form = AsOfForm(request.GET or None)
     day, history = form.day() if form.is_bound and form.is_valid() else (timezone.localdate(), False)
-    record = selectors.learner_record(person=person, day=day, history=history)
+    # Course titles in the reader's language (a French manager reads a French title where there is one).
+    record = selectors.learner_record(person=person, day=day, history=history, language=get_language())
     return {
         "template": "reports/learner_record.html",
         "css": "css/reports.css",

@@ -350,6 +350,33 @@ def test_a_learner_is_told_once_that_they_passed_and_their_certificate_is_issued
     assert f"{SITE}{reverse('certificate_download', args=[completion.pk])}" in body
 
 
+def test_the_passed_notice_names_the_course_in_the_language_of_the_attempt(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """A learner who passed in Spanish reads the Spanish title, as on their certificate (issue 16's
+    leftover: the notice named the course in its main language)."""
+    from courses.translations.tests.factories import translate_all
+
+    learner = UserFactory(first_name="Ana", locale="es")
+    course = make_course(questions=1, title="Anti-bribery")
+    translate_all(course, "es", prefix="ES ")
+    assignment = assign(learner, course, due=DAY)
+    attempt = AttemptFactory(
+        assignment=assignment,
+        number=1,
+        status=Attempt.Status.SUBMITTED,
+        submitted_at=at(DAY, 9),
+        score=100,
+        passed=True,
+        language="es",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        completion_create_from_attempt(attempt=attempt)
+    told = Notification.objects.get(kind=Kind.COURSE_PASSED)
+    assert told.context["course"] == "ES Anti-bribery"
+    assert "ES Anti-bribery" in mailoutbox[0].subject
+
+
 def test_an_imported_completion_sends_nothing(django_capture_on_commit_callbacks):
     learner = UserFactory()
     course = make_course(questions=1)

@@ -15,15 +15,19 @@ from django.utils.translation import ngettext
 from assignments.models import Assignment, Attempt, Completion, Exemption
 from assignments.selectors.lifecycle import PRACTICE_KINDS
 from courses.models import Quiz
+from courses.translations.selectors import overlay_courses
 from escalation.models import EscalationEvent
 from lms.dates import day_text
 from lms.scores import percent_text
 from reports.selectors.state import ReportState, end_of_day, excused_for, with_report_state
 
 
-def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
+def learner_record(*, person, day: dt.date, history: bool = False, language: str | None = None) -> dict:
     """Attempts are the final assessment's (counted, scored, "not passed"); practice checks (module
-    checks and the pre-test) are listed apart as ``practice`` and counted as ``practice_count``."""
+    checks and the pre-test) are listed apart as ``practice`` and counted as ``practice_count``.
+    Each assignment's course is titled in ``language`` (the reader's) where its title has a
+    current translation in it (``overlay_courses``: one more query, none when the courses are in
+    that language already), else in the course's own."""
     excused = excused_for(day, history=history)
     submitted = Q(attempts__status=Attempt.Status.SUBMITTED)
     final = Q(attempts__quiz__kind=Quiz.Kind.FINAL)
@@ -41,6 +45,7 @@ def learner_record(*, person, day: dt.date, history: bool = False) -> dict:
         )
         .order_by("archived_at", "-assigned_at", "-pk")
     )
+    overlay_courses([(assignment.course, language) for assignment in assignments])
     all_submitted = list(
         Attempt.objects.filter(assignment__learner=person, status=Attempt.Status.SUBMITTED)
         .select_related("quiz")

@@ -73,6 +73,27 @@ def test_the_certificate_names_the_course_in_the_language_its_attempt_was_taken_
     assert "ES Fire safety" in text
 
 
+def test_the_verification_page_names_the_course_as_the_certificate_does(client, chain, django_assert_num_queries):
+    """The public page names the course in the language its attempt was taken in, as the printed
+    certificate does (issue 16's leftover: it named it in the course's main language)."""
+    from courses.translations.tests.factories import translate_all
+
+    learner = chain[2]
+    course = make_course(title="Fire safety")
+    translate_all(course, "es", prefix="ES ")
+    assignment = AssignmentFactory(course=course, learner=learner)
+    attempt = attempt_start(assignment=assignment, quiz=course.final_quiz, language="es")
+    completion = attempt_submit(attempt=attempt, answers=answers_for(attempt)).completion
+
+    with django_assert_num_queries(2):  # the certificate, and the course's Spanish title
+        assert certificate_verify(code=completion.verification_code).completion.course.title == "ES Fire safety"
+    page = client.get(reverse("certificate_verify", args=[completion.verification_code]))
+    assert "ES Fire safety" in page.content.decode()
+    english = CompletionFactory(learner=learner)
+    with django_assert_num_queries(1):
+        certificate_verify(code=english.verification_code)
+
+
 @pytest.mark.parametrize("who", ["manager", "director", "admin"])
 def test_managers_up_the_chain_and_admins_can_download(client, chain, completion, who):
     viewer = {"director": chain[0], "manager": chain[1], "admin": AdminFactory()}[who]

@@ -162,3 +162,22 @@ def test_each_tab_costs_the_same_queries_as_the_person_s_history_grows(client, o
         AssignmentFactory(learner=person, course=CourseFactory(code=f"EXTRA-{n}"))
         ExemptionFactory(learner=person, course_code=f"EXTRA-{n}")
     assert count() == small
+
+
+def test_the_record_names_each_course_in_the_readers_language_where_it_is_translated(client, org):
+    """A French-speaking manager reads the French title of a course translated into French, and the
+    main title of one that is not (issue 16's leftover: managers' person pages used the main title)."""
+    from courses.translations.tests.factories import translate_all
+
+    lead, person = org["lead"], org["person"]
+    lead.locale = "fr"
+    lead.save(update_fields=["locale"])
+    translated = CourseFactory(code="FIRE-1", title="Fire safety")
+    translate_all(translated, "fr", prefix="FR ")
+    AssignmentFactory(learner=person, course=translated)
+
+    french = page(client, lead, person, "record").content.decode()
+    english = page(client, org["director"], person, "record").content.decode()
+
+    assert "FR Fire safety" in french and "Health and safety" in french
+    assert "FR Fire safety" not in english and "Fire safety" in english

@@ -357,7 +357,7 @@ def test_the_courses_own_language_is_refused(course, admin):
         (b"", "The file is empty."),
         (
             b"PK\x03\x04rest",
-            "This file is a ZIP file, not a CSV text file. Save it as CSV (for a spreadsheet: “CSV UTF-8”) and upload that.",
+            "This file is a ZIP file, not CSV text. Save it as CSV (for a spreadsheet: “CSV UTF-8”) and upload that.",
         ),
         (
             b"name,email\nx,y\n",
