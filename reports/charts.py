@@ -25,9 +25,13 @@ TEXT = "#212529"
 LINE = "#0d6efd"
 
 
-def _colour(percent: float | None, *, higher_is_better: bool = True) -> str:
+def _colour(percent: float | None, *, higher_is_better: bool | None = True) -> str:
+    """Green, orange or red by the compliance thresholds (95 % and 80 %); one neutral colour where
+    ``higher_is_better`` is None (a share of a whole, which is neither good nor bad)."""
     if percent is None:
         return GRID
+    if higher_is_better is None:
+        return LINE
     if not higher_is_better:
         percent = 100 - percent
     if percent >= 95:
@@ -105,9 +109,10 @@ def bar_chart(
     title: str,
     width: int = 640,
     narrow_width: int = 360,
-    higher_is_better: bool = True,
+    higher_is_better: bool | None = True,
 ) -> SafeString:
-    """Horizontal bars of percentages (0..100), one per (label, percent); green is good."""
+    """Horizontal bars of percentages (0..100), one per (label, percent); green is good, or one
+    neutral colour for every bar when ``higher_is_better`` is None (each bar a share of a whole)."""
     summary = "; ".join(f"{label}: {_shown(p)}" for label, p in items)
     return mark_safe(  # noqa: S308 - every text node and attribute is escaped in _label and _svg
         _bars_wide(items, title=title, summary=summary, width=width, higher_is_better=higher_is_better)
@@ -115,7 +120,7 @@ def bar_chart(
     )
 
 
-def _bars_wide(items, *, title: str, summary: str, width: int, higher_is_better: bool) -> str:
+def _bars_wide(items, *, title: str, summary: str, width: int, higher_is_better: bool | None) -> str:
     bar_h, gap, label_w, top, size = 22, 8, 200, 8, 12
     value_room = text_width(percent_text(100), size) + 8
     plot_w = width - label_w - value_room
@@ -139,7 +144,7 @@ def _bars_wide(items, *, title: str, summary: str, width: int, higher_is_better:
     return _svg(width, height, title, summary, "wide", body)
 
 
-def _bars_narrow(items, *, title: str, summary: str, width: int, higher_is_better: bool) -> str:
+def _bars_narrow(items, *, title: str, summary: str, width: int, higher_is_better: bool | None) -> str:
     """Each label on a line of its own above its bar, the whole width for both."""
     size, bar_h, label_h, gap, top = 13, 16, 18, 10, 4
     value_room = text_width(percent_text(100), size) + 8

@@ -254,7 +254,9 @@ def forecast_document(
             for d in data["departments"][:15]
         ],
         title=_("Share of the 90-day lapses by department"),
-        higher_is_better=False,
+        # A department's share of the lapses is not good or bad in itself (the largest department
+        # has the largest share): one colour, not the compliance thresholds' red and green.
+        higher_is_better=None,
     )
     return ReportDocument(
         title=_("Lapse forecast"),

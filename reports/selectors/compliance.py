@@ -55,6 +55,8 @@ STATE_ORDER = {
     ReportState.OVERDUE: ("due_date", "learner__last_name", "pk"),
     ReportState.FAILED: ("failed_at", "learner__last_name", "pk"),
     ReportState.EXPIRING: ("report_expires_on", "learner__last_name", "pk"),
+    # Due: the soonest deadline first, as people act on it (it was by surname).
+    ReportState.DUE: ("due_date", "learner__last_name", "pk"),
 }
 BY_NAME = ("learner__last_name", "due_date", "pk")
 # The column such a list adds (the row key ``with_days`` fills, and its header).

@@ -111,6 +111,8 @@ def test_table_captions_at_390_px_show_whole_above_the_scroll_box(page: Page, li
     for who, path, testids in (
         ("admin@example.com", "/reports/organisation/", ("department-table", "org-course-table")),
         ("dana@example.com", "/reports/team/?scope=all&state=overdue", ("course-table", "state-list")),
+        # and the lapse forecast's two tables (a later outside-eyes pass found its captions cut)
+        ("admin@example.com", "/reports/forecast/", ("forecast-table", "forecast-people")),
     ):
         page.context.clear_cookies()
         log_in(page, live_server, who)
@@ -125,6 +127,8 @@ def test_table_captions_at_390_px_show_whole_above_the_scroll_box(page: Page, li
             assert caption.inner_text() == table.locator("caption").text_content()
             # a screen reader still hears the table's caption with the table
             assert table.evaluate("(t) => t.caption !== null && t.caption.textContent.length > 0")
+        if path.startswith("/reports/forecast/"):
+            continue  # plain counts there, no share beside them
         # a count with its share ("9 (13%)") stays on one line
         cells = page.get_by_test_id(testids[0]).locator("tbody td.text-end")
         assert cells.count() > 0

@@ -119,3 +119,18 @@ def test_the_rating_chart_writes_its_shares_in_the_languages_percent_format(lang
     for chart in charts:
         assert shown in [shown_text(node) for node in chart.iter(f"{SVG}text")]
         assert shown in chart.get("aria-label")
+
+
+def test_shares_of_a_whole_are_drawn_in_one_neutral_colour():
+    """The forecast's share of lapses by department is neither good nor bad: no compliance red or
+    green (an outside tester's finding), while compliance percentages keep them."""
+    from reports.charts import BAD, GOOD, LINE
+
+    def fills(markup):
+        return {rect.get("fill") for chart in svgs(markup) for rect in chart.iter(f"{SVG}rect") if rect.get("fill")}
+
+    shares = fills(bar_chart([("Sales", 70.0), ("Operations", 30.0)], title="Share", higher_is_better=None))
+    compliance = fills(bar_chart([("Sales", 99.0), ("Operations", 30.0)], title="Compliant"))
+
+    assert LINE in shares and not shares & {GOOD, BAD}
+    assert {GOOD, BAD} <= compliance

@@ -187,3 +187,17 @@ def test_forecast_of_a_managers_chain_leaves_others_out(org):
 
 def test_excused_people_are_read_once_as_the_escalation_jobs_do(org):
     assert set(excused_on(D)) == {org.p[2].pk, org.p[4].pk}
+
+
+def test_the_due_list_puts_the_soonest_deadline_first(org):
+    """Who is due soonest is who to chase first (an outside tester found the list sorted by surname)."""
+    from courses.tests.factories import make_course
+    from reports.tests.conftest import assign
+
+    fire = make_course(code="FIRE", title="Fire safety")
+    assign(org.p[2], fire, due=days(3))
+    assign(org.p[1], fire, due=days(20))
+
+    data = dashboard(scope=Scope(manager_id=org.lee.pk), day=D, state="due")
+
+    assert [r["learner__email"] for r in data["state_rows"]] == ["p3@example.com", "p1@example.com", "p2@example.com"]
