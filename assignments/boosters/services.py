@@ -7,10 +7,13 @@ Rules in plain words:
   enrolled after some of its steps have passed starts at the first step not yet past. A learner
   gets at most one booster per local day: a second one due the same day waits for the next day.
 - **Spaced repetition.** A question answered wrong comes back at the next step that is queued
-  after the answer (it goes before any question not asked yet), marked "asked again". If a wrong
-  answer leaves the completion with no step still to come, one more step is added one *last gap*
-  later (the gap between the last two steps of the schedule, or its only day), up to
-  ``MAX_EXTRA_STEPS`` beyond the schedule. Otherwise questions go in the programme's order, the
+  after the answer (it goes before any question not asked yet), marked "asked again". If an
+  answer, right or wrong, leaves the completion with a question still owed (answered wrong when
+  last asked) and no step still to come, one more step is added one *last gap* later (the gap
+  between the last two steps of the schedule, or its only day), up to ``MAX_EXTRA_STEPS`` beyond
+  the schedule: two questions answered wrong before the next step come back one after the other
+  (a replay of remnoteio/remnote-issues#273, where a card owed again fell out of the queue).
+  Otherwise questions go in the programme's order, the
   first not yet asked of this completion; when all have been asked, the one asked longest ago.
 - **Answers.** Recorded once: the row's ``answered_at`` is set only where it is still empty
   (``filter(pk=..., answered_at=None).update(...) == 1``), so a replayed link or a second tab
@@ -346,17 +349,31 @@ def pick_question(*, history: list[tuple[int, int, bool | None]], question_ids: 
     programme's questions in use, in order. See the module docstring for the rule."""
     if not question_ids:
         return None
-    in_use = set(question_ids)
-    last_seen: dict[int, tuple[int, bool | None]] = {}
-    for step, question_id, correct in sorted(history):
-        last_seen[question_id] = (step, correct)
-    owed = sorted((step, qid) for qid, (step, correct) in last_seen.items() if correct is False and qid in in_use)
+    last_seen = _last_seen(history)
+    owed = owed_questions(history=history, question_ids=question_ids)
     if owed:
-        return owed[0][1], True
+        return owed[0], True
     for qid in question_ids:
         if qid not in last_seen:
             return qid, False
     return min(question_ids, key=lambda qid: (last_seen[qid][0], question_ids.index(qid))), False
+
+
+def _last_seen(history: list[tuple[int, int, bool | None]]) -> dict[int, tuple[int, bool | None]]:
+    last_seen: dict[int, tuple[int, bool | None]] = {}
+    for step, question_id, correct in sorted(history):
+        last_seen[question_id] = (step, correct)
+    return last_seen
+
+
+def owed_questions(*, history: list[tuple[int, int, bool | None]], question_ids: list[int]) -> list[int]:
+    """The questions in use answered wrong when last asked, the earliest asked first (the arguments
+    as for ``pick_question``)."""
+    in_use = set(question_ids)
+    owed = sorted(
+        (step, qid) for qid, (step, correct) in _last_seen(history).items() if correct is False and qid in in_use
+    )
+    return [qid for _step, qid in owed]
 
 
 # --- answering -----------------------------------------------------------------------------
@@ -386,18 +403,30 @@ def booster_answer(
             ).update(answered_at=at, choice=choice, correct=choice.is_correct, answered_via=via, updated_at=at)
             == 1
         )
-        if recorded and not choice.is_correct:
+        if recorded:
             _make_room_to_ask_again(delivery=delivery, at=at)
     delivery.refresh_from_db()
     return AnswerResult(delivery=delivery, recorded=recorded)
 
 
 def _make_room_to_ask_again(*, delivery: BoosterDelivery, at: dt.datetime) -> None:
-    """A wrong answer with no step still to come adds one, a last gap later (at most
-    MAX_EXTRA_STEPS beyond the schedule)."""
+    """An answer that leaves a question owed and no step still to come adds one, a last gap later
+    (at most MAX_EXTRA_STEPS beyond the schedule). Up to three queries, one when a step is pending."""
     if BoosterDelivery.objects.filter(
         completion_id=delivery.completion_id, status=BoosterDelivery.Status.PENDING
     ).exists():
+        return
+    history = list(
+        BoosterDelivery.objects.filter(
+            completion_id=delivery.completion_id, status=BoosterDelivery.Status.QUEUED, question_id__isnull=False
+        ).values_list("step", "question_id", "correct")
+    )
+    question_ids = list(
+        BoosterQuestion.objects.filter(programme_id=delivery.programme_id, is_active=True)
+        .order_by("order", "pk")
+        .values_list("pk", flat=True)
+    )
+    if not owed_questions(history=history, question_ids=question_ids):
         return
     programme = delivery.programme
     schedule = list(programme.schedule_days)

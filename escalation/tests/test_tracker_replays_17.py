@@ -75,12 +75,6 @@ def course(db):
 # --- boosters ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: a second question answered wrong while a step is already pending is never asked "
-    "again once that step asks the first one (assignments/boosters/services.py _make_room_to_ask_again "
-    "adds a step only when none is pending; the nightly run adds none beyond the schedule).",
-)
 def test_remnote_273_two_questions_answered_wrong_both_come_back(course):
     """remnoteio/remnote-issues#273: a card to be seen again vanished from the queue for good.
     Schedule [2, 7]: step 1 asks Q1, step 2 (the last) asks Q2; the learner answers both wrong on
