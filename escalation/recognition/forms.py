@@ -8,7 +8,7 @@ from courses.models import Course
 from escalation.recognition.images import clean_png
 from escalation.recognition.models import Badge
 from escalation.recognition.rules import boosters_installed
-from escalation.recognition.services import BADGE_FIELDS
+from escalation.recognition.services import BADGE_FIELDS, RULE_FIELDS, badge_rule_fixed
 
 
 class BadgeForm(forms.ModelForm):
@@ -39,6 +39,15 @@ class BadgeForm(forms.ModelForm):
         self.fields["name"].widget.attrs["maxlength"] = 120
         if not self.instance.image:
             del self.fields["remove_image"]
+        if badge_rule_fixed(self.instance):
+            # What holders earned stays what the badge says (services.RULE_FIELDS): shown, not editable.
+            for name in RULE_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields["criteria"].help_text = _(
+                "Fixed once the badge has been awarded. To award for something else, create a new badge "
+                "and untick “awarding” on this one."
+            )
 
     def clean_image_upload(self):
         upload = self.cleaned_data.get("image_upload")
@@ -68,7 +77,17 @@ class BadgeForm(forms.ModelForm):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, help_text=_("Shown to anyone who checks the badge."))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("Shown to anyone who checks the badge."),
+        error_messages={
+            "required": _("Give a reason for revoking the badge."),
+            "max_length": _(
+                "Keep the reason for revoking to %(limit_value)d characters (it has %(show_value)d); nothing was changed."
+            ),
+        },
+    )
 
 
 class WellDoneForm(forms.Form):

@@ -40,7 +40,13 @@ def clean_png(upload) -> bytes:
                 )
             image.load()
             converted = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:
+        # Pillow refuses to open an image of more pixels than it will decode (a small file can
+        # declare 20,000 × 20,000): too large, not "not a PNG".
+        raise ValidationError(
+            _("The image is larger than %(side)d × %(side)d pixels.") % {"side": MAX_SIDE}, code="too_large"
+        ) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError(_("The image must be a PNG file."), code="not_png") from error
     out = io.BytesIO()
     converted.save(out, format="PNG", optimize=True)

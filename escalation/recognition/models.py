@@ -19,6 +19,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from lms.models import TimeStampedModel
@@ -31,6 +32,11 @@ def new_token() -> str:
 
 def new_salt() -> str:
     return secrets.token_hex(16)
+
+
+AWARDING_NAME_TAKEN = _(
+    "Another badge being awarded has this name. Choose another name, or stop awarding that one first."
+)
 
 
 class Badge(TimeStampedModel):
@@ -71,6 +77,14 @@ class Badge(TimeStampedModel):
                 condition=~Q(criteria="booster_streak") | Q(streak__gte=2, streak__lte=100),
                 name="badge_streak_2_to_100",
                 violation_error_message=_("A booster streak is 2 to 100 answers right in a row."),
+            ),
+            # Two badges being awarded under one name (however spelt) would be the same badge given
+            # twice to the same people: the form says so, and a double-clicked "Save" makes one.
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(is_active=True),
+                name="badge_awarding_name_unique_ci",
+                violation_error_message=AWARDING_NAME_TAKEN,
             ),
         ]
 

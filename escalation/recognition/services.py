@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from escalation.models import Notification
 from escalation.outbox import Outgoing, dispatch_soon, enqueue
-from escalation.recognition.models import Award, Badge, WellDone, new_salt, new_token
+from escalation.recognition.models import AWARDING_NAME_TAKEN, Award, Badge, WellDone, new_salt, new_token
 from escalation.recognition.openbadges import identity_hash
 from escalation.recognition.rules import Earned
 from lms.audit import audit_record, diff, label_of, snapshot
@@ -33,11 +35,27 @@ class AlreadySent(Exception):
     """This manager has already said well done for this achievement."""
 
 
+# What a holder earned: fixed once a badge has been awarded (a replay of
+# CoderDojo/community-platform#1014, where reworked criteria made every holder's badge say they had
+# done something else). Its public BadgeClass is built from the badge as it is now.
+RULE_FIELDS = ["criteria", "course_code", "streak"]
+
+
+def badge_rule_fixed(badge: Badge) -> bool:
+    """Whether ``badge``'s rule (RULE_FIELDS) can no longer change: it has been awarded."""
+    return badge.pk is not None and Award.objects.filter(badge_id=badge.pk).exists()
+
+
 @transaction.atomic
 def badge_save(*, badge: Badge, actor, image: bytes | None = None, remove_image: bool = False) -> Badge:
-    """Create or change a badge (already validated by its form); one audit row with the changes."""
+    """Create or change a badge (already validated by its form); one audit row with the changes.
+    ValidationError when the rule of a badge already awarded would change (``RULE_FIELDS``), or
+    when another badge being awarded has its name (however spelt; also when two requests create
+    the same badge at once: the unique constraint decides, and nothing is written)."""
     creating = badge.pk is None
-    before = {} if creating else snapshot(Badge.objects.get(pk=badge.pk), BADGE_FIELDS)
+    before = {} if creating else snapshot(Badge.objects.select_for_update().get(pk=badge.pk), BADGE_FIELDS)
+    if not creating and any(before[name] != getattr(badge, name) for name in RULE_FIELDS) and badge_rule_fixed(badge):
+        raise ValidationError({"criteria": _("This badge has been awarded, so what it is awarded for cannot change.")})
     image_changed = image is not None or (remove_image and not creating)
     if image is not None:
         badge.image = image
@@ -46,7 +64,11 @@ def badge_save(*, badge: Badge, actor, image: bytes | None = None, remove_image:
     if creating:
         badge.created_by = actor
     badge.full_clean(exclude=["image"])
-    badge.save()
+    try:
+        with transaction.atomic():
+            badge.save()
+    except IntegrityError as error:  # the same name saved by another request a moment ago
+        raise ValidationError({"name": AWARDING_NAME_TAKEN}) from error
     changes = diff(before, snapshot(badge, BADGE_FIELDS))
     if image_changed:
         changes["image"] = ["", "uploaded" if image is not None else "default"]

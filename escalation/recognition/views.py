@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assignments.models import Completion
 from escalation.recognition import openbadges
@@ -37,17 +38,17 @@ def _json(data: dict, status: int = 200) -> JsonResponse:
 # Public: Open Badges 2.0 ------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def issuer(request):
     return _json(openbadges.issuer_json())
 
 
-@require_GET
+@require_safe
 def badge_class(request, public_id: str):
     return _json(openbadges.badge_class_json(badge_public(public_id)))
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600, public=True)
 def badge_image(request, public_id: str):
     response = HttpResponse(badge_png(badge_public(public_id)), content_type="image/png")
@@ -56,13 +57,13 @@ def badge_image(request, public_id: str):
     return response
 
 
-@require_GET
+@require_safe
 def assertion(request, token: str):
     award = award_public(token)
     return _json(openbadges.assertion_json(award), status=410 if award.revoked else 200)
 
 
-@require_GET
+@require_safe
 def verify(request, token: str):
     award = award_public(token)
     response = render(
@@ -95,14 +96,18 @@ def badge_edit(request, pk: int | None = None):
     badge = get_object_or_404(Badge, pk=pk) if pk else None
     form = BadgeForm(request.POST or None, request.FILES or None, instance=badge)
     if request.method == "POST" and form.is_valid():
-        saved = badge_save(
-            badge=form.save(commit=False),
-            actor=request.user,
-            image=form.cleaned_data.get("image_upload"),
-            remove_image=form.cleaned_data.get("remove_image", False),
-        )
-        messages.success(request, _("Badge “%(name)s” saved.") % {"name": saved.name})
-        return redirect("recognition:badge_edit", pk=saved.pk)
+        try:
+            saved = badge_save(
+                badge=form.save(commit=False),
+                actor=request.user,
+                image=form.cleaned_data.get("image_upload"),
+                remove_image=form.cleaned_data.get("remove_image", False),
+            )
+        except ValidationError as error:  # a race the form could not see (a double-clicked "Save")
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Badge “%(name)s” saved.") % {"name": saved.name})
+            return redirect("recognition:badge_edit", pk=saved.pk)
     awards = []
     if badge is not None:
         awards = Award.objects.filter(badge=badge).select_related("recipient").order_by("-awarded_at", "pk")[:200]
@@ -119,7 +124,8 @@ def award_revoke_view(request, pk: int, award_pk: int):
     award = get_object_or_404(Award.objects.select_related("badge"), pk=award_pk, badge_id=pk)
     form = RevokeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give a reason for revoking the badge."))
+        # The field's own message: an empty reason, or one over its 300 characters.
+        messages.error(request, " ".join(form.errors["reason"]))
     elif award.revoked:
         messages.info(request, _("This badge was revoked already."))
     else:

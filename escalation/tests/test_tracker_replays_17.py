@@ -222,12 +222,6 @@ def test_next_281_passes_of_two_versions_the_receiver_and_the_nightly_run_make_o
     assert Notification.objects.filter(kind=Notification.Kind.BADGE_EARNED, recipient=ann).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: an awarded badge's rule and course can be changed, and every issued assertion's "
-    "BadgeClass (built live in escalation/recognition/openbadges.py badge_class_json) then states the "
-    "new criterion (escalation/recognition/forms.py BadgeForm, services.badge_save allow it).",
-)
 def test_coderdojo_1014_moving_an_awarded_badge_to_another_course_keeps_what_holders_earned(client, settings):
     """CoderDojo/community-platform#1014: reworking an awarded badge's criteria leaves its holders
     with a badge that says they did something else. Ann holds "Fire warden" for passing the fire
