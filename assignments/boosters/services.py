@@ -256,6 +256,20 @@ def question_create(
         )
     if sum(1 for c in choices if c.is_correct) != 1:
         raise ValidationError({"choices": _("Mark exactly one answer as the right one.")})
+    seen: set[str] = set()
+    for choice in choices:
+        key = " ".join(choice.text.split()).casefold()
+        if key in seen:
+            raise ValidationError(
+                {
+                    "choices": _(
+                        "Two answers say the same thing (“%(text)s”): a learner could not tell them apart. "
+                        "Make each answer different."
+                    )
+                    % {"text": " ".join(choice.text.split())[:80]}
+                }
+            )
+        seen.add(key)
     with transaction.atomic():
         order = (programme.questions.aggregate(m=Max("order"))["m"] or 0) + 1
         question = BoosterQuestion(
@@ -291,7 +305,8 @@ def question_create(
                 "programme": (None, programme.course_code),
                 "text": (None, question.text),
                 "from_quiz_question": (None, source_question.pk if source_question else None),
-                "choices": (None, [c.text for c in choices]),
+                # Text, not a list: the audit trail shows it as it is ("1. ...; 2. ...").
+                "choices": (None, "; ".join(f"{i}. {c.text.strip()}" for i, c in enumerate(choices, start=1))),
                 "right_answer": (None, next(c.text for c in choices if c.is_correct)),
             },
         )

@@ -103,3 +103,26 @@ def test_a_question_of_another_course_cannot_be_copied(admin_client):
     assert response.status_code == 400
     assert "Pick a question of this course&#x27;s quiz." in response.content.decode()
     assert not BoosterQuestion.objects.exists()
+
+
+def test_two_answers_that_say_the_same_thing_are_refused(admin_client):
+    """Outside eyes: two identical answers, one marked right, were saved; no learner could tell them apart."""
+    course = make_course(questions=1)
+    response = admin_client.post(
+        reverse("boosters:question_new", args=[course.pk]),
+        {"text": "Found USB stick?", "choice_1": "Plug it in  to find the owner", "choice_2": "plug it in to find the owner",
+         "choice_3": "Hand it to IT security", "correct": "2"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Two answers say the same thing (“plug it in to find the owner”)" in response.content.decode()
+    assert not BoosterQuestion.objects.exists()
+
+
+def test_the_audit_trail_lists_a_questions_answers_as_text(admin_client):
+    course = make_course(questions=1)
+    admin_client.post(
+        reverse("boosters:question_new", args=[course.pk]),
+        {"text": "Found USB stick?", "choice_1": "Plug it in", "choice_2": "Hand it to IT security", "correct": "2"},
+    )
+    entry = AuditEntry.objects.get(object_type="boosters.boosterquestion")
+    assert entry.changes["choices"] == [None, "1. Plug it in; 2. Hand it to IT security"]
