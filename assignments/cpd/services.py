@@ -227,7 +227,14 @@ def cpd_target_save(*, actor, job_title: str, points: Decimal, target: CpdTarget
     target.points = points
     _clean_target(target)
     with transaction.atomic():
-        target.save()
+        try:
+            with transaction.atomic():  # a savepoint: the race's loser keeps a usable transaction
+                target.save()
+        except IntegrityError as error:
+            # The check above passed, but a second "Save" of the same job title at the same moment
+            # inserted it first: the unique constraint is the backstop, and the loser is told as the
+            # check would have told it (the other constraints hold on the row's own values, checked).
+            raise ValidationError({"job_title": [_("This job title already has a target.")]}) from error
         after = snapshot(target, TARGET_FIELDS)
         audit_record(
             actor=actor,
