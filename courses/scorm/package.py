@@ -26,6 +26,7 @@ from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from courses.scorm.models import ScormVersion
@@ -524,10 +525,11 @@ def manifest_read(content: bytes, *, names: set[str]) -> dict[str, Any]:
                     )
                 parsed = ParsedItem(
                     identifier=identifier[:255],
-                    title=item_title[:200],
+                    # Longer titles end in "…" where they are cut, never silently.
+                    title=Truncator(item_title).chars(200),
                     order=len(items),
                     parent_identifier=parent_id[:255],
-                    parent_title=parent_title[:200],
+                    parent_title=Truncator(parent_title).chars(200),
                     depth=depth,
                     resource_identifier=reference[:255],
                     href=_launch_href(resource, item, base),

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 
 from courses.models import Course, Module, Quiz
@@ -136,7 +136,7 @@ def scorm_package_store(
                 quiz=quiz,
                 scorm_version=checked.version,
                 identifier=checked.identifier[:255],
-                title=checked.title[:200],
+                title=Truncator(checked.title).chars(200),  # cut visibly ("…"), as the course's title
                 mastery_score=checked.mastery_score,
                 storage_prefix=prefix,
                 size=checked.size,
@@ -265,7 +265,7 @@ def scorm_package_import(
                             }
                         )
                 data["code"] = new_code = code or _unused_code(checked.title)
-                data["title"] = (title or data.get("title") or checked.title)[:200]
+                data["title"] = Truncator(title or data.get("title") or checked.title).chars(200)
                 if not (data.get("description") or "").strip():
                     data["description"] = _("SCORM package “%(title)s” (%(version)s).") % {
                         "title": checked.title[:150],
@@ -293,7 +293,7 @@ def scorm_package_import(
                 new_mark = pass_mark if pass_mark is not None else mastery_mark
                 if graded and new_mark is not None and new_mark != course.pass_mark:
                     authoring.course_update(course=course, data={"pass_mark": new_mark}, actor=by)
-            module_title = (title if as_module_of is not None and title else checked.title)[:200]
+            module_title = Truncator(title if as_module_of is not None and title else checked.title).chars(200)
             module = authoring.module_create(
                 course=course,
                 data={

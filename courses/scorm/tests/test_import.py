@@ -323,3 +323,16 @@ def test_command_exits_non_zero_with_the_message(scorm_storage, tmp_path):
         call_command("import_scorm", str(path))
     assert error.value.returncode == 1
     assert not Course.objects.exists() and stored_files(scorm_storage) == []
+
+
+def test_titles_longer_than_the_field_end_in_an_ellipsis_where_they_are_cut(scorm_storage):
+    """Outside eyes (issue 15): a package title over 200 characters was cut silently."""
+    long_title = "Anti-money laundering for frontline staff " * 8  # 336 characters
+    package = scorm_package_import(
+        file=build_package("1.2", scos=[{"title": long_title}], title=long_title),
+        by=UserFactory(is_staff=True),
+        filename="aml.zip",
+    )
+    [item] = package.items.all()
+    for title in (package.title, package.course.title, package.module.title, item.title):
+        assert len(title) == 200 and title.endswith("…") and long_title.startswith(title[:-1])
