@@ -126,3 +126,15 @@ def test_the_audit_trail_lists_a_questions_answers_as_text(admin_client):
     )
     entry = AuditEntry.objects.get(object_type="boosters.boosterquestion")
     assert entry.changes["choices"] == [None, "1. Plug it in; 2. Hand it to IT security"]
+
+
+def test_a_long_unbroken_question_wraps_and_retiring_asks_first(admin_client):
+    """Outside eyes: a 5,000-character word made the page 21,215 px wide; Retire asked nothing."""
+    course = make_course(questions=1)
+    admin_client.post(
+        reverse("boosters:question_new", args=[course.pk]),
+        {"text": "x" * 1900, "choice_1": "Yes", "choice_2": "No", "correct": "1"},
+    )
+    page = admin_client.get(reverse("boosters:manage", args=[course.pk])).content.decode()
+    assert 'data-testid="booster-questions"' in page and "list-group-numbered mb-3 user-text" in page
+    assert 'data-confirm="Retire this question?' in page
