@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -153,19 +153,32 @@ def programme_save(
     with transaction.atomic():
         programme = BoosterProgramme.objects.select_for_update().filter(course_code=course.code).first()
         now = timezone.now()
-        if is_active and programme is not None and not programme.questions.filter(is_active=True).exists():
-            raise ValidationError({"is_active": _("Add at least one question before activating the programme.")})
         if is_active and programme is None:
             raise ValidationError({"is_active": _("Add at least one question before activating the programme.")})
+        created = False
         if programme is None:
-            programme = BoosterProgramme.objects.create(
-                course=course,
-                course_code=course.code,
-                is_active=False,
-                schedule_days=schedule_days,
-                retention_threshold=retention_threshold,
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
+            # The lock above finds no row to lock for a course's first programme: two first saves
+            # at once (a double click) both get here. The insert runs in a savepoint; the one that
+            # loses on booster_programme_one_per_course (it waits for the winner's commit) locks the
+            # winner's row and carries on as a change of it.
+            try:
+                with transaction.atomic():
+                    programme = BoosterProgramme.objects.create(
+                        course=course,
+                        course_code=course.code,
+                        is_active=False,
+                        schedule_days=schedule_days,
+                        retention_threshold=retention_threshold,
+                        created_by=actor if getattr(actor, "pk", None) else None,
+                    )
+                created = True
+            except IntegrityError:
+                programme = BoosterProgramme.objects.select_for_update().filter(course_code=course.code).first()
+                if programme is None:
+                    raise
+        if is_active and not programme.questions.filter(is_active=True).exists():
+            raise ValidationError({"is_active": _("Add at least one question before activating the programme.")})
+        if created:
             audit_record(
                 actor=actor,
                 action="create",
