@@ -131,7 +131,17 @@ def _entry_page(request, entry: ExternalLearning, form: DecisionForm | None = No
     )
     if may_decide and form is None:
         form = DecisionForm(initial={"submission": entry.submission})
-    context = {"entry": entry, "form": form if may_decide else None, "history": _history(entry)}
+    context = {
+        "entry": entry,
+        "form": form if may_decide else None,
+        # A decision refused because the entry was decided meanwhile (a second tab, a double click):
+        # the form is gone with the pending state, so the page says who decided it and that
+        # nothing was changed.
+        "already_decided": form is not None
+        and bool(form.non_field_errors())
+        and entry.status != ExternalLearning.Status.PENDING,
+        "history": _history(entry),
+    }
     return render(request, "cpd/entry.html", context, status=status)
 
 
