@@ -81,6 +81,20 @@ def can_decide(*, viewer: User, entry: ExternalLearning) -> bool:
     return User.objects.filter(pk=entry.learner_id, pk__in=user_ids_below_sql(viewer.pk)).exists()
 
 
+def approver_exists(learner: User) -> bool:
+    """Whether someone is there to decide on ``learner``'s external learning, and is told of it
+    (``escalation.cpd_notices.approvers_of``): their active manager or, with none, an active admin
+    other than themselves. Without one an entry would wait unseen for ever, so it is refused."""
+    manager_id = learner.manager_id
+    if (
+        manager_id is not None
+        and manager_id != learner.pk
+        and User.objects.filter(pk=manager_id, is_active=True).exists()
+    ):
+        return True
+    return User.objects.filter(is_active=True, is_staff=True).exclude(pk=learner.pk).exists()
+
+
 def approvals_for(viewer: User) -> QuerySet[ExternalLearning]:
     """The entries waiting for ``viewer``'s decision: below them in the chain (every entry for an
     admin, who also decides for people without a manager), never their own; oldest first."""

@@ -18,20 +18,30 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assignments.cpd import signals
 from assignments.cpd.evidence import Evidence
 from assignments.cpd.models import CpdTarget, ExternalLearning
-from assignments.cpd.selectors import can_decide
+from assignments.cpd.selectors import approver_exists, can_decide
 from lms.audit import audit_record, label_of, snapshot
 
 ENTRY_FIELDS = ("title", "provider", "completed_on", "hours", "points")
 TARGET_FIELDS = ("job_title", "points")
+NOBODY_TO_APPROVE = gettext_lazy(
+    "Nobody can approve this: you have no active manager and there is no other active administrator. "
+    "Ask for a manager to be set on your profile, then send it again."
+)
 
 
 def _check_amounts(hours: Decimal | None, points: Decimal | None) -> None:
     if not ((hours or 0) > 0 or (points or 0) > 0):
         raise ValidationError({"hours": _("Give the hours or the CPD points (or both).")})
+
+
+def _check_approver(learner) -> None:
+    if not approver_exists(learner):
+        raise ValidationError(NOBODY_TO_APPROVE)
 
 
 def _store(evidence: Evidence | None, entry: ExternalLearning) -> str:
@@ -59,8 +69,10 @@ def external_learning_submit(
     points: Decimal | None = None,
     evidence: Evidence | None = None,
 ) -> ExternalLearning:
-    """Log external learning for ``learner``; it waits for their manager's (or an admin's) approval."""
+    """Log external learning for ``learner``; it waits for their manager's (or an admin's) approval.
+    Refused when nobody could approve it (no active manager, no other active admin)."""
     _check_amounts(hours, points)
+    _check_approver(learner)
     entry = ExternalLearning(
         learner=learner,
         title=title,
@@ -103,8 +115,9 @@ def external_learning_resubmit(
     evidence: Evidence | None = None,
 ) -> ExternalLearning:
     """The learner's changes to their returned entry, sent back for approval. Refused unless the
-    entry is theirs, returned, and still the submission they edited."""
+    entry is theirs, returned, and still the submission they edited, and while someone can approve it."""
     _check_amounts(hours, points)
+    _check_approver(learner)
     before = snapshot(entry, ENTRY_FIELDS)
     old_file = entry.evidence.name if evidence is not None else ""
     stored = _store(evidence, entry)

@@ -75,7 +75,10 @@ def entry_create(request):
         else:
             messages.success(request, _("Your external learning was sent for approval."))
             return redirect("cpd:entry", pk=entry.pk)
-    return render(request, "cpd/entry_form.html", {"form": form, "entry": None})
+    context = {"form": form, "entry": None}
+    if request.method == "GET" and not selectors.approver_exists(request.user):
+        context["nobody_to_approve"] = services.NOBODY_TO_APPROVE  # said before the form is filled in
+    return render(request, "cpd/entry_form.html", context)
 
 
 @login_required
