@@ -6,7 +6,7 @@ analysis at that question. Reviews are written and moderated in assignments.cour
 from __future__ import annotations
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -83,8 +83,11 @@ def course_reviews(request):
 @admin_required
 @require_GET
 def course_review_detail(request, code: str):
-    if not selectors.course_code_exists(course_code=code):
+    spelled = selectors.course_code_spelled(course_code=code)
+    if spelled is None:
         raise Http404
+    if spelled != code:  # abc-201 for ABC-201: the page lives at the catalogue's spelling
+        return redirect("reports_course_review_detail", code=spelled)
     whole, versions = selectors.ratings_for_course(course_code=code)
     title = selectors.course_titles([code]).get(code, code)
     charts = [

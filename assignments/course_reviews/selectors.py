@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, Q, QuerySet, When
 from django.http import Http404
 
 from assignments.course_reviews.models import RATINGS, CourseReview
@@ -167,5 +167,12 @@ def approved_comments(*, course_code: str) -> QuerySet[CourseReview]:
     )
 
 
-def course_code_exists(*, course_code: str) -> bool:
-    return Course.objects.filter(code=course_code).exists()
+def course_code_spelled(*, course_code: str) -> str | None:
+    """``course_code`` as the catalogue spells it, whatever the letter case it was given in (codes
+    are one code whatever their capitals: ``Course.other_spelling``); None for no such course."""
+    return (
+        Course.objects.filter(code__iexact=course_code)
+        .order_by(Case(When(code=course_code, then=0), default=1), "code")
+        .values_list("code", flat=True)
+        .first()
+    )
