@@ -118,3 +118,20 @@ def test_two_posts_at_once_record_one_answer_and_only_its_request_says_recorded(
     recorded = [pk for pk, page in outcomes.items() if 'data-testid="booster-recorded"' in page]
     assert recorded == [delivery.choice_id]
     assert BoosterDelivery.objects.filter(pk=delivery.pk, choice_id__in=[c.pk for c in choices]).count() == 1
+
+
+def test_the_result_page_labels_its_feedback_and_leads_a_signed_out_learner_on(db):
+    """Outside eyes: the answer's own feedback stood unlabelled above a "Feedback" heading, and a
+    learner who answered from the email, signed out, reached a dead end."""
+    course = make_course(questions=1, title="Fire safety")
+    programme = make_programme(course, schedule=[2, 7], from_quiz=0, written=1)
+    completion = complete(UserFactory(), course, at=timezone.now() - dt.timedelta(days=3))
+    delivery = queued_delivery(programme, completion)
+    wrong = delivery.question.choices.get(is_correct=False)
+
+    answered = Client().post(link(delivery, wrong), {"choice": wrong.pk})
+    page = Client().get(answered["Location"]).content.decode()
+
+    assert page.index("About the answer chosen") < page.index('data-testid="choice-feedback"')
+    assert page.index("About the question") > page.index('data-testid="choice-feedback"')
+    assert f'href="{reverse("login")}?next={reverse("home")}"' in page and "Sign in to see your training" in page

@@ -116,6 +116,7 @@ def test_two_answers_that_say_the_same_thing_are_refused(admin_client):
     assert response.status_code == 200
     assert "Two answers say the same thing (“plug it in to find the owner”)" in response.content.decode()
     assert not BoosterQuestion.objects.exists()
+    assert not BoosterProgramme.objects.exists()  # nor the programme the first question would have made
 
 
 def test_the_audit_trail_lists_a_questions_answers_as_text(admin_client):
