@@ -28,6 +28,9 @@ from lms.audit import audit_record, label_of, snapshot
 
 ENTRY_FIELDS = ("title", "provider", "completed_on", "hours", "points")
 TARGET_FIELDS = ("job_title", "points")
+# The audit's words for an evidence file: the first one (on the first submission or a later one)
+# is "added"; "replaced" only when a file was there before.
+EVIDENCE_ADDED = (None, "added")
 NOBODY_TO_APPROVE = gettext_lazy(
     "Nobody can approve this: you have no active manager and there is no other active administrator. "
     "Ask for a manager to be set on your profile, then send it again."
@@ -91,7 +94,10 @@ def external_learning_submit(
                 action="create",
                 obj_label=label_of(ExternalLearning),
                 obj_id=entry.pk,
-                changes={name: [None, value] for name, value in snapshot(entry, ENTRY_FIELDS).items()},
+                changes={
+                    **{name: [None, value] for name, value in snapshot(entry, ENTRY_FIELDS).items()},
+                    **({"evidence": EVIDENCE_ADDED} if stored else {}),
+                },
                 reason="Submitted for approval",
             )
             signals.external_learning_submitted.send(sender=ExternalLearning, entry=entry)
@@ -119,6 +125,7 @@ def external_learning_resubmit(
     _check_amounts(hours, points)
     _check_approver(learner)
     before = snapshot(entry, ENTRY_FIELDS)
+    had_file = bool(entry.evidence)
     old_file = entry.evidence.name if evidence is not None else ""
     stored = _store(evidence, entry)
     now = timezone.now()
@@ -151,7 +158,7 @@ def external_learning_resubmit(
             changes = {name: [before[name], value] for name, value in snapshot(entry, ENTRY_FIELDS).items()}
             changes["status"] = [ExternalLearning.Status.RETURNED, ExternalLearning.Status.PENDING]
             if stored:
-                changes["evidence"] = ["replaced", "new file"]
+                changes["evidence"] = ["replaced", "new file"] if had_file else EVIDENCE_ADDED
             audit_record(
                 actor=learner,
                 action="change",

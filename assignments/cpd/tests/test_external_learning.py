@@ -296,6 +296,42 @@ def test_returned_then_resubmitted_then_approved_with_its_audit_trail_and_messag
     assert "Add the date on the certificate." in page  # the history shows the return's comment
 
 
+def test_the_audit_says_evidence_was_added_when_there_was_none_and_replaced_when_there_was(team):
+    learner, manager = team["learner"], team["manager"]
+    bare = services.external_learning_submit(
+        learner=learner, title="Webinar", provider="NHS", completed_on=dt.date(2026, 6, 1), hours=Decimal("1")
+    )
+    with_file = services.external_learning_submit(
+        learner=learner,
+        title="Course",
+        provider="RCN",
+        completed_on=dt.date(2026, 6, 2),
+        hours=Decimal("1"),
+        evidence=evidence_read(SimpleUploadedFile("certificate.pdf", PDF)),
+    )
+    for entry in (bare, with_file):
+        services.external_learning_return(entry=entry, actor=manager, submission=1, comment="Add the certificate.")
+        entry.refresh_from_db()
+        services.external_learning_resubmit(
+            entry=entry,
+            learner=learner,
+            submission=1,
+            title=entry.title,
+            provider=entry.provider,
+            completed_on=entry.completed_on,
+            hours=entry.hours,
+            evidence=evidence_read(SimpleUploadedFile("dated.png", png_bytes())),
+        )
+
+    def evidence_changes(entry):
+        rows = AuditEntry.objects.filter(object_type="cpd.externallearning", object_id=str(entry.pk)).order_by("pk")
+        return [row.changes.get("evidence") for row in rows]
+
+    # No file before: the first upload is "added", as on a first submission with a file.
+    assert evidence_changes(bare) == [None, None, [None, "added"]]
+    assert evidence_changes(with_file) == [[None, "added"], None, ["replaced", "new file"]]
+
+
 def test_a_second_approval_changes_nothing_and_says_so(team, entry, client):
     services.external_learning_approve(entry=entry, actor=team["manager"], submission=1)
     with pytest.raises(ValidationError, match="already been decided"):
