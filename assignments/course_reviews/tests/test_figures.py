@@ -43,8 +43,8 @@ def test_figures_per_course_and_version_match_the_hand_computed_fixture(fixture)
     assert [(v.version, v.count, v.average) for v in versions] == [(2, 2, 2.5), (1, 3, 4.33)]
     assert versions[1].counts == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
     assert [(value, count, round(share, 1)) for value, count, share in versions[1].distribution] == [
-        (5, 1, 33.3),
-        (4, 2, 66.7),
+        (5, 1, 33.0),  # whole percents that add up to 100
+        (4, 2, 67.0),
         (3, 0, 0.0),
         (2, 0, 0.0),
         (1, 0, 0.0),
@@ -179,3 +179,16 @@ def test_the_pages_query_counts_do_not_grow_with_reviews(client, fixture):
         )
     assert counts() == small
     assert max(small) <= 12
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        ([1, 2, 4, 1, 0], [13, 25, 50, 12, 0]),  # the outside tester's 12 + 25 + 50 + 12 = 99
+        ([1, 1, 1, 0, 0], [34, 33, 33, 0, 0]),
+        ([0, 0, 0, 0, 0], [0, 0, 0, 0, 0]),
+        ([7, 0, 0, 0, 0], [100, 0, 0, 0, 0]),
+    ],
+)
+def test_the_shares_shown_are_whole_percents_that_add_up_to_100(counts, shown):
+    assert selectors._whole_percents(counts) == [float(n) for n in shown]
