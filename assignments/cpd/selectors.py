@@ -22,7 +22,8 @@ from assignments.cpd.models import CpdTarget, ExternalLearning
 from assignments.cpd.years import CpdYear, year_of
 from assignments.models import Completion
 from courses.models import Module
-from lms.models import Department, User
+from lms.audit import label_of
+from lms.models import AuditEntry, Department, User
 from lms.selectors import department_subtree_ids, user_ids_below_sql
 
 ZERO = Decimal("0.00")
@@ -93,6 +94,45 @@ def approver_exists(learner: User) -> bool:
     ):
         return True
     return User.objects.filter(is_active=True, is_staff=True).exclude(pk=learner.pk).exists()
+
+
+@dataclass
+class HistoryStep:
+    at: dt.datetime
+    step: str  # "sent", "resent", "approved", "returned" or "other"
+    name: str  # who took the step ("" for the system)
+    comment: str = ""
+    submission: int | None = None
+
+
+def _step_of(row: AuditEntry) -> HistoryStep:
+    status = (row.changes or {}).get("status") or [None, None]
+    step = HistoryStep(at=row.at, step="other", name=row.actor.get_full_name() if row.actor else "")
+    if row.action == AuditEntry.Action.CREATE:
+        step.step = "sent"
+    elif status[1] == ExternalLearning.Status.PENDING:
+        step.step = "resent"
+        number = row.reason.rsplit("submission ", 1)[-1].rstrip(")")
+        step.submission = int(number) if number.isdigit() else None
+    elif status[1] == ExternalLearning.Status.APPROVED:
+        # The service writes the approver's comment as the reason, or "Approved" without one.
+        step.step, step.comment = "approved", "" if row.reason == "Approved" else row.reason
+    elif status[1] == ExternalLearning.Status.RETURNED:
+        step.step, step.comment = "returned", row.reason  # a return always has its comment
+    else:
+        step.comment = row.reason
+    return step
+
+
+def entry_history(entry: ExternalLearning) -> list[HistoryStep]:
+    """The steps of ``entry`` from its audit trail, oldest first, saying what each was (sent,
+    sent again, approved or returned by whom, with the decider's comment). One query."""
+    rows = (
+        AuditEntry.objects.filter(object_type=label_of(ExternalLearning), object_id=str(entry.pk))
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    return [_step_of(row) for row in rows]
 
 
 def approvals_for(viewer: User) -> QuerySet[ExternalLearning]:

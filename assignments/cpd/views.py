@@ -17,9 +17,7 @@ from assignments.cpd import selectors, services
 from assignments.cpd.forms import CpdTargetForm, DecisionForm, ExternalLearningForm
 from assignments.cpd.models import CpdTarget, ExternalLearning
 from assignments.cpd.years import parse_year, year_of
-from lms.audit import label_of
 from lms.fields import parse_id
-from lms.models import AuditEntry
 from lms.permissions import admin_required, manager_required
 from lms.uploads import attachment_headers
 
@@ -120,14 +118,6 @@ def entry_edit(request, pk: int):
     return render(request, "cpd/entry_form.html", {"form": form, "entry": entry})
 
 
-def _history(entry: ExternalLearning) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(object_type=label_of(ExternalLearning), object_id=str(entry.pk))
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
-
-
 def _entry_page(request, entry: ExternalLearning, form: DecisionForm | None = None, status: int = 200):
     may_decide = entry.status == ExternalLearning.Status.PENDING and selectors.can_decide(
         viewer=request.user, entry=entry
@@ -143,7 +133,7 @@ def _entry_page(request, entry: ExternalLearning, form: DecisionForm | None = No
         "already_decided": form is not None
         and bool(form.non_field_errors())
         and entry.status != ExternalLearning.Status.PENDING,
-        "history": _history(entry),
+        "history": selectors.entry_history(entry),
     }
     return render(request, "cpd/entry.html", context, status=status)
 

@@ -332,6 +332,30 @@ def test_the_audit_says_evidence_was_added_when_there_was_none_and_replaced_when
     assert evidence_changes(with_file) == [[None, "added"], None, ["replaced", "new file"]]
 
 
+def test_the_entry_history_says_who_returned_and_who_approved_it(team, entry, client):
+    manager, admin, learner = team["manager"], team["admin"], team["learner"]
+    services.external_learning_return(entry=entry, actor=manager, submission=1, comment="Which day?")
+    entry.refresh_from_db()
+    services.external_learning_resubmit(
+        entry=entry,
+        learner=learner,
+        submission=1,
+        title=entry.title,
+        provider=entry.provider,
+        completed_on=entry.completed_on,
+        points=entry.points,
+    )
+    services.external_learning_approve(entry=entry, actor=admin, submission=2)
+    client.force_login(learner)
+    page = client.get(reverse("cpd:entry", args=[entry.pk])).content.decode()
+    history = page.split('data-testid="cpd-history"', 1)[1].split("</ul>", 1)[0]
+    assert f"Sent for approval by <bdi>{learner.get_full_name()}</bdi>" in history
+    assert f"Returned by <bdi>{manager.get_full_name()}</bdi>: " in history
+    assert '<span class="user-text" data-testid="cpd-history-comment">Which day?</span>' in history
+    assert f"Changed and sent again by <bdi>{learner.get_full_name()}</bdi> (submission 2)" in history
+    assert f"Approved by <bdi>{admin.get_full_name()}</bdi></li>" in history  # no comment, no "Approved" twice
+
+
 def test_a_second_approval_changes_nothing_and_says_so(team, entry, client):
     services.external_learning_approve(entry=entry, actor=team["manager"], submission=1)
     with pytest.raises(ValidationError, match="already been decided"):
