@@ -437,3 +437,36 @@ def test_the_messages_say_what_happened_and_link_to_the_entry(team, entry, djang
     assert returned.subject == "Returned to you: Wound care conference"
     assert "What to change: Which day?" in returned.body
     assert f"http://lms.example.test{reverse('cpd:entry', args=[entry.pk])}" in returned.body
+
+
+def test_the_decision_email_is_a_list_in_html_and_readable_as_text(team, django_capture_on_commit_callbacks):
+    learner, manager = team["learner"], team["manager"]
+    with time_machine.travel(NOW, tick=False):
+        first, second = (
+            services.external_learning_submit(
+                learner=learner, title=title, provider="NHS", completed_on=dt.date(2026, 6, 2), hours=Decimal("1")
+            )
+            for title in ("Sepsis <webinar>", "Falls audit")
+        )
+        run_dispatch()
+        mail.outbox.clear()
+        services.external_learning_approve(entry=first, actor=manager, submission=1, comment="Well done")
+        services.external_learning_return(entry=second, actor=manager, submission=1, comment="Which day?")
+        run_dispatch()
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    body = html.split("<body", 1)[1]
+    assert body.count("<li") == 2 and "<ul" in body and "</ul>" in body
+    assert "<br>- " not in body and "<p>- " not in body  # not the text's dashes
+    assert "<p></p>" not in html.replace(" ", "").replace("\n", "")
+    assert "Sepsis &lt;webinar&gt; (NHS, 2 Jun 2026) was approved by" in body
+    assert "Their comment: Well done" in body and "What to change: Which day?" in body
+    url = f"http://lms.example.test{reverse('cpd:entry', args=[second.pk])}"
+    assert f'<a href="{url}">{url}</a>' in body
+    # The text part: one "- " item per decision, a blank line between them, nothing escaped.
+    text = message.body
+    assert "Sepsis <webinar> (NHS, 2 Jun 2026) was approved by" in text
+    assert text.count("\n- ") == 2
+    assert "  Their comment: Well done\n  http://lms.example.test/cpd/external/" in text
+    assert text.endswith(f"Change it and send it again from its page.\n  {url}\n")
+    assert "\n\n- Falls audit" in text  # a blank line between the decisions
