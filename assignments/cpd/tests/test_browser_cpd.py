@@ -105,3 +105,52 @@ def test_a_long_unbroken_title_does_not_widen_the_page_on_a_phone(page: Page, li
     page.goto(live_server.url + path.format(pk=entry.pk))
     expect(page.get_by_text("W" * 30, exact=False).first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_arabic_record_on_a_phone_scrolls_its_table_and_keeps_the_job_title_whole(
+    page: Page, live_server, settings
+):
+    # Outside tester (fix 17): at 390 px in Arabic the learning table squeezed its titles letter by
+    # letter and cut off the Hours column, and the English job title inside the Arabic target line
+    # scrambled its brackets.
+    import datetime as dt
+    from decimal import Decimal
+
+    from assignments.cpd.models import CpdTarget
+    from assignments.cpd.services import external_learning_approve, external_learning_submit
+
+    manager = UserFactory()
+    learner = UserFactory(email="learner@example.com", manager=manager, locale="ar", job_title="Staff Nurse (Band 5)")
+    CpdTarget.objects.create(job_title="Staff Nurse (Band 5)", points=Decimal("30"))
+    today = timezone.localdate()
+    for title in ("Wound care conference for community nursing teams", "Sepsis recognition webinar"):
+        entry = external_learning_submit(
+            learner=learner,
+            title=title,
+            provider="Royal College of Nursing",
+            completed_on=today - dt.timedelta(days=1),
+            hours=Decimal("12.5"),
+            points=Decimal("10"),
+        )
+        external_learning_approve(entry=entry, actor=manager, submission=1)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "learner@example.com")
+    page.goto(f"{live_server.url}/cpd/")
+
+    # The English job title sits whole, brackets and all, inside the Arabic target line.
+    assert "(<bdi>Staff Nurse (Band 5)</bdi>)" in page.get_by_test_id("cpd-totals").inner_html()
+    # The caption is shown above the scroll box, and nothing widens the page.
+    expect(page.get_by_test_id("cpd-items-caption")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Titles wrap between words, never inside one: no more lines than words.
+    for title in ("Wound care conference for community nursing teams", "Sepsis recognition webinar"):
+        link = page.get_by_test_id("cpd-items").get_by_role("link", name=title)
+        lines = link.evaluate("element => element.getClientRects().length")
+        assert 1 <= lines <= len(title.split()), (title, lines)
+    # The Hours column can be brought whole into view (the box scrolls sideways when it must).
+    hours = page.get_by_test_id("cpd-items").get_by_role("columnheader").last
+    hours.scroll_into_view_if_needed()
+    page.screenshot(path="/tmp/fix17b/after.png", full_page=True)
+    box = hours.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    page.screenshot(path="/tmp/fix17b/after.png", full_page=True)
