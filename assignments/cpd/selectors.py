@@ -173,6 +173,9 @@ class RecordItem:
     hours: Decimal
     reference: str = ""  # the certificate number of a course completion
     entry_id: int | None = None
+    # External learning: who approved it and when (the evidence an auditor asks for).
+    approved_by: str = ""
+    approved_at: dt.datetime | None = None
 
 
 @dataclass
@@ -234,7 +237,9 @@ def cpd_record(*, person: User, year: CpdYear, today: dt.date | None = None) -> 
         )
         for c in completions
     ]
-    entries = list(ExternalLearning.objects.filter(learner=person).filter(_external_in_year_q(year)))
+    entries = list(
+        ExternalLearning.objects.filter(learner=person).filter(_external_in_year_q(year)).select_related("decided_by")
+    )
     for entry in entries:
         if entry.status == ExternalLearning.Status.APPROVED:
             items.append(
@@ -246,6 +251,8 @@ def cpd_record(*, person: User, year: CpdYear, today: dt.date | None = None) -> 
                     points=entry.amount_points,
                     hours=entry.amount_hours,
                     entry_id=entry.pk,
+                    approved_by=entry.decided_by.get_full_name() if entry.decided_by else "",
+                    approved_at=entry.decided_at,
                 )
             )
     items.sort(key=lambda item: (item.day, item.kind, item.title))

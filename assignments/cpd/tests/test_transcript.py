@@ -12,8 +12,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from assignments.cpd import services
+from assignments.cpd import selectors, services
 from assignments.cpd.models import CpdTarget
+from assignments.cpd.years import CpdYear
 from courses.tests.factories import CompletionFactory, make_course
 from lms.tests.factories import UserFactory
 
@@ -104,3 +105,14 @@ def test_the_transcript_is_for_the_person_their_chain_and_admins(record, client,
 def test_a_year_outside_the_sites_range_is_not_found(record, client):
     client.force_login(record["nia"])
     assert client.get(reverse("reports_cpd_transcript", args=[record["nia"].pk, 1066])).status_code == 404
+
+
+def test_each_external_line_names_who_approved_it_and_when(record, client):
+    nia = record["nia"]
+    cpd_record = selectors.cpd_record(person=nia, year=CpdYear(2026))
+    [external] = [item for item in cpd_record.items if item.kind == "external"]
+    assert (external.approved_by, external.approved_at) == ("Morgan Lead", NOW)
+    assert all(item.approved_by == "" for item in cpd_record.items if item.kind == "course")
+    client.force_login(nia)
+    page = client.get(reverse("cpd:my_record"), {"year": 2026}).content.decode()
+    assert 'data-testid="cpd-approved-by">Approved by <bdi>Morgan Lead</bdi>, 15 Jun 2026, 10:00 BST</span>' in page
