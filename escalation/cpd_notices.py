@@ -12,10 +12,10 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from assignments.cpd.models import ExternalLearning
+from assignments.cpd.selectors import approver_ids
 from assignments.cpd.signals import external_learning_decided, external_learning_submitted
 from escalation.models import Notification
 from escalation.outbox import Outgoing, enqueue_and_dispatch_soon
-from lms.models import User
 
 
 def _amounts(entry: ExternalLearning) -> dict:
@@ -26,16 +26,10 @@ def _amounts(entry: ExternalLearning) -> dict:
 
 
 def approvers_of(entry: ExternalLearning) -> list[int]:
-    learner = entry.learner
-    manager = learner.manager
-    if manager is not None and manager.is_active and manager.pk != learner.pk:
-        return [manager.pk]
-    return list(
-        User.objects.filter(is_active=True, is_staff=True)
-        .exclude(pk=learner.pk)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    """Who is told of ``entry``: the rule of ``assignments.cpd.selectors.approver_ids`` (the
+    nearest active manager up the learner's chain, else the other active admins), the same rule
+    that refuses an entry nobody could decide."""
+    return approver_ids(entry.learner)
 
 
 @receiver(external_learning_submitted, dispatch_uid="escalation.cpd_submitted")

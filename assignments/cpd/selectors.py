@@ -24,7 +24,7 @@ from assignments.models import Completion
 from courses.models import Module
 from lms.audit import label_of
 from lms.models import AuditEntry, Department, User
-from lms.selectors import department_subtree_ids, user_ids_below_sql
+from lms.selectors import department_subtree_ids, managers_above, user_ids_below_sql
 
 ZERO = Decimal("0.00")
 AMOUNT = DecimalField(max_digits=9, decimal_places=2)
@@ -82,18 +82,31 @@ def can_decide(*, viewer: User, entry: ExternalLearning) -> bool:
     return User.objects.filter(pk=entry.learner_id, pk__in=user_ids_below_sql(viewer.pk)).exists()
 
 
-def approver_exists(learner: User) -> bool:
-    """Whether someone is there to decide on ``learner``'s external learning, and is told of it
-    (``escalation.cpd_notices.approvers_of``): their active manager or, with none, an active admin
-    other than themselves. Without one an entry would wait unseen for ever, so it is refused."""
+def approver_ids(learner: User) -> list[int]:
+    """Who decides on ``learner``'s external learning and is told of it
+    (``escalation.cpd_notices``): the nearest active manager up their chain (one who has left is
+    passed over for the manager above, who ``can_decide`` too), or, with none, every active admin
+    other than themselves; empty when nobody could. One query where the direct manager is active,
+    three at most otherwise."""
     manager_id = learner.manager_id
-    if (
-        manager_id is not None
-        and manager_id != learner.pk
-        and User.objects.filter(pk=manager_id, is_active=True).exists()
-    ):
-        return True
-    return User.objects.filter(is_active=True, is_staff=True).exclude(pk=learner.pk).exists()
+    if manager_id is not None and manager_id != learner.pk:
+        if User.objects.filter(pk=manager_id, is_active=True).exists():
+            return [manager_id]
+        for manager in managers_above(learner)[1:]:
+            if manager.is_active and manager.pk != learner.pk:
+                return [manager.pk]
+    return list(
+        User.objects.filter(is_active=True, is_staff=True)
+        .exclude(pk=learner.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def approver_exists(learner: User) -> bool:
+    """Whether someone is there to decide on ``learner``'s external learning and is told of it
+    (``approver_ids``). Without one an entry would wait unseen for ever, so it is refused."""
+    return bool(approver_ids(learner))
 
 
 @dataclass
