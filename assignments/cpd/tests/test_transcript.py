@@ -84,6 +84,11 @@ def test_the_transcript_lists_the_person_year_items_and_totals_with_a_safe_foote
         text,
     ), text
     assert "Nursing" in text
+    # Each external line names who approved it and when (the footer had said "the person named in
+    # the learner's record", which the transcript did not name: an outside tester's finding).
+    assert re.search(r"External learning, approved by Morgan Lead, 15 Jun 2026,(?: of Nursing)? 10:00 BST", text), text
+    assert "Each line of external learning names who approved it and when." in " ".join(text.split())
+    assert "the person named in the learner's record" not in text
     assert f"2 May 2026 Infection control Earned here 2.50 1.50 Certificate {completion.certificate_number}" in text
     assert "Total 6.50 7.50" in text
     assert "Old course" not in text and "Pending webinar" not in text
