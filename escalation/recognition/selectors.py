@@ -155,3 +155,25 @@ def badges_overview() -> QuerySet[Badge]:
         held=Count("awards", filter=Q(awards__revoked_at__isnull=True)),
         revoked=Count("awards", filter=Q(awards__revoked_at__isnull=False)),
     )
+
+
+def badge_just_made(badge: Badge, *, actor, within: dt.timedelta = dt.timedelta(minutes=1)) -> Badge | None:
+    """The badge ``actor`` created within the last minute that ``badge`` (unsaved, refused for its
+    name) repeats field for field: the same "Save" sent twice (a double click). None otherwise,
+    so a real clash of names is still refused."""
+    from django.utils import timezone
+
+    return (
+        Badge.objects.filter(
+            name__iexact=badge.name,
+            is_active=True,
+            created_by=actor,
+            created_at__gte=timezone.now() - within,
+            description=badge.description,
+            criteria=badge.criteria,
+            course_code=badge.course_code,
+            streak=badge.streak,
+        )
+        .order_by("-pk")
+        .first()
+    )

@@ -19,8 +19,8 @@ from assignments.models import Completion
 from escalation.recognition import openbadges
 from escalation.recognition.forms import BadgeForm, RevokeForm, WellDoneForm
 from escalation.recognition.images import badge_png
-from escalation.recognition.models import Award, Badge, WellDone
-from escalation.recognition.selectors import award_public, badge_public, badges_overview, public_name
+from escalation.recognition.models import AWARDING_NAME_TAKEN, Award, Badge, WellDone
+from escalation.recognition.selectors import award_public, badge_just_made, badge_public, badges_overview, public_name
 from escalation.recognition.services import AlreadySent, award_revoke, badge_save, well_done_send
 from escalation.recognition.tokens import read_token
 from lms.permissions import admin_required
@@ -94,18 +94,25 @@ def badges(request):
 @require_http_methods(["GET", "POST"])
 def badge_edit(request, pk: int | None = None):
     badge = get_object_or_404(Badge, pk=pk) if pk else None
+    # The name as saved: a bound form writes what was typed into its instance, refused or not.
+    badge_name = badge.name if badge else ""
     form = BadgeForm(request.POST or None, request.FILES or None, instance=badge)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = badge_save(
-                badge=form.save(commit=False),
-                actor=request.user,
-                image=form.cleaned_data.get("image_upload"),
-                remove_image=form.cleaned_data.get("remove_image", False),
-            )
-        except ValidationError as error:  # a race the form could not see (a double-clicked "Save")
-            form.add_error(None, error)
-        else:
+    if request.method == "POST":
+        saved = None
+        if form.is_valid():
+            try:
+                saved = badge_save(
+                    badge=form.save(commit=False),
+                    actor=request.user,
+                    image=form.cleaned_data.get("image_upload"),
+                    remove_image=form.cleaned_data.get("remove_image", False),
+                )
+            except ValidationError as error:  # a race the form could not see
+                form.add_error(None, error)
+        if saved is None and badge is None and _only_name_taken(form):
+            # The same "Save" sent twice (a double click): the other request made this badge.
+            saved = badge_just_made(form.instance, actor=request.user)
+        if saved is not None:
             messages.success(request, _("Badge “%(name)s” saved.") % {"name": saved.name})
             return redirect("recognition:badge_edit", pk=saved.pk)
     awards = []
@@ -114,8 +121,13 @@ def badge_edit(request, pk: int | None = None):
     return render(
         request,
         "recognition/badge_form.html",
-        {"form": form, "badge": badge, "awards": awards, "revoke_form": RevokeForm()},
+        {"form": form, "badge": badge, "badge_name": badge_name, "awards": awards, "revoke_form": RevokeForm()},
     )
+
+
+def _only_name_taken(form: BadgeForm) -> bool:
+    messages_ = [str(message) for errors in form.errors.values() for message in errors]
+    return bool(messages_) and all(message == str(AWARDING_NAME_TAKEN) for message in messages_)
 
 
 @admin_required
