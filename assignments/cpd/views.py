@@ -133,6 +133,8 @@ def _entry_page(request, entry: ExternalLearning, form: DecisionForm | None = No
         "already_decided": form is not None
         and bool(form.non_field_errors())
         and entry.status != ExternalLearning.Status.PENDING,
+        # What the decider typed and could not send, given back to copy (a stale tab's return).
+        "unsent_comment": (form.cleaned_data.get("comment", "") if form is not None and form.is_bound else ""),
         "history": selectors.entry_history(entry),
     }
     return render(request, "cpd/entry.html", context, status=status)

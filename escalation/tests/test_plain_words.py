@@ -68,3 +68,27 @@ def test_the_compliance_record_ends_a_case_file_reason_with_one_full_stop(team, 
     [row] = record["assignments"]
     [line] = [line for line in row.why if line.startswith("Case file:")]
     assert line.endswith("Retake deadline 18 Dec 2026.") and ".." not in line
+
+
+def test_a_french_reader_gets_the_case_file_line_in_french_without_the_english_record(team, course, policy):
+    """Outside eyes: "Dossier : Escaladé (level 1) le ...: 1 day past the deadline ..." on a French page."""
+    from django.utils import translation
+
+    _, _, (learner, *_) = team
+    assignment = assign(learner, course, due=DUE)
+    EscalationEvent.objects.create(
+        assignment=assignment,
+        kind=EscalationEvent.Kind.ESCALATED,
+        level=1,
+        reason="1 day past the deadline: the first escalation step told the manager.",
+        occurred_at=timezone.now(),
+    )
+
+    with translation.override("fr"):
+        [row] = learner_record(person=learner, day=timezone.localdate())["assignments"]
+        [french] = [line for line in row.why if line.startswith("Dossier")]
+    [row] = learner_record(person=learner, day=timezone.localdate())["assignments"]
+    [english] = [line for line in row.why if line.startswith("Case file:")]
+
+    assert "(niveau 1)" in french and "level" not in french and "deadline" not in french
+    assert "(level 1)" in english and english.endswith("told the manager.")

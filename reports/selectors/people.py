@@ -9,8 +9,8 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, Max, Q
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from assignments.models import Assignment, Attempt, Completion, Exemption
 from assignments.selectors.lifecycle import PRACTICE_KINDS
@@ -134,10 +134,13 @@ def explain(assignment: Assignment, *, day: dt.date) -> list[str]:
         lines.append(
             _("Case file: %(what)s on %(when)s%(why)s.")
             % {
-                "what": latest.get_kind_display() + (f" (level {latest.level})" if latest.level else ""),
+                "what": latest.get_kind_display()
+                + (" " + _("(level %(level)s)") % {"level": latest.level} if latest.level else ""),
                 "when": day_text(latest.occurred_at),
                 # A reason is a sentence that may end with its own full stop; this line adds one.
-                "why": f": {latest.reason.rstrip('.')}" if latest.reason else "",
+                # It is the case file's record, written in English: shown on English pages only
+                # (as on the notification pages), never as English inside a French sentence.
+                "why": f": {latest.reason.rstrip('.')}" if latest.reason and _english() else "",
             }
         )
     return lines
@@ -153,3 +156,7 @@ _ESCALATION_KINDS = {
     EscalationEvent.Kind.REMINDED,
     EscalationEvent.Kind.EXEMPTED,
 }
+
+
+def _english() -> bool:
+    return (get_language() or "en").split("-")[0] == "en"

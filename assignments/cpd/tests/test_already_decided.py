@@ -86,3 +86,12 @@ def test_a_page_opened_normally_shows_no_such_alert(team, client):
     client.force_login(team["director"])
     page = client.get(reverse("cpd:entry", args=[team["entry"].pk])).content.decode()
     assert "cpd-already-decided" not in page
+
+
+def test_a_return_from_a_stale_tab_gives_back_the_comment_it_did_not_send(team, client):
+    """Re-check: the typed comment was lost with nothing to copy it from."""
+    services.external_learning_approve(entry=team["entry"], actor=team["manager"], submission=1)
+    client.force_login(team["director"])
+    response = decide(client, team["entry"], "return", comment="Need the evidence, please")
+    assert response.status_code == 409
+    assert alert(response).endswith("nothing was changed. Your comment was not sent: “Need the evidence, please”.")
