@@ -75,6 +75,8 @@ GOALS = {
     "again": (60, "same night again"),
 }
 STRETCH = {"night 2": 200}
+# Issue 5's budget for the whole nightly run at 1,000,000 assignments on 2 cores, in seconds.
+NIGHT_BUDGET_SECONDS = 30
 # The tables the night reads and writes most, watched before and after each run.
 BIG_TABLES = (
     "assignments_assignment",
@@ -628,10 +630,15 @@ def main(argv: list[str] | None = None) -> int:
         )
     boosters = [elapsed for label, name, elapsed, _q, _m in rows if (label, name) == ("night 2", "boosters")]
     if boosters:
-        share = statistics.median(boosters) / statistics.median(run["night 2"] for run in runs)
+        steady = statistics.median(run["night 2"] for run in runs)
+        share = statistics.median(boosters) / steady
+        # The night's budget issue 17 asks the boosters to stay inside is issue 5's: the whole
+        # nightly run over 1,000,000 assignments in under 30 s on a 2-core machine.
+        within = "within" if steady < NIGHT_BUDGET_SECONDS else "NOT within"
         print(
             f"boosters (issue 17), steady night: {_spread(boosters)} = {statistics.median(boosters) / count:.0f}x "
-            f"count(*), {share:.0%} of the steady night (counted inside it, so inside its budget when the goal above is met)"
+            f"count(*), {share:.0%} of the steady night, counted inside it; the steady night (median {steady:.1f} s) "
+            f"is {within} the night's budget of {NIGHT_BUDGET_SECONDS} s (issue 5)"
         )
     print(f"dispatch: {_spread([run['dispatch'] for run in runs], 1, 'outbox rows/s', 0)} per dispatcher process")
     unexpected = [(label, name) for label, name, ok in plans if not ok]
