@@ -25,13 +25,6 @@ def _amounts(entry: ExternalLearning) -> dict:
     }
 
 
-def approvers_of(entry: ExternalLearning) -> list[int]:
-    """Who is told of ``entry``: the rule of ``assignments.cpd.selectors.approver_ids`` (the
-    nearest active manager up the learner's chain, else the other active admins), the same rule
-    that refuses an entry nobody could decide."""
-    return approver_ids(entry.learner)
-
-
 @receiver(external_learning_submitted, dispatch_uid="escalation.cpd_submitted")
 def on_external_learning_submitted(sender, entry: ExternalLearning, **kwargs) -> None:
     learner = entry.learner
@@ -54,7 +47,8 @@ def on_external_learning_submitted(sender, entry: ExternalLearning, **kwargs) ->
                 dedupe_key=f"cpd_submitted:{entry.pk}:{entry.submission}:{recipient}",
                 context=context,
             )
-            for recipient in approvers_of(entry)
+            # The rule that also refuses an entry nobody could decide (cpd selectors).
+            for recipient in approver_ids(entry.learner)
         ]
     )
 

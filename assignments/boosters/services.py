@@ -326,6 +326,21 @@ def question_create(
     return question
 
 
+def question_add(*, course, actor, **question) -> BoosterQuestion:
+    """A question written for ``course``'s programme (``question_create``'s arguments but the
+    programme), the programme made first, inactive on the default schedule, when the course has
+    none; one transaction, so a question refused leaves no programme made for it behind."""
+    with transaction.atomic():
+        programme = BoosterProgramme.objects.filter(course_code=course.code).first() or programme_save(
+            course=course,
+            is_active=False,
+            schedule_days=[2, 7, 21, 60],
+            retention_threshold=60,
+            actor=actor,
+        )
+        return question_create(programme=programme, actor=actor, **question)
+
+
 def question_copy_from_quiz(*, programme: BoosterProgramme, source_question, actor) -> BoosterQuestion:
     """Copy a question of the course's quiz (text, choices, feedback; the remediation resource
     becomes the resource link). A quiz question with other than one right answer cannot be a

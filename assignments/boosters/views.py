@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,8 +31,8 @@ from assignments.boosters.services import (
     LinkInvalid,
     booster_answer,
     programme_save,
+    question_add,
     question_copy_from_quiz,
-    question_create,
     question_retire,
     read_answer_token,
 )
@@ -265,25 +264,16 @@ def question_new(request, course_pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            # One transaction: a question refused leaves no programme made for it behind.
-            with transaction.atomic():
-                programme = BoosterProgramme.objects.filter(course_code=course.code).first() or programme_save(
-                    course=course,
-                    is_active=False,
-                    schedule_days=[2, 7, 21, 60],
-                    retention_threshold=60,
-                    actor=request.user,
-                )
-                question_create(
-                    programme=programme,
-                    text=data["text"],
-                    choices=form.choice_inputs(),
-                    feedback=data["feedback"],
-                    good_application=data["good_application"],
-                    resource_title=data["resource_title"],
-                    resource_url=data["resource_url"],
-                    actor=request.user,
-                )
+            question_add(
+                course=course,
+                text=data["text"],
+                choices=form.choice_inputs(),
+                feedback=data["feedback"],
+                good_application=data["good_application"],
+                resource_title=data["resource_title"],
+                resource_url=data["resource_url"],
+                actor=request.user,
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from assignments.models import Attempt, Completion
 from escalation.recognition.models import Award, Badge, WellDone
@@ -161,8 +162,6 @@ def badge_just_made(badge: Badge, *, actor, within: dt.timedelta = dt.timedelta(
     """The badge ``actor`` created within the last minute that ``badge`` (unsaved, refused for its
     name) repeats field for field: the same "Save" sent twice (a double click). None otherwise,
     so a real clash of names is still refused."""
-    from django.utils import timezone
-
     return (
         Badge.objects.filter(
             name__iexact=badge.name,
