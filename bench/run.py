@@ -44,7 +44,11 @@ ANALYZE and the rows the planner believes (``pg_class.reltuples``) before the ba
 last night; the ANALYZEs the product took; and for the key selections (reminders, ladder,
 recertification, boosters) whether their plans use the expected index: the statements of those
 workflows that read the table are EXPLAINed (without ANALYZE) after the workflow, so with the
-statistics as the workflow left them; judged on the steady nights only.
+statistics as the workflow left them; judged on the steady nights only. And the WAL each night made the
+server write, its full-page images and the checkpoints during it (``pg_stat_wal``,
+``pg_stat_bgwriter``): the first change of a page after a checkpoint logs the whole page, so a night
+that straddles a checkpoint writes far more than the same night between two, which is most of the
+spread between runs of one night.
 
 Options: ``--learners N`` (default 100000), ``--courses K`` (default 10; assignments = N x K),
 ``--runs R`` (default 3), ``--reuse`` (keep the seeded template if it has the same size),
@@ -369,6 +373,34 @@ class AutovacuumWatch(threading.Thread):
         return "; ".join(f"{what} ~{count / 2:.0f} s" for what, count in sorted(seen.items()))
 
 
+def wal_counters() -> tuple[int, int, int, int]:
+    """(WAL bytes, full-page images, checkpoints, checkpoints requested by WAL volume or by hand)
+    since the statistics were reset: the server's figures (``pg_stat_wal``, PostgreSQL 14+, and
+    ``pg_stat_bgwriter``), not the database's, so they are the night's only on a quiet server. The
+    first change of a page after a checkpoint writes the whole page into the WAL (``full_page_writes``):
+    a night that straddles a checkpoint writes far more, so WAL and checkpoints explain much of the
+    spread between runs of the same night."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # This session's WAL usage reaches pg_stat_wal when it next goes idle (at most once a second
+        # unless forced): force it, so the figures include what the night just wrote.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT w.wal_bytes::bigint, w.wal_fpi, b.checkpoints_timed + b.checkpoints_req, b.checkpoints_req "
+            "FROM pg_stat_wal w, pg_stat_bgwriter b"
+        )
+        return cursor.fetchone()
+
+
+def wal_words(before: tuple, after: tuple) -> str:
+    written, images, checkpoints, requested = (b - a for a, b in zip(before, after, strict=True))
+    return (
+        f"{written / 1e6:,.0f} MB of WAL, {images:,} full-page images (up to {images * 8192 / 1e6:,.0f} MB of it), "
+        f"{checkpoints} checkpoint{'s' if checkpoints != 1 else ''} ({requested} requested by WAL volume or by hand)"
+    )
+
+
 def table_state() -> list[tuple]:
     """(table, rows, planner's rows, dead rows, changed since the last ANALYZE, last ANALYZE by
     whom) for the big tables. A copy of a database starts with no activity counters, so dead rows,
@@ -530,7 +562,11 @@ def one_run(url: str, rows: list, plans: list, *, dispatch_sample: int = 3000) -
     try:
         for label in NIGHTS:
             watch.label = label
+            before = wal_counters()
             figures[label], figures[f"{label} queries"] = timed_night(label, moments[label], rows, plans)
+            after = wal_counters()
+            figures[f"{label} wal"] = (after[0] - before[0], after[2] - before[2])
+            print(f"  {label:<8} {wal_words(before, after)}", flush=True)
             if label == "backlog":
                 watch.label = "dispatch"
                 figures["dispatch"] = dispatch_throughput(dispatch_sample)
@@ -553,8 +589,9 @@ def server_settings() -> str:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'autovacuum', 'shared_buffers', "
-            "'work_mem', 'autovacuum_analyze_scale_factor') ORDER BY name"
+            "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('server_version', 'autovacuum', "
+            "'shared_buffers', 'work_mem', 'autovacuum_analyze_scale_factor', 'max_wal_size', 'checkpoint_timeout', "
+            "'full_page_writes', 'wal_compression', 'synchronous_commit') ORDER BY name"
         )
         return ", ".join(f"{name}={setting}" for name, setting in cursor.fetchall())
 
@@ -627,6 +664,14 @@ def main(argv: list[str] | None = None) -> int:
             f"whole night, {words} ({label}): {_spread(nights)} = {ratio:.0f}x count(*) (median); "
             f"goal <= {goal}x: {verdict}; {queries:.0f} queries = {queries / max(assignments / 1000, 1):.3f} "
             "per 1,000 assignments"
+        )
+    for label in ("night 2", "night 1"):
+        written = [run[f"{label} wal"][0] for run in runs]
+        checkpoints = [run[f"{label} wal"][1] for run in runs]
+        print(
+            f"WAL written by the {GOALS[label][1]} ({label}): {_spread(written, 1e-6, 'MB', 0)}; checkpoints during it: "
+            + " / ".join(str(n) for n in checkpoints)
+            + " (per run)"
         )
     boosters = [elapsed for label, name, elapsed, _q, _m in rows if (label, name) == ("night 2", "boosters")]
     if boosters:

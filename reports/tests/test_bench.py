@@ -9,6 +9,7 @@ bench/reports.py shares the seeding and the copies; its pages are the reports' o
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,6 @@ def test_the_nightly_bench_runs_end_to_end_at_a_tiny_scale(bench_url):
     for line in ("whole night, steady night (night 2):", "night 1  | boosters", "SELECT count(*) over assignments:"):
         assert line in nights
     assert "plans of the key selections:" in nights and "autovacuum during night 2:" in nights
+    # what the server wrote: WAL, full-page images and checkpoints per night, and their spread
+    assert re.search(r"  night 2  [\d,]+ MB of WAL, [\d,]+ full-page images", nights)
+    assert "WAL written by the steady night (night 2):" in nights and "max_wal_size=" in nights
