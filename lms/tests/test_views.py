@@ -48,6 +48,18 @@ def test_admin_reaches_every_page(client, name):
     assert client.get(reverse(name)).status_code == 200
 
 
+def test_one_navigation_item_is_marked_current_the_most_specific(client):
+    client.force_login(AdminFactory())
+
+    def current(url: str) -> list[str]:
+        return [str(item["label"]) for item in client.get(url).context["nav_items"] if item["active"]]
+
+    assert current(reverse("cpd:approvals")) == ["CPD approvals"]  # not "My CPD" (/cpd/) as well
+    assert current(reverse("cpd:targets")) == ["CPD targets"]
+    assert current(reverse("cpd:my_record")) == ["My CPD"]
+    assert current(reverse("home")) == ["My training"]
+
+
 def test_navigation_fits_each_role(client, learner, team):
     client.force_login(learner)
     roles = {item["role"] for item in client.get(reverse("home")).context["nav_items"]}
