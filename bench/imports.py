@@ -115,7 +115,9 @@ def timed_dispatch() -> tuple[int, float, float]:
     from escalation.models import Notification
 
     pending = Notification.objects.filter(status=Notification.Status.PENDING)
-    keep = list(pending.order_by("recipient_id", "pk").values_list("pk", flat=True)[:DISPATCH_SAMPLE])
+    # The assignment notices only (the users import also queued each person's invitation to set a password).
+    notices = pending.filter(kind=Notification.Kind.ASSIGNED)
+    keep = list(notices.order_by("recipient_id", "pk").values_list("pk", flat=True)[:DISPATCH_SAMPLE])
     pending.exclude(pk__in=keep).update(status=Notification.Status.SENT, sent_at=timezone.now())
     started, cpu = time.perf_counter(), time.process_time()
     result = run_dispatch(as_of=timezone.now())
