@@ -628,11 +628,10 @@ def main(argv: list[str] | None = None) -> int:
         ("--learners", args.learners, 1),
         ("--courses", args.courses, 1),
         ("--runs", args.runs, 1),
+        ("--dispatch-sample", args.dispatch_sample, 1),
     ):
         if value < least:
             parser.error(f"{option} must be at least {least} (got {value})")
-    if args.dispatch_sample < 1:
-        parser.error(f"--dispatch-sample must be at least 1 (got {args.dispatch_sample})")
 
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
